@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make lab` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(EXTRAS)
+
+.PHONY: lab demo test test-slow bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	touch $@
+
+lab: $(VENV)/.installed-sim,lab
+	cd notebooks && ../$(BIN)/jupyter lab 01_quickstart.ipynb
+
+demo: $(VENV)/.installed-sim
+	$(BIN)/wan-nb generate --provider sim --image examples/cat.png \
+		--prompt "a cat turns its head toward the window, soft light" --out wan_outputs
+
+lint: $(VENV)/.installed-dev,sim
+	$(BIN)/ruff check wan_nb tests bench
+	$(BIN)/ruff format --check wan_nb tests bench
+	$(BIN)/mypy
+
+test: $(VENV)/.installed-dev,sim lint
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(VENV)/.installed-dev,sim
+	$(BIN)/python -m pytest -m slow
+
+bench: $(VENV)/.installed-dev,sim
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""wan_nb: Alibaba's Wan 2.7 image-to-video model (wan2.7-i2v) from Jupyter, with an offline simulator.
+
+```python
+from wan_nb import AsyncWanClient, VideoRequest
+async with AsyncWanClient() as client:          # no key in the environment: the built-in simulator
+    task = await client.generate(VideoRequest(prompt="a cat turns its head", first_frame="cat.png"))
+task                                            # a status card with the video
+```
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wan_nb._version import __version__
+from wan_nb.client import AsyncWanClient, BatchItem
+from wan_nb.errors import (
+    APIError,
+    AuthenticationError,
+    ConfigError,
+    DownloadError,
+    NotFoundError,
+    RateLimitError,
+    ResultExpired,
+    ServerError,
+    TaskFailed,
+    TransportError,
+    ValidationError,
+    WaitTimeout,
+    WanError,
+)
+from wan_nb.loop import enable_nested, run_sync, spawn
+from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.sync import cancel, download, generate, status, wait
+
+if TYPE_CHECKING:
+    from wan_nb.panel import WanPanel
+
+__all__ = [
+    "APIError",
+    "AsyncWanClient",
+    "AuthenticationError",
+    "BatchItem",
+    "ConfigError",
+    "DownloadError",
+    "NotFoundError",
+    "RateLimitError",
+    "ResultExpired",
+    "ServerError",
+    "Task",
+    "TaskError",
+    "TaskFailed",
+    "TaskStatus",
+    "TransportError",
+    "Usage",
+    "ValidationError",
+    "VideoRequest",
+    "WaitTimeout",
+    "WanError",
+    "__version__",
+    "cancel",
+    "download",
+    "enable_nested",
+    "generate",
+    "panel",
+    "run_sync",
+    "spawn",
+    "status",
+    "wait",
+]
+
+
+def panel(**kwargs: Any) -> WanPanel:
+    """Show the notebook panel (ipywidgets is imported only now)."""
+    from wan_nb.panel import WanPanel
+
+    return WanPanel(**kwargs)
