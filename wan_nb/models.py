@@ -11,11 +11,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["MEDIA_ROLES", "MediaInput", "MediaRole", "Task", "TaskError", "TaskStatus", "Usage", "VideoRequest"]
+__all__ = [
+    "MEDIA_ROLES",
+    "MediaInput",
+    "MediaRole",
+    "Task",
+    "TaskError",
+    "TaskStatus",
+    "Usage",
+    "VideoRequest",
+]
 
 DEFAULT_MODEL = "wan2.7-i2v"
 
@@ -26,7 +35,7 @@ MEDIA_ROLES: tuple[MediaRole, ...] = ("first_frame", "last_frame", "driving_audi
 MediaInput = str | os.PathLike[str] | bytes | Any
 
 
-class TaskStatus(str, Enum):
+class TaskStatus(StrEnum):
     """Canonical task states. Wire spellings map onto these through tables in ``protocols/``."""
 
     QUEUED = "QUEUED"
@@ -90,10 +99,6 @@ class VideoRequest:
     def media(self) -> dict[MediaRole, MediaInput]:
         """The media that are set, by role, in wire order."""
         return {role: getattr(self, role) for role in MEDIA_ROLES if getattr(self, role) is not None}
-
-    def with_media(self, **urls: str) -> VideoRequest:
-        """A copy with some media replaced (the client swaps local files for uploaded URLs)."""
-        return replace(self, **urls)
 
     def __repr__(self) -> str:
         # Media may be megabytes of bytes or a data: URI: show their kind and size, never the payload.

@@ -1,0 +1,276 @@
+"""DashScope's native async task API (seed 003, protocol.md §2): ``VideoRequest`` ⇄ wire JSON.
+
+Create: ``POST /api/v1/services/aigc/video-generation/video-synthesis`` with ``X-DashScope-Async: enable``
+(the HTTP API only supports async mode for video). Query: ``GET /api/v1/tasks/{id}``. Cancel:
+``POST /api/v1/tasks/{id}/cancel`` (PENDING only). List: ``GET /api/v1/tasks``. Local files:
+``GET /api/v1/uploads?action=getPolicy`` → form POST to the upload host → ``oss://`` URL.
+No I/O, no environment: the client sends these calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+from wan_nb.errors import APIError
+from wan_nb.models import MediaRole, Task, Usage, VideoRequest
+from wan_nb.protocols import _common as c
+from wan_nb.protocols.base import Call, UploadPolicy
+
+NAME = "native"
+API = "/api/v1"
+CREATE_PATH = f"{API}/services/aigc/video-generation/video-synthesis"
+
+# wan2.6-i2v and earlier take input.img_url / input.audio_url instead of input.media (native.md §1.3).
+LEGACY_PREFIXES = ("wan2.6-", "wan2.5-", "wan2.2-", "wanx2.1-", "wanx2.0-")
+
+
+class MediaItem(TypedDict):
+    type: MediaRole
+    url: str
+
+
+class CreateInput(TypedDict, total=False):
+    prompt: str
+    negative_prompt: str
+    media: list[MediaItem]
+    img_url: str
+    audio_url: str
+
+
+class CreateBody(TypedDict):
+    model: str
+    input: CreateInput
+    parameters: dict[str, Any]
+
+
+class TaskOutput(TypedDict, total=False):
+    task_id: str
+    task_status: str
+    submit_time: str
+    scheduled_time: str
+    end_time: str
+    orig_prompt: str
+    actual_prompt: str
+    video_url: str
+    code: str
+    message: str
+
+
+class TaskBody(TypedDict):
+    request_id: NotRequired[str]
+    output: TaskOutput
+    usage: NotRequired[dict[str, Any]]
+
+
+def is_legacy(model: str) -> bool:
+    """True for models that take ``img_url`` rather than ``media`` (wan2.6-i2v and before)."""
+    return model.startswith(LEGACY_PREFIXES)
+
+
+def resolution_of(request: VideoRequest) -> str:
+    """``resolution`` as sent: the request's, else the nearest to ``size``'s short side, else 720P.
+
+    DashScope's own default is 1080P; we default to 720P (cheaper, and the relay's documented default)
+    and always send it, so what is billed never depends on a server-side default.
+    """
+    if request.resolution:
+        return request.resolution.upper()
+    if request.size:
+        width, height = (int(part) for part in request.size.lower().replace("*", "x").split("x"))
+        return "1080P" if min(width, height) > 900 else "720P"
+    return "720P"
+
+
+def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+    """The create call; adds ``X-DashScope-OssResourceResolve`` when any medium is an ``oss://`` upload."""
+    return Call(
+        "POST", CREATE_PATH, headers=create_headers(media_urls), json=create_body(request, media_urls)
+    )
+
+
+def create_headers(media_urls: Mapping[MediaRole, str]) -> dict[str, str]:
+    """Async mode is mandatory; oss:// URLs only resolve with the resolve header (native.md §4)."""
+    headers = {"X-DashScope-Async": "enable", "Content-Type": "application/json"}
+    if any(url.startswith("oss://") for url in media_urls.values()):
+        headers["X-DashScope-OssResourceResolve"] = "enable"
+    return headers
+
+
+def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> CreateBody:
+    """wan2.7's ``input.media`` body, or the legacy ``img_url`` body for older models."""
+    payload: CreateInput = {}
+    if request.prompt:
+        payload["prompt"] = request.prompt
+    if request.negative_prompt:
+        payload["negative_prompt"] = request.negative_prompt
+    if is_legacy(request.model):
+        payload.update(_legacy_media(media_urls))
+    else:
+        payload["media"] = [{"type": role, "url": url} for role, url in media_urls.items()]
+    return {"model": request.model, "input": payload, "parameters": parameters(request)}
+
+
+def _legacy_media(media_urls: Mapping[MediaRole, str]) -> CreateInput:
+    legacy: CreateInput = {}
+    if "first_frame" in media_urls:
+        legacy["img_url"] = media_urls["first_frame"]
+    if "driving_audio" in media_urls:
+        legacy["audio_url"] = media_urls["driving_audio"]
+    return legacy
+
+
+def parameters(request: VideoRequest) -> dict[str, Any]:
+    """``parameters``: resolution and duration always; the rest only when the user set them."""
+    params: dict[str, Any] = {"resolution": resolution_of(request), "duration": request.duration}
+    optional = {
+        "prompt_extend": request.prompt_extend,
+        "watermark": request.watermark,
+        "seed": request.seed,
+        "audio": request.audio,
+    }
+    params.update({name: value for name, value in optional.items() if value is not None})
+    return params
+
+
+def get_call(task_id: str) -> Call:
+    """Task query: Authorization only, no async header (native.md §3.1)."""
+    return Call("GET", f"{API}/tasks/{task_id}")
+
+
+def cancel_call(task_id: str) -> Call | None:
+    """Cancel works only while the task is PENDING; otherwise 400 UnsupportedOperation."""
+    return Call("POST", f"{API}/tasks/{task_id}/cancel")
+
+
+def content_call(task_id: str) -> Call | None:
+    """No content endpoint: the result is ``output.video_url``, a signed OSS URL fetched without auth."""
+    return None
+
+
+def list_call(**filters: str | int) -> Call:
+    """``GET /api/v1/tasks`` with start_time/end_time (YYYYMMDDhhmmss), model_name, status, page_no, page_size."""
+    params = {"page_no": "1", "page_size": "10"} | {key: str(value) for key, value in filters.items()}
+    return Call("GET", f"{API}/tasks", params=params)
+
+
+def upload_policy_call(model: str) -> Call:
+    """Step 1 of a temporary upload; the policy is bound to the model that will consume the file."""
+    return Call("GET", f"{API}/uploads", params={"action": "getPolicy", "model": model})
+
+
+def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
+    """A create or query answer (``{"request_id", "output": {...}, "usage": {...}}``) to a Task."""
+    return task_from_output(
+        c.mapping(body.get("output")),
+        usage=body.get("usage"),
+        request_id=c.text_of(body.get("request_id")) or c.header(headers, "x-request-id"),
+        poll_after=c.poll_after(headers),
+        provider=provider,
+        raw=body,
+    )
+
+
+def task_from_output(
+    output: Mapping[str, Any],
+    *,
+    usage: Any,
+    request_id: str | None,
+    poll_after: float | None,
+    provider: str,
+    raw: Mapping[str, Any],
+) -> Task:
+    """The ``output`` object (also the items of a task list) to a Task."""
+    status_raw = str(output.get("task_status") or "")
+    finished = c.china_time(output.get("end_time"))
+    video_url = c.text_of(output.get("video_url"))
+    return Task(
+        id=str(output.get("task_id") or ""),
+        # UNKNOWN here means no such task, or older than 24 h: terminal (native.md §3.1).
+        status=c.status_of(status_raw),
+        provider=provider,
+        status_raw=status_raw,
+        video_url=video_url,
+        # A FAILED task is HTTP 200 with output.code/output.message (native.md §3.1).
+        error=c.task_error(output.get("code"), output.get("message")),
+        created_at=c.china_time(output.get("submit_time")),
+        started_at=c.china_time(output.get("scheduled_time")),
+        finished_at=finished,
+        expires_at=c.url_expiry(video_url, finished),
+        request_id=request_id,
+        usage=usage_of(usage),
+        prompt=c.text_of(output.get("actual_prompt") or output.get("orig_prompt")),
+        poll_after=poll_after,
+        raw=raw,
+    )
+
+
+def usage_of(raw: Any) -> Usage | None:
+    """wan2.7: duration/output_video_duration/SR; legacy: video_duration (native.md §3.1)."""
+    if not isinstance(raw, Mapping) or not raw:
+        return None
+    video = raw.get("output_video_duration", raw.get("video_duration"))
+    return Usage(
+        billed_seconds=_number(raw.get("duration", video)),
+        video_seconds=_number(video),
+        video_count=_integer(raw.get("video_count")),
+        resolution=_integer(raw.get("SR")),
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _integer(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
+    """SDK 2.0 expects a flat ``{"tasks": [...]}``; older answers nest under ``output`` or ``data``."""
+    container = c.mapping(body.get("output")) or body
+    items = container.get("tasks") or container.get("data") or []
+    request_id = c.text_of(body.get("request_id"))
+    return [
+        task_from_output(
+            item, usage=item.get("usage"), request_id=request_id, poll_after=None, provider=provider, raw=item
+        )
+        for item in items
+        if isinstance(item, Mapping)
+    ]
+
+
+def parse_upload_policy(body: Mapping[str, Any]) -> UploadPolicy:
+    """``data`` of the getPolicy answer (native.md §4) to the fields the form POST needs."""
+    data = c.mapping(body.get("data"))
+    fields = {
+        "OSSAccessKeyId": str(data.get("oss_access_key_id", "")),
+        "Signature": str(data.get("signature", "")),
+        "policy": str(data.get("policy", "")),
+        "x-oss-object-acl": str(data.get("x_oss_object_acl", "private")),
+        "x-oss-forbid-overwrite": str(data.get("x_oss_forbid_overwrite", "true")),
+        "success_action_status": "200",
+    }
+    return UploadPolicy(
+        upload_host=str(data.get("upload_host", "")),
+        upload_dir=str(data.get("upload_dir", "")),
+        form_fields=fields,
+        max_file_size_mb=_number(data.get("max_file_size_mb")),
+        expires_in=_number(data.get("expire_in_seconds")),
+    )
+
+
+def upload_form(policy: UploadPolicy, filename: str) -> dict[str, str]:
+    """All form fields for the upload POST (the ``file`` part goes last, after these)."""
+    return {"key": f"{policy.upload_dir}/{filename}", **policy.form_fields}
+
+
+def oss_url(policy: UploadPolicy, filename: str) -> str:
+    """The ``oss://`` URL a create can use for 48 h (with the resolve header)."""
+    return f"oss://{policy.upload_dir}/{filename}"
+
+
+def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
+    """Flat ``{"code", "message", "request_id"}`` (native.md §2)."""
+    return c.error_from_body(status, body, headers, hint)

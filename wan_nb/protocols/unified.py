@@ -1,0 +1,143 @@
+"""The OpenAI-style unified gateway (seed 000, protocol.md §1): ``VideoRequest`` ⇄ ``/v1/videos`` JSON.
+
+Create ``POST /v1/videos`` (JSON; ``seconds`` is a string; the first frame goes in
+``input_reference.content[0].image_url.url``), query ``GET /v1/videos/{id}``, download
+``GET /v1/videos/{id}/content`` (an error until the task succeeded). No cancel. The gateway maps these onto
+DashScope's fields itself (seed 000's table); native-only fields are refused earlier by validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+from wan_nb.errors import APIError
+from wan_nb.models import MediaRole, Task, TaskStatus, VideoRequest
+from wan_nb.protocols import _common as c
+from wan_nb.protocols.base import Call
+
+NAME = "unified"
+VIDEOS = "/v1/videos"
+
+# Seed 000 / protocol.md §4: 720P ↔ 1280x720, 1080P ↔ 1920x1080.
+SIZE_OF_RESOLUTION: Mapping[str, str] = {"720P": "1280x720", "1080P": "1920x1080"}
+
+# In this gateway family `unknown` / NOT_START mean "not started yet" (new-api's OpenAI view maps NOT_START to
+# unknown, unified_and_peers.md §2.1.6): keep waiting, within the deadline.
+_STATUS_OVERRIDES: Mapping[str, TaskStatus] = {"unknown": TaskStatus.QUEUED}
+
+
+class ImageURL(TypedDict):
+    url: str
+
+
+class ContentItem(TypedDict):
+    type: str
+    role: str
+    image_url: ImageURL
+
+
+class InputReference(TypedDict):
+    content: list[ContentItem]
+
+
+class CreateBody(TypedDict):
+    model: str
+    prompt: str
+    size: str
+    seconds: str
+    input_reference: InputReference
+    generate_audio: NotRequired[bool]
+    seed: NotRequired[int]
+
+
+def size_of(request: VideoRequest) -> str:
+    """``size`` as sent: the request's (``*`` folded to ``x``), else from the resolution, else 1280x720."""
+    if request.size:
+        return request.size.lower().replace("*", "x")
+    return SIZE_OF_RESOLUTION.get((request.resolution or "720P").upper(), "1280x720")
+
+
+def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+    """``POST /v1/videos`` with the seed's recommended JSON body."""
+    return Call(
+        "POST", VIDEOS, headers={"Content-Type": "application/json"}, json=create_body(request, media_urls)
+    )
+
+
+def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> CreateBody:
+    """Only the first image is consumed, as the first frame; top-level ``content`` is refused by the gateway."""
+    reference: ContentItem = {
+        "type": "image_url",
+        "role": "first_frame",
+        "image_url": {"url": media_urls.get("first_frame", "")},
+    }
+    body: CreateBody = {
+        "model": request.model,
+        "prompt": request.prompt,
+        "size": size_of(request),
+        "seconds": str(request.duration),
+        "input_reference": {"content": [reference]},
+    }
+    if request.audio is not None:
+        body["generate_audio"] = request.audio
+    if request.seed is not None:
+        body["seed"] = request.seed
+    return body
+
+
+def get_call(task_id: str) -> Call:
+    return Call("GET", f"{VIDEOS}/{task_id}")
+
+
+def cancel_call(task_id: str) -> Call | None:
+    """The gateway family exposes no cancel route (unified_and_peers.md §2.1.1)."""
+    return None
+
+
+def content_call(task_id: str) -> Call | None:
+    """The MP4 bytes, through the gateway (with Authorization, unlike a signed storage URL)."""
+    return Call("GET", f"{VIDEOS}/{task_id}/content")
+
+
+def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
+    """The OpenAI video object, ope.ai's variant, or new-api's TaskDto (``{"code":"success","data":{...}}``)."""
+    data = c.mapping(body.get("data")) or body
+    metadata = c.mapping(data.get("metadata"))
+    status_raw = str(data.get("status") or "")
+    finished = c.epoch_time(data.get("completed_at") or data.get("finished_at"))
+    video_url = c.text_of(metadata.get("url") or data.get("result_url") or data.get("video_url"))
+    return Task(
+        id=str(data.get("id") or data.get("task_id") or ""),
+        status=c.status_of(status_raw, _STATUS_OVERRIDES),
+        provider=provider,
+        status_raw=status_raw,
+        progress=c.progress_of(data.get("progress")),
+        video_url=video_url,
+        error=_error_of(data),
+        created_at=c.epoch_time(data.get("created_at")),
+        finished_at=finished if _finished(status_raw) else None,
+        expires_at=c.epoch_time(data.get("expires_at")) or c.url_expiry(video_url, None),
+        request_id=c.text_of(metadata.get("request_id")) or c.header(headers, "x-request-id"),
+        prompt=c.text_of(data.get("prompt")),
+        poll_after=c.poll_after(headers),
+        raw=body,
+    )
+
+
+def _finished(status_raw: str) -> bool:
+    # new-api fills completed_at from UpdatedAt, so it is non-zero before completion (§2.1.5): trust it only
+    # once the status is terminal.
+    return c.status_of(status_raw, _STATUS_OVERRIDES).is_terminal
+
+
+def _error_of(data: Mapping[str, Any]) -> Any:
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        return c.task_error(error.get("code"), error.get("message"))
+    return c.task_error(None, error or data.get("fail_reason"))
+
+
+def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
+    """``{"code", "message", "data"}`` or ``{"error": {...}}``; 400 ``task_not_exist`` is a NotFoundError."""
+    return c.error_from_body(status, body, headers, hint)
