@@ -1,0 +1,22 @@
+"""Suite-wide isolation: every test starts with no provider keys and its own WAN_NB_HOME.
+
+Like httpx's suite, tests never see the developer's real environment: a key in the shell must not turn an
+offline test into a paid request, and the journal/simulator state of one test must not leak into another.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROVIDER_VARIABLES = ("DASHSCOPE_API_KEY", "WAN_API_KEY", "WAN_NB_PROVIDER", "WAN_NB_BASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in PROVIDER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "wan_nb_home"
+    monkeypatch.setenv("WAN_NB_HOME", str(home))
+    return home
