@@ -188,7 +188,13 @@ def api_error(
     hint: str | None = None,
 ) -> APIError:
     """The one place where an HTTP status picks the error class."""
-    kwargs: dict[str, Any] = {"code": code, "message": message, "request_id": request_id, "body": body, "hint": hint}
+    kwargs: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "request_id": request_id,
+        "body": body,
+        "hint": hint,
+    }
     if code == "task_not_exist":
         return NotFoundError(status_code, **kwargs)
     if status_code == 429:
