@@ -340,3 +340,15 @@ def test_dialect_lookup() -> None:
     assert dialect("native") is native and dialect("relay") is relay and dialect("unified") is unified
     with pytest.raises(ValueError, match="unified, native, relay"):
         dialect("grpc")
+
+
+@pytest.mark.parametrize(
+    ("request_", "resolution"),
+    [
+        (VideoRequest(model="wan2.2-i2v-plus"), "1080P"),  # offers only 480P/1080P: its own default
+        (VideoRequest(model="wan2.5-i2v-preview", size="640x480"), "480P"),
+        (VideoRequest(model="wan2.7-i2v-2026-04-25"), "720P"),
+    ],
+)
+def test_resolution_follows_the_model_table(request_: VideoRequest, resolution: str) -> None:
+    assert native.resolution_of(request_) == resolution

@@ -16,13 +16,11 @@ from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, Usage, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols.base import Call, UploadPolicy
+from wan_nb.validation import model_limits, nearest_resolution
 
 NAME = "native"
 API = "/api/v1"
 CREATE_PATH = f"{API}/services/aigc/video-generation/video-synthesis"
-
-# wan2.6-i2v and earlier take input.img_url / input.audio_url instead of input.media (native.md §1.3).
-LEGACY_PREFIXES = ("wan2.6-", "wan2.5-", "wan2.2-", "wanx2.1-", "wanx2.0-")
 
 
 class MediaItem(TypedDict):
@@ -64,22 +62,22 @@ class TaskBody(TypedDict):
 
 
 def is_legacy(model: str) -> bool:
-    """True for models that take ``img_url`` rather than ``media`` (wan2.6-i2v and before)."""
-    return model.startswith(LEGACY_PREFIXES)
+    """True for models that take ``input.img_url`` rather than ``input.media`` (wan2.6-i2v and before,
+    native.md §1.3); the model table in ``validation`` is the single source."""
+    return model_limits(model).legacy
 
 
 def resolution_of(request: VideoRequest) -> str:
-    """``resolution`` as sent: the request's, else the nearest to ``size``'s short side, else 720P.
+    """``resolution`` as sent: the request's, else the model's resolution nearest ``size``, else the default.
 
-    DashScope's own default is 1080P; we default to 720P (cheaper, and the relay's documented default)
-    and always send it, so what is billed never depends on a server-side default.
+    DashScope's own default is 1080P; for wan2.7 we default to 720P (cheaper, and the relay's documented
+    default) and always send it, so what is billed never depends on a server-side default.
     """
     if request.resolution:
         return request.resolution.upper()
     if request.size:
-        width, height = (int(part) for part in request.size.lower().replace("*", "x").split("x"))
-        return "1080P" if min(width, height) > 900 else "720P"
-    return "720P"
+        return nearest_resolution(request.size, request.model)
+    return model_limits(request.model).default_resolution
 
 
 def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:

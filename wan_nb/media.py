@@ -1,0 +1,228 @@
+"""Media inputs: classify what the user passed, read local ones, sniff them, make ``data:`` URIs.
+
+A medium (``first_frame``, ``last_frame``, ``driving_audio``, ``first_clip``) may be an ``http(s)://`` URL,
+an ``oss://`` URL (a DashScope temporary upload), a ``data:`` URI, a local path (``str``, ``pathlib.Path``
+or ``file://`` URL), ``bytes`` or a PIL image. :func:`classify` sorts it into a :class:`Medium`; remote
+kinds (``url``, ``oss``) are never fetched. Stdlib only: a PIL image is encoded to PNG through its own
+``save`` method, so Pillow is never imported here. No network, no environment, no asyncio.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Literal
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+from wan_nb._sniff import (
+    AudioInfo,
+    ImageInfo,
+    VideoInfo,
+    mp4_skeleton,
+    sniff_audio,
+    sniff_image,
+    sniff_video,
+)
+from wan_nb.errors import ValidationError
+
+__all__ = [
+    "ALLOWED",
+    "AudioInfo",
+    "ImageInfo",
+    "Info",
+    "Medium",
+    "VideoInfo",
+    "classify",
+    "file_size",
+    "filename_for",
+    "load",
+    "mime_type",
+    "sniff",
+    "sniff_audio",
+    "sniff_image",
+    "sniff_video",
+    "to_data_uri",
+    "video_info",
+]
+
+MediumKind = Literal["url", "oss", "data", "file", "bytes"]
+Info = ImageInfo | AudioInfo | VideoInfo
+ALLOWED = "allowed: http(s)://, oss://, data: URI, a local path, bytes or a PIL image"
+
+# A scheme is two or more characters (RFC 3986 §3.1); one letter before a colon is a Windows drive.
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_DRIVE = re.compile(r"^[A-Za-z]:[/\\]")
+# PNG can store these PIL modes as they are; anything else (CMYK, YCbCr, HSV, F...) is converted first.
+_PNG_MODES = frozenset({"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"})
+# format → (MIME type, file extension)
+_TYPES = {
+    "jpeg": ("image/jpeg", "jpg"),
+    "png": ("image/png", "png"),
+    "bmp": ("image/bmp", "bmp"),
+    "webp": ("image/webp", "webp"),
+    "gif": ("image/gif", "gif"),
+    "wav": ("audio/wav", "wav"),
+    "mp3": ("audio/mpeg", "mp3"),
+    "mp4": ("video/mp4", "mp4"),
+    "mov": ("video/quicktime", "mov"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Medium:
+    """One classified medium. ``value`` is the URL, the ``data:`` URI, the path, or the bytes."""
+
+    kind: MediumKind
+    value: str | bytes
+    field: str
+
+    @property
+    def is_local(self) -> bool:
+        """True when wan_nb must send the content itself (upload or ``data:`` URI) rather than a link."""
+        return self.kind in ("data", "file", "bytes")
+
+    def __repr__(self) -> str:  # never print megabytes of payload
+        shown = f"<{len(self.value)} bytes>" if isinstance(self.value, bytes) else _clip(self.value)
+        return f"Medium({self.kind}, {shown}, field={self.field!r})"
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def classify(value: object, field: str) -> Medium:
+    """Sort a user's medium into a kind; ValidationError for a refused URL scheme, TypeError for a wrong type."""
+    if _is_pil_image(value):
+        return Medium("bytes", _png_bytes(value), field)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return Medium("bytes", bytes(value), field)
+    if isinstance(value, os.PathLike):
+        return Medium("file", os.path.expanduser(os.fsdecode(value)), field)
+    if isinstance(value, str):
+        return _classify_text(value, field)
+    raise TypeError(f"{field}: got {type(value).__name__}; {ALLOWED}")
+
+
+def _classify_text(value: str, field: str) -> Medium:
+    if not value.strip():
+        raise ValidationError(field, f"is empty; {ALLOWED}")
+    match = _SCHEME.match(value)
+    scheme = match.group(1).lower() if match else ""
+    if scheme in ("http", "https"):
+        if not urlsplit(value).netloc:
+            raise ValidationError(field, f"URL has no host: {_clip(value)}")
+        return Medium("url", value, field)
+    if scheme == "oss":
+        return Medium("oss", value, field)
+    if scheme == "data":
+        return Medium("data", value, field)
+    if scheme == "file":
+        return Medium("file", _file_url_path(value, field), field)
+    if scheme and not os.path.exists(value):  # "shot:1.png" may still name a real file
+        raise ValidationError(field, f"URL scheme {scheme}: is not supported; {ALLOWED}")
+    return Medium("file", os.path.expanduser(value), field)
+
+
+def _file_url_path(url: str, field: str) -> str:
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise ValidationError(field, f"file:// URL on another host ({parts.netloc}); give a local path")
+    path = unquote(parts.path)
+    return path[1:] if _DRIVE.match(path[1:]) else path  # file:///C:/x.png is C:/x.png
+
+
+def _is_pil_image(value: object) -> bool:
+    # Duck-typed so that checking never imports Pillow.
+    return type(value).__module__.startswith("PIL.") and hasattr(value, "save")
+
+
+def _png_bytes(image: Any) -> bytes:
+    if getattr(image, "mode", "RGB") not in _PNG_MODES:
+        image = image.convert("RGBA" if "A" in image.mode else "RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def load(medium: Medium) -> bytes:
+    """The content of a local medium (file, bytes, data URI). Remote kinds are never fetched."""
+    if isinstance(medium.value, bytes):
+        return medium.value
+    if medium.kind == "data":
+        return _decode_data_uri(medium.value, medium.field)
+    if medium.kind == "file":
+        with _open(medium) as stream:
+            return stream.read()
+    raise ValueError(f"{medium.field}: {medium.kind} media are links, not loaded: {_clip(medium.value)}")
+
+
+def _decode_data_uri(uri: str, field: str) -> bytes:
+    header, comma, payload = uri.partition(",")
+    if not comma:
+        raise ValidationError(field, "malformed data: URI; expected data:<mime>;base64,<data>")
+    if not header.lower().endswith(";base64"):
+        return unquote_to_bytes(payload)
+    try:
+        return base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError(field, "malformed data: URI; its base64 payload does not decode") from None
+
+
+def _open(medium: Medium) -> BinaryIO:
+    """Open a file medium, turning OS errors into one-line ValidationErrors naming the field."""
+    path = str(medium.value)
+    try:
+        return open(path, "rb")  # the callers close it
+    except FileNotFoundError:
+        raise ValidationError(medium.field, f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise ValidationError(medium.field, f"is a directory, not a file: {path}") from None
+    except (OSError, ValueError) as exc:  # permissions, a NUL byte in the path...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValidationError(medium.field, f"cannot read {path}: {reason}") from None
+
+
+def file_size(medium: Medium) -> int:
+    """Bytes in a local medium; a file is measured with ``os.stat`` before anything is read."""
+    if medium.kind != "file":
+        return len(load(medium))
+    with _open(medium) as stream:  # opening (not stat) also catches directories and unreadable files
+        return os.fstat(stream.fileno()).st_size
+
+
+def video_info(medium: Medium) -> VideoInfo | None:
+    """:func:`sniff_video` of a local medium, reading only a file's ``ftyp`` and ``moov`` boxes."""
+    if medium.kind != "file":
+        return sniff_video(load(medium))
+    with _open(medium) as stream:
+        return sniff_video(mp4_skeleton(stream))
+
+
+def sniff(data: bytes) -> Info | None:
+    """Whichever of the image, audio and video sniffers recognises the bytes."""
+    return sniff_image(data) or sniff_audio(data) or sniff_video(data)
+
+
+def mime_type(data: bytes) -> str:
+    """The MIME type the bytes' header shows (``application/octet-stream`` when unknown)."""
+    info = sniff(data)
+    return _TYPES[info.format][0] if info else "application/octet-stream"
+
+
+def to_data_uri(data: bytes, mime: str) -> str:
+    """``data:<mime>;base64,<data>``: how the gateway and the relay take local media (protocol.md §1)."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def filename_for(medium: Medium) -> str:
+    """A name for an upload: a file's own basename, else ``<field>.<ext>`` from the sniffed format."""
+    if medium.kind == "file":
+        return os.path.basename(str(medium.value)) or medium.field
+    if medium.kind in ("url", "oss"):
+        return os.path.basename(urlsplit(str(medium.value)).path) or medium.field
+    info = sniff(load(medium))
+    return f"{medium.field}.{_TYPES[info.format][1] if info else 'bin'}"

@@ -1,0 +1,312 @@
+"""``validate(request, dialect)``: refuse a request that cannot work, before anything is sent or billed.
+
+Raises :class:`~wan_nb.errors.ValidationError` (``"field: message"``, one line naming what is allowed), or
+``TypeError`` for a wrong Python type (a list as a prompt, ``"yes"`` as a flag, a number as a medium);
+a ``duration`` or ``seed`` that is no integer (``5.0``, ``True``) is a ValidationError, as issue 2 says.
+The first problem is raised, cheapest first: model, texts, flags, duration, resolution/size, seed,
+fields the dialect lacks, the media combination, each medium's kind, then local content (size, headers).
+
+Decisions where the wire facts are silent:
+
+* Limits are the :data:`MODELS` table (protocol.md §2, research/native.md §1.2-1.3). A dated snapshot
+  (``wan2.7-i2v-2026-04-25``) gets its model's limits, any other ``wan2.7*`` name wan2.7-i2v's. Other
+  unknown names are left to the server with generic checks: an older family prefix (``wan2.6-``,
+  ``wanx2.1-``...) gets loose legacy limits, anything else wan2.7's with 480P allowed.
+* Figures native.md marks UNCONFIRMED (older models' durations) are checked loosely (2-15).
+* ``resolution`` is case-insensitive (``"720p"`` passes; the protocols send it upper-case). ``size`` is
+  ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
+* "MB" is MiB: the looser reading, so a file the server would take is never refused.
+* Remote media (http(s), oss) are not fetched, only their scheme checked. ``oss://`` URLs belong to the
+  DashScope account that uploaded them, so only the ``native`` dialect may carry them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from wan_nb import media
+from wan_nb.errors import ValidationError
+from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
+
+__all__ = ["MODELS", "MediaLimits", "ModelLimits", "model_limits", "nearest_resolution", "validate"]
+
+DIALECTS = ("unified", "native", "relay")
+MB = 1024 * 1024
+SEED_MAX = 2_147_483_647  # parameters.seed is [0, 2^31 - 1] (native.md §1.2)
+# The gateway carries only prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4).
+NATIVE_ONLY = ("negative_prompt", "last_frame", "driving_audio", "first_clip", "prompt_extend", "watermark")
+FLAGS = ("prompt_extend", "watermark", "audio")
+_SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLimits:
+    """What one kind of medium may be; ``None`` means not checked (not documented for the model)."""
+
+    noun: str
+    formats: tuple[str, ...]
+    max_mb: float
+    side: tuple[int, int] | None = None
+    aspect: float | None = None
+    """Longest side over shortest side, at most."""
+    seconds: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLimits:
+    """One model's rules, for validation and for showing in the panel."""
+
+    model: str
+    legacy: bool
+    """True when the body carries ``input.img_url``/``audio_url`` instead of ``input.media`` (native.md §1.3)."""
+    media_sets: tuple[frozenset[MediaRole], ...]
+    resolutions: tuple[str, ...]
+    default_resolution: str
+    durations: tuple[int, ...]
+    prompt_chars: int
+    negative_prompt_chars: int
+    image: MediaLimits
+    audio: MediaLimits
+    clip: MediaLimits
+
+    def limits_for(self, role: MediaRole) -> MediaLimits:
+        return self.clip if role == "first_clip" else self.audio if role == "driving_audio" else self.image
+
+
+def _sets(names: str) -> tuple[frozenset[MediaRole], ...]:
+    by_name: dict[str, MediaRole] = {role: role for role in MEDIA_ROLES}
+    return tuple(frozenset(by_name[part] for part in name.split("+")) for name in names.split())
+
+
+def _seconds(low: int, high: int) -> tuple[int, ...]:
+    return tuple(range(low, high + 1))
+
+
+# fmt: off
+_FRAMES = ("jpeg", "png", "bmp", "webp")
+# wan2.7-i2v (native.md §1.2): frames 240-8000 px, 1:8-8:1, ≤ 20 MB; audio wav/mp3 2-30 s ≤ 15 MB;
+# first_clip mp4/mov 2-10 s, 240-4096 px, 1:8-8:1, ≤ 100 MB; durations 2-15; 720P/1080P only.
+WAN27 = ModelLimits(
+    model="wan2.7-i2v", legacy=False, resolutions=("720P", "1080P"), default_resolution="720P",
+    media_sets=_sets("first_frame first_frame+driving_audio first_frame+last_frame "
+                     "first_frame+last_frame+driving_audio first_clip first_clip+last_frame"),
+    durations=_seconds(2, 15), prompt_chars=5000, negative_prompt_chars=500,
+    image=MediaLimits("an image", _FRAMES, 20, side=(240, 8000), aspect=8),
+    audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(2, 30)),
+    clip=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(2, 10)),
+)
+# Older first-frame models (native.md §1.3): img_url 360-2000 px ≤ 10 MB (no aspect limit published),
+# audio_url 3-30 s ≤ 15 MB on wan2.5/2.6 only; prompt ≤ 2000. Per-model durations are UNCONFIRMED
+# (5/10/15 vs any integer 2-15), so 2-15 unless an official page fixes them.
+WAN26 = replace(
+    WAN27, model="wan2.6-i2v", legacy=True, media_sets=_sets("first_frame first_frame+driving_audio"),
+    prompt_chars=2000, image=MediaLimits("an image", _FRAMES, 10, side=(360, 2000)),
+    audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(3, 30)),
+)
+WAN22 = replace(WAN26, model="wan2.2-i2v-plus", media_sets=_sets("first_frame"), prompt_chars=800)
+_FLASH = MediaLimits("an image", _FRAMES, 20, side=(360, 2000))  # modelstream's -flash page: ≤ 20 MB
+_MODELS = (
+    WAN27,
+    WAN26,
+    replace(WAN26, model="wan2.6-i2v-flash", image=_FLASH),
+    replace(WAN26, model="wan2.5-i2v-preview", resolutions=("480P", "720P", "1080P")),
+    # official zh legacy page: wan2.2-i2v-plus 480P/1080P, 5 s; wan2.2-i2v-flash 480P/720P
+    replace(WAN22, resolutions=("480P", "1080P"), default_resolution="1080P", durations=(5,)),
+    replace(WAN22, model="wan2.2-i2v-flash", resolutions=("480P", "720P"), image=_FLASH),
+    # same page: wanx2.1-i2v-turbo 480P/720P, 3/4/5 s; wanx2.1-i2v-plus 720P, 5 s
+    replace(WAN22, model="wanx2.1-i2v-turbo", resolutions=("480P", "720P"), durations=(3, 4, 5)),
+    replace(WAN22, model="wanx2.1-i2v-plus", resolutions=("720P",), durations=(5,)),
+)
+# fmt: on
+MODELS: dict[str, ModelLimits] = {limits.model: limits for limits in _MODELS}
+_ANY_RESOLUTION = ("480P", "720P", "1080P")
+# Unknown names: the family fixes the body shape (protocols.native reads `legacy` from here); the server judges the rest.
+FAMILIES: tuple[tuple[tuple[str, ...], ModelLimits], ...] = (
+    (("wan2.7",), WAN27),
+    (("wan2.6-", "wan2.5-", "wan2.2-", "wanx2.1-", "wanx2.0-"), replace(WAN26, resolutions=_ANY_RESOLUTION)),
+    (("",), replace(WAN27, resolutions=_ANY_RESOLUTION)),
+)
+
+
+def model_limits(model: str) -> ModelLimits:
+    """The rules for ``model``: its own, its snapshot's base model's, or its family's generic ones."""
+    bases = [name for name in MODELS if model == name or model.startswith(name + "-")]
+    if bases:
+        return MODELS[max(bases, key=len)]  # wan2.6-i2v-flash beats wan2.6-i2v
+    return next(limits for prefixes, limits in FAMILIES if model.startswith(prefixes))
+
+
+def nearest_resolution(size: str, model: str) -> str:
+    """The model's resolution whose short side is nearest ``size``'s (ties go to the smaller)."""
+    short = min(_parse_size(size))
+    return min(model_limits(model).resolutions, key=lambda res: (abs(short - int(res[:-1])), int(res[:-1])))
+
+
+def validate(request: VideoRequest, dialect: str) -> None:
+    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay")."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
+    limits = _check_model(request.model)
+    for check in _SCALAR_CHECKS:
+        check(request, limits)
+    _check_dialect_fields(request, dialect)
+    _check_media_set(request, limits)
+    found = {role: media.classify(value, role) for role, value in request.media().items()}
+    for role, medium in found.items():
+        if medium.kind == "oss" and dialect != "native":
+            raise ValidationError(role, _OSS_ELSEWHERE.format(dialect))
+    for role, medium in found.items():
+        if medium.is_local:
+            _check_content(medium, limits.limits_for(role), request.model)
+
+
+_OSS_ELSEWHERE = (
+    "oss:// URLs belong to the DashScope account that uploaded them and work only with native providers, "
+    "not {}; give an http(s) URL, a path or bytes"
+)
+
+
+def _check_model(model: object) -> ModelLimits:
+    if not isinstance(model, str):
+        raise TypeError(f"model: must be a string such as 'wan2.7-i2v', got {type(model).__name__}")
+    if not model.strip():
+        raise ValidationError("model", f"is empty; known models: {', '.join(MODELS)}")
+    return model_limits(model)
+
+
+def _check_texts(request: VideoRequest, limits: ModelLimits) -> None:
+    negative = "" if request.negative_prompt is None else request.negative_prompt
+    texts: tuple[tuple[str, object, int], ...] = (
+        ("prompt", request.prompt, limits.prompt_chars),
+        ("negative_prompt", negative, limits.negative_prompt_chars),
+    )
+    for field, text, most in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"{field}: must be a string, got {type(text).__name__}")
+        if len(text) > most:
+            raise ValidationError(field, f"{len(text)} characters; at most {most} for {request.model}")
+
+
+def _check_flags(request: VideoRequest, limits: ModelLimits) -> None:
+    for field in FLAGS:
+        value = getattr(request, field)
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{field}: must be True, False or None, got {value!r}")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_duration(request: VideoRequest, limits: ModelLimits) -> None:
+    value, allowed = request.duration, limits.durations
+    if not _is_int(value) or value not in allowed:
+        contiguous = allowed == _seconds(allowed[0], allowed[-1]) and len(allowed) > 2
+        shown = f"{allowed[0]}-{allowed[-1]}" if contiguous else " or ".join(map(str, allowed))
+        raise ValidationError(
+            "duration", f"must be whole seconds, {shown} for {request.model}; got {value!r}"
+        )
+
+
+def _check_resolution(request: VideoRequest, limits: ModelLimits) -> None:
+    resolution, size = request.resolution, request.size
+    for field, value in (("resolution", resolution), ("size", size)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{field}: must be a string such as '720P' or '1280x720', got {value!r}")
+    allowed = ", ".join(limits.resolutions)
+    if resolution is not None and resolution.upper() not in limits.resolutions:
+        raise ValidationError(
+            "resolution", f"{resolution!r} is not offered by {request.model}; allowed: {allowed}"
+        )
+    if size is None:
+        return
+    if not _SIZE.match(size) or 0 in _parse_size(size):
+        raise ValidationError("size", f"{size!r} is malformed; expected WIDTHxHEIGHT such as 1280x720")
+    nearest = nearest_resolution(size, request.model)
+    if resolution is not None and nearest != resolution.upper():
+        raise ValidationError(
+            "size", f"{size} is {nearest} but resolution is {resolution}; give one or the other"
+        )
+
+
+def _parse_size(size: str) -> tuple[int, int]:
+    width, height = _SIZE.findall(size)[0]
+    return int(width), int(height)
+
+
+def _check_seed(request: VideoRequest, limits: ModelLimits) -> None:
+    seed = request.seed
+    if seed is not None and (not _is_int(seed) or not 0 <= seed <= SEED_MAX):
+        raise ValidationError("seed", f"must be an integer from 0 to {SEED_MAX}, or None; got {seed!r}")
+
+
+_SCALAR_CHECKS = (_check_texts, _check_flags, _check_duration, _check_resolution, _check_seed)
+
+
+def _check_dialect_fields(request: VideoRequest, dialect: str) -> None:
+    if dialect != "unified":
+        return
+    for field in NATIVE_ONLY:
+        if getattr(request, field) not in (None, ""):  # an empty text box is no negative prompt
+            raise ValidationError(
+                field,
+                "exists only on native providers (dashscope, relay); the unified gateway cannot send it",
+            )
+
+
+def _check_media_set(request: VideoRequest, limits: ModelLimits) -> None:
+    given = frozenset(request.media())
+    if given in limits.media_sets:
+        return
+    offered = frozenset().union(*limits.media_sets)
+    starts = [role for role in _SHOWN_ORDER[:2] if role in offered]
+    if not given & set(starts):
+        raise ValidationError(starts[0], f"is required by {request.model} (give {' or '.join(starts)})")
+    # Blame the medium whose removal leaves an allowed set, looking from the last role back.
+    extra = [r for r in reversed(MEDIA_ROLES) if r in given and given - {r} in limits.media_sets]
+    blamed = extra[0] if extra else next(r for r in reversed(MEDIA_ROLES) if r in given)
+    allowed = "; ".join(_shown(roles) for roles in limits.media_sets)
+    raise ValidationError(
+        blamed, f"cannot go with {_shown(given - {blamed})} on {request.model}; allowed sets: {allowed}"
+    )
+
+
+_SHOWN_ORDER: tuple[MediaRole, ...] = ("first_frame", "first_clip", "last_frame", "driving_audio")
+
+
+def _shown(roles: frozenset[MediaRole]) -> str:
+    return " + ".join(role for role in _SHOWN_ORDER if role in roles)
+
+
+def _check_content(medium: media.Medium, limits: MediaLimits, model: str) -> None:
+    size, field = media.file_size(medium), medium.field
+    if size > limits.max_mb * MB:
+        raise ValidationError(field, f"is {size / MB:.1f} MB; at most {limits.max_mb:g} MB for {model}")
+    found = _sniffed(medium, limits)
+    if found is None or found.format not in limits.formats:
+        what = f"in {found.format.upper()} format" if found else f"not {limits.noun} (or damaged)"
+        raise ValidationError(field, f"is {what}; allowed: {', '.join(limits.formats).upper()}")
+    if isinstance(found, media.ImageInfo | media.VideoInfo):
+        _check_sides(field, found.width, found.height, limits, model)
+    seconds = found.duration_s if not isinstance(found, media.ImageInfo) else None
+    if seconds is not None and limits.seconds and not limits.seconds[0] <= seconds <= limits.seconds[1]:
+        low, high = limits.seconds
+        raise ValidationError(field, f"is {seconds:.1f} s long; allowed: {low:g}-{high:g} s for {model}")
+
+
+def _sniffed(medium: media.Medium, limits: MediaLimits) -> media.Info | None:
+    if "mp4" in limits.formats:
+        return media.video_info(medium)
+    return media.sniff(media.load(medium))
+
+
+def _check_sides(field: str, width: int | None, height: int | None, limits: MediaLimits, model: str) -> None:
+    if width is None or height is None:
+        return
+    if limits.side and not all(limits.side[0] <= side <= limits.side[1] for side in (width, height)):
+        low, high = limits.side
+        raise ValidationError(field, f"is {width}x{height} px; allowed: {low}-{high} px a side for {model}")
+    if limits.aspect and max(width, height) > limits.aspect * min(width, height):
+        ratio, most = max(width, height) / max(min(width, height), 1), f"{limits.aspect:g}"
+        raise ValidationError(field, f"is {width}x{height} px (1:{ratio:.2f}); allowed: 1:{most} to {most}:1")
