@@ -1,0 +1,192 @@
+"""The rendered MP4s: what a browser and a decoder see (notebook_tech.md §5)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from typing import Any
+
+import pytest
+from sim_fixtures import (
+    ASYNC,
+    NATIVE_CREATE,
+    FakeClock,
+    client,
+    data_uri,
+    native_body,
+    png_bytes,
+    probe,
+    sim,
+    wait_final,
+    wav_bytes,
+)
+
+from wan_nb.sim import media
+from wan_nb.sim.render import RenderSpec, output_size, render
+
+
+def _offline(url: str) -> bytes | None:
+    return None
+
+
+def _frames(data: bytes) -> list[Any]:
+    import av
+
+    with av.open(io.BytesIO(data), mode="r") as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def _audio_seconds(data: bytes) -> float:
+    import av
+
+    with av.open(io.BytesIO(data), mode="r") as container:
+        stream = container.streams.audio[0]
+        return float(stream.duration * stream.time_base)
+
+
+FIRST = data_uri(png_bytes(800, 450, "teal"))
+
+
+@pytest.fixture(scope="module")
+def clip() -> bytes:
+    return render(RenderSpec({"first_frame": FIRST}, duration=2, seed=4), _offline)
+
+
+def test_h264_yuv420p_aac_faststart_of_the_requested_length(clip: bytes) -> None:
+    info = probe(clip)
+    assert (info["video"], info["pix_fmt"], info["audio"], info["faststart"]) == (
+        "h264",
+        "yuv420p",
+        "aac",
+        True,
+    )
+    assert info["size"] == (1280, 720)
+    assert abs(info["duration"] - 2) <= 0.1
+    assert abs(_audio_seconds(clip) - 2) <= 0.1
+
+
+def test_keyframes_at_most_two_seconds_apart(clip: bytes) -> None:
+    import av
+
+    with av.open(io.BytesIO(clip), mode="r") as container:
+        stream = container.streams.video[0]
+        keys = [
+            float(packet.pts * stream.time_base) for packet in container.demux(stream) if packet.is_keyframe
+        ]
+    assert keys[0] == 0 and all(later - earlier <= 2.0 for earlier, later in itertools.pairwise(keys))
+
+
+def test_same_seed_same_video(clip: bytes) -> None:
+    assert render(RenderSpec({"first_frame": FIRST}, duration=2, seed=4), _offline) == clip
+
+
+def test_the_camera_moves(clip: bytes) -> None:
+    frames = _frames(clip)
+    assert abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 1.0
+
+
+@pytest.mark.parametrize(
+    ("size", "short", "expected"),
+    [
+        ((1920, 1080), 720, (1280, 720)),
+        ((1080, 1920), 1080, (1080, 1920)),
+        ((1001, 999), 720, (722, 720)),
+        ((8000, 1000), 720, (1680, 720)),
+    ],
+)
+def test_output_size_keeps_the_aspect_with_even_sides(size, short, expected) -> None:  # type: ignore[no-untyped-def]
+    assert output_size(*size, short) == expected
+
+
+def test_driving_audio_is_trimmed_or_padded_and_audio_off_is_silent() -> None:
+    voice = data_uri(wav_bytes(2.0), "audio/wav")
+    padded = render(RenderSpec({"first_frame": FIRST, "driving_audio": voice}, duration=3), _offline)
+    silent = render(RenderSpec({"first_frame": FIRST}, duration=1, audio=False), _offline)
+    assert abs(_audio_seconds(padded) - 3) <= 0.1 and abs(probe(padded)["duration"] - 3) <= 0.1
+    assert probe(silent)["audio"] is None
+
+
+def test_last_frame_ends_the_clip_and_watermark_marks_the_corner() -> None:
+    """One-second clips: these properties do not depend on the length."""
+    last = data_uri(png_bytes(800, 450, "crimson"))
+    plain = render(RenderSpec({"first_frame": FIRST, "last_frame": last}, duration=1, seed=1), _offline)
+    marked = render(
+        RenderSpec({"first_frame": FIRST, "last_frame": last}, duration=1, seed=1, watermark=True), _offline
+    )
+    final = _frames(plain)[-1]
+    assert abs(final.reshape(-1, 3).mean(axis=0) - (220, 20, 60)).max() < 40  # crimson, not teal
+    corner = (slice(-60, None), slice(-200, None))
+    assert abs(_frames(marked)[-1][corner].astype(int) - final[corner].astype(int)).mean() > 5
+
+
+def test_first_clip_continues_from_its_last_frame(clip: bytes) -> None:
+    follow = render(RenderSpec({"first_clip": data_uri(clip, "video/mp4")}, duration=1, seed=9), _offline)
+    assert abs(_frames(clip)[-1].astype(int).mean() - _frames(follow)[0].astype(int).mean()) < 15
+
+
+def test_public_urls_render_a_placeholder_card_without_network() -> None:
+    spec = RenderSpec({"first_frame": "https://example.com/cat.png"}, duration=1)
+    assert probe(render(spec, _offline))["size"] == (1280, 720)
+    assert media.fetch("https://example.com/cat.png", _offline) is None
+    assert media.is_loopback("http://127.0.0.5:9/x") and media.is_loopback("http://sim.localhost/x")
+    assert not media.is_loopback("http://localhost.example.com/x")
+
+
+async def test_unusable_image_fails_the_task_like_upstream() -> None:
+    clock = FakeClock()
+    body = native_body([{"type": "first_frame", "url": data_uri(png_bytes(100, 100))}])
+    with sim(clock=clock, task_time=1.0) as app:
+        async with client(app) as http:
+            task_id = (await http.post(NATIVE_CREATE, json=body, headers=ASYNC)).json()["output"]["task_id"]
+            done = await wait_final(http, task_id, clock)
+    assert done["output"]["task_status"] == "FAILED"
+    assert done["output"]["code"] == "InvalidParameter"
+    assert "out of range" in done["output"]["message"]
+
+
+@pytest.mark.slow
+def test_fifteen_seconds_of_1080p() -> None:
+    data = render(RenderSpec({"first_frame": FIRST}, duration=15, short_side=1080), _offline)
+    info = probe(data)
+    assert info["size"] == (1920, 1080) and abs(info["duration"] - 15) <= 0.1
+
+
+def test_loopback_urls_are_fetched_for_real() -> None:
+    import http.server
+    import threading
+
+    picture = png_bytes(360, 640, "gold")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(picture)))
+            self.end_headers()
+            self.wfile.write(picture)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/frame.png"
+        assert media.fetch(url, _offline) == picture
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_first_clip_may_be_an_earlier_result_url() -> None:
+    clock = FakeClock()
+    with sim(clock=clock, task_time=1.0) as app:
+        async with client(app) as http:
+            first = (await http.post(NATIVE_CREATE, json=native_body(), headers=ASYNC)).json()["output"][
+                "task_id"
+            ]
+            url = (await wait_final(http, first, clock))["output"]["video_url"]
+            body = native_body([{"type": "first_clip", "url": url}])
+            second = (await http.post(NATIVE_CREATE, json=body, headers=ASYNC)).json()["output"]["task_id"]
+            done = await wait_final(http, second, clock)
+    assert done["output"]["task_status"] == "SUCCEEDED"
+    assert done["usage"]["output_video_duration"] == 2

@@ -1,0 +1,154 @@
+"""Temporary uploads (getPolicy → form POST → ``oss://``) and the signed result URLs (native.md §3.1, §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sim_fixtures import (
+    ASYNC,
+    AUTH,
+    NATIVE_CREATE,
+    FakeClock,
+    client,
+    native_body,
+    png_bytes,
+    probe,
+    sim,
+    wait_final,
+)
+
+
+async def _policy(http: httpx.AsyncClient, model: str = "wan2.7-i2v") -> dict[str, Any]:
+    answer = await http.get("/api/v1/uploads", params={"action": "getPolicy", "model": model}, headers=AUTH)
+    assert answer.status_code == 200
+    data: dict[str, Any] = answer.json()["data"]
+    return data
+
+
+async def _upload(http: httpx.AsyncClient, policy: dict[str, Any], name: str, data: bytes) -> httpx.Response:
+    """As the SDK does it (oss_utils.OssUtils.upload): no Authorization, ``file`` last."""
+    form = {
+        "OSSAccessKeyId": policy["oss_access_key_id"],
+        "Signature": policy["signature"],
+        "policy": policy["policy"],
+        "key": f"{policy['upload_dir']}/{name}",
+        "x-oss-object-acl": policy["x_oss_object_acl"],
+        "x-oss-forbid-overwrite": policy["x_oss_forbid_overwrite"],
+        "success_action_status": "200",
+    }
+    return await http.post(policy["upload_host"], data=form, files={"file": (name, data, "image/png")})
+
+
+async def test_get_policy_fields_point_at_the_simulator() -> None:
+    with sim() as app:
+        async with client(app) as http:
+            policy = await _policy(http)
+    assert policy["upload_host"] == "http://sim.localhost/oss-upload"
+    assert policy["upload_dir"].startswith("dashscope-instant/")
+    assert policy["expire_in_seconds"] == 300
+    assert {"policy", "signature", "max_file_size_mb", "capacity_limit_mb", "oss_access_key_id"} <= set(
+        policy
+    )
+
+
+async def test_upload_then_create_with_resolve_header_renders_the_upload() -> None:
+    clock = FakeClock()
+    with sim(clock=clock, task_time=1.0) as app:
+        async with client(app) as http:
+            policy = await _policy(http)
+            stored = await _upload(http, policy, "portrait.png", png_bytes(360, 640))
+            url = f"oss://{policy['upload_dir']}/portrait.png"
+            body = native_body([{"type": "first_frame", "url": url}])
+            refused = await http.post(NATIVE_CREATE, json=body, headers=ASYNC)
+            headers = ASYNC | {"X-DashScope-OssResourceResolve": "enable"}
+            task_id = (await http.post(NATIVE_CREATE, json=body, headers=headers)).json()["output"]["task_id"]
+            done = await wait_final(http, task_id, clock)
+            video = await http.get(done["output"]["video_url"])
+    assert stored.status_code == 200 and stored.content == b""
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "InvalidParameter"
+    assert "The provided URL does not appear to be valid" in refused.json()["message"]
+    assert probe(video.content)["size"] == (720, 1280)  # the upload's portrait aspect, not a placeholder
+
+
+async def test_upload_refusals() -> None:
+    clock = FakeClock()
+    with sim(clock=clock) as app:
+        async with client(app) as http:
+            policy = await _policy(http)
+            forged = await _upload(http, policy | {"Signature": "x", "signature": "AAAA"}, "a.png", b"x")
+            outside = await _upload(http, policy | {"upload_dir": "dashscope-instant/other"}, "a.png", b"x")
+            first = await _upload(http, policy, "a.png", png_bytes())
+            again = await _upload(http, policy, "a.png", png_bytes())
+            clock.advance(301)
+            expired = await _upload(http, policy, "b.png", png_bytes())
+    assert forged.status_code == 403 and b"SignatureDoesNotMatch" in forged.content
+    assert outside.status_code == 403
+    assert first.status_code == 200
+    assert again.status_code == 409
+    assert expired.status_code == 403
+    assert b"Invalid according to Policy: Policy expired." in expired.content
+    assert expired.headers["content-type"] == "application/xml"
+
+
+async def test_file_must_be_the_last_field() -> None:
+    with sim() as app:
+        async with client(app) as http:
+            policy = await _policy(http)
+            boundary = "b0undary"
+            parts = [("file", b"data"), ("key", f"{policy['upload_dir']}/x.png".encode())]
+            body = (
+                b"".join(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                    + value
+                    + b"\r\n"
+                    for name, value in parts
+                )
+                + f"--{boundary}--\r\n".encode()
+            )
+            content_type = f"multipart/form-data; boundary={boundary}"
+            answer = await http.post("/oss-upload", content=body, headers={"Content-Type": content_type})
+    assert answer.status_code == 400
+
+
+async def test_upload_is_bound_to_its_model() -> None:
+    with sim() as app:
+        async with client(app) as http:
+            policy = await _policy(http, model="wan2.6-i2v")
+            await _upload(http, policy, "c.png", png_bytes())
+            body = native_body([{"type": "first_frame", "url": f"oss://{policy['upload_dir']}/c.png"}])
+            headers = ASYNC | {"X-DashScope-OssResourceResolve": "enable"}
+            answer = await http.post(NATIVE_CREATE, json=body, headers=headers)
+    assert answer.status_code == 400 and "bound to model wan2.6-i2v" in answer.json()["message"]
+
+
+async def test_result_url_refuses_auth_expires_and_serves_ranges() -> None:
+    clock = FakeClock()
+    with sim(clock=clock, task_time=1.0, result_ttl=3600) as app:
+        async with client(app) as http:
+            task_id = (await http.post(NATIVE_CREATE, json=native_body(), headers=ASYNC)).json()["output"][
+                "task_id"
+            ]
+            url = (await wait_final(http, task_id, clock))["output"]["video_url"]
+            whole = await http.get(url)
+            with_auth = await http.get(url, headers=AUTH)
+            head = await http.head(url)
+            size = len(whole.content)
+            part = await http.get(url, headers={"Range": "bytes=10-19"})
+            tail = await http.get(url, headers={"Range": "bytes=-5"})
+            beyond = await http.get(url, headers={"Range": f"bytes={size}-"})
+            tampered = await http.get(url.replace("Signature=", "Signature=x"))
+            clock.advance(3601)
+            expired = await http.get(url)
+    assert whole.status_code == 200
+    assert (whole.headers["content-type"], whole.headers["accept-ranges"]) == ("video/mp4", "bytes")
+    assert int(whole.headers["content-length"]) == size
+    assert with_auth.status_code == 403 and b"<Code>AccessDenied</Code>" in with_auth.content
+    assert head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) == size
+    assert part.status_code == 206 and part.content == whole.content[10:20]
+    assert part.headers["content-range"] == f"bytes 10-19/{size}"
+    assert tail.content == whole.content[-5:]
+    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+    assert tampered.status_code == 403 and b"SignatureDoesNotMatch" in tampered.content
+    assert expired.status_code == 403 and b"Request has expired." in expired.content

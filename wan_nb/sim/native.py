@@ -1,0 +1,150 @@
+"""DashScope's native routes (protocol.md §2, native.md §1-4): create, query, cancel, list, getPolicy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wan_nb.sim import faults, validate
+from wan_nb.sim.engine import Engine
+from wan_nb.sim.http import Request, Response, json_response
+from wan_nb.sim.store import Snapshot
+from wan_nb.sim.upload import policy_data
+from wan_nb.sim.wire import (
+    NOT_PENDING,
+    SYNC_REFUSED,
+    china_time,
+    native_error,
+    parse_compact_time,
+    request_id,
+)
+
+LIST_PAGE_SIZE = 10
+
+
+def parse_body(request: Request) -> Any:
+    try:
+        return request.json()
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise native_error(400, "InvalidParameter", "Request body is not a valid JSON.") from error
+
+
+def create(engine: Engine, request: Request, params: dict[str, str], dialect: str = "native") -> Response:
+    """The HTTP API is async-only for video: without the header the service refuses (native.md §1.1)."""
+    if request.header("x-dashscope-async").lower() != "enable":
+        raise native_error(403, "AccessDenied", SYNC_REFUSED)
+    body = parse_body(request)
+    resolve_header = request.header("x-dashscope-ossresourceresolve").lower() == "enable"
+    try:
+        job = validate.validate(body, lambda url, model: engine.oss_problem(url, model, resolve_header))
+    except validate.Invalid as error:
+        raise native_error(error.status, error.code, error.message) from error
+    scenarios = faults.requested(request, job.prompt)
+    throttle = engine.admit(scenarios)
+    if throttle:
+        raise native_error(429, throttle.code, throttle.message, {"retry-after": str(throttle.retry_after)})
+    record = engine.submit(job, dialect, body, scenarios)
+    output = {"task_id": record.task_id, "task_status": "PENDING"}
+    return json_response(200, {"request_id": request_id(), "output": output})
+
+
+def get(engine: Engine, request: Request, params: dict[str, str]) -> Response:
+    """Unknown or expired ids still answer 200 with UNKNOWN (native.md §3.1)."""
+    snap = engine.snapshot(params["id"])
+    if snap is None:
+        output: dict[str, Any] = {"task_id": params["id"], "task_status": "UNKNOWN"}
+        return json_response(200, {"request_id": request_id(), "output": output})
+    return json_response(200, {"request_id": request_id(), **task_body(engine, request.origin, snap)})
+
+
+def task_body(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
+    """``output`` (and ``usage`` once SUCCEEDED); a FAILED task carries output.code/message (native.md §3.1)."""
+    record = snap.record
+    output: dict[str, Any] = {
+        "task_id": record.task_id,
+        "task_status": snap.phase,
+        "submit_time": china_time(record.submit_at),
+    }
+    if snap.phase != "PENDING" and record.canceled_at is None:
+        output["scheduled_time"] = china_time(record.scheduled_at)
+    if snap.end_at is not None:
+        output["end_time"] = china_time(snap.end_at)
+    if snap.phase == "FAILED":
+        output.update(code=snap.code, message=snap.message)
+    if snap.phase != "SUCCEEDED":
+        return {"output": output}
+    output.update(orig_prompt=record.prompt, video_url=engine.result_url(origin, snap))
+    return {"output": output, "usage": usage(record.model, record.spec)}
+
+
+def usage(model: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """wan2.7: duration = input + output seconds, SR = short side; older models: video_duration."""
+    seconds, short_side = spec["duration"], spec["short_side"]
+    if not validate.rule_for(model).media_protocol:
+        return {"video_duration": seconds, "video_count": 1, "SR": short_side}
+    clip = 0  # the input clip's seconds are billed too; the simulator does not probe its length
+    return {
+        "duration": seconds + clip,
+        "input_video_duration": clip,
+        "output_video_duration": seconds,
+        "video_count": 1,
+        "SR": short_side,
+    }
+
+
+def cancel(engine: Engine, request: Request, params: dict[str, str]) -> Response:
+    """Only a PENDING task can be canceled; anything else is 400 UnsupportedOperation (native.md §3.2)."""
+    snap = engine.snapshot(params["id"])
+    if snap is None or snap.phase != "PENDING":
+        raise native_error(400, "UnsupportedOperation", NOT_PENDING)
+    engine.cancel(params["id"])
+    return json_response(200, {"request_id": request_id()})
+
+
+def task_list(engine: Engine, request: Request, params: dict[str, str]) -> Response:
+    """``{page_no, page_size, total, tasks}`` as SDK 2.0's JobList reads it (native.md §3.3)."""
+    query = request.query
+    page_no = _positive(query.get("page_no"), 1)
+    page_size = _positive(query.get("page_size"), LIST_PAGE_SIZE)
+    snaps = [snap for snap in map(engine.snapshot, _newest_first(engine)) if snap and _matches(snap, query)]
+    page = snaps[(page_no - 1) * page_size : page_no * page_size]
+    tasks = [task_body(engine, request.origin, snap)["output"] for snap in page]
+    payload = {"request_id": request_id(), "page_no": page_no, "page_size": page_size, "total": len(snaps)}
+    return json_response(200, {**payload, "tasks": tasks})
+
+
+def _newest_first(engine: Engine) -> list[str]:
+    return [record.task_id for record in reversed(list(engine.tasks))]
+
+
+def _matches(snap: Snapshot, query: Any) -> bool:
+    record = snap.record
+    start = parse_compact_time(query.get("start_time", ""))
+    end = parse_compact_time(query.get("end_time", ""))
+    checks = (
+        query.get("task_id") in (None, "", record.task_id),
+        query.get("model_name") in (None, "", record.model),
+        query.get("status") in (None, "", snap.phase),
+        start is None or record.submit_at >= start,
+        end is None or record.submit_at <= end,
+    )
+    return all(checks)
+
+
+def _positive(text: str | None, default: int) -> int:
+    try:
+        value = int(text or default)
+    except ValueError as error:
+        raise native_error(400, "InvalidParameter", "page_no and page_size must be integers.") from error
+    return max(1, value)
+
+
+def upload_policy(engine: Engine, request: Request, params: dict[str, str]) -> Response:
+    """``GET /api/v1/uploads?action=getPolicy&model=...``; the upload host is this simulator (native.md §4)."""
+    if request.query.get("action") != "getPolicy":
+        raise native_error(400, "InvalidParameter", "The action parameter must be getPolicy.")
+    model = request.query.get("model", "")
+    if not model:
+        raise native_error(400, "InvalidParameter", 'Required parameter "model" missing from request.')
+    data = policy_data(request.origin, model, engine.now(), engine.secret)
+    return json_response(200, {"request_id": request_id(), "data": data})

@@ -1,0 +1,242 @@
+"""The renderer: a real H.264/AAC MP4 from the first frame — a smooth Ken Burns move, deterministic for a seed.
+
+Encoder settings follow notebook_tech.md §5.2-5.3: libx264 ``preset=veryfast`` CRF 23, yuv420p, even W×H,
+GOP 2 s, ``movflags=+faststart`` (PyAV only writes ``moov`` first with it, and only to a real file), constant
+24 fps with ``pts = i``. Frames are cut at the target size with PIL ``resize(box=...)`` (sub-pixel, no jitter)
+from a source pre-scaled so each cut is a ~1:1 resample. The whole pipeline works on Y/Cb/Cr planes already in
+video range with chroma at half size, i.e. yuv420p itself: per frame that is half the pixels of RGB and no
+colour conversion at all (the RGB→YUV swscale pass cost more than the resize).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wan_nb.sim import audio, media
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    Planes = tuple[Image.Image, Image.Image, Image.Image]  # Y (W×H), Cb, Cr (W/2×H/2)
+
+FPS = 24
+CROSSFADE_SECONDS = 1.0
+MAX_ASPECT = 21 / 9  # wider inputs are cropped: x264 and browsers dislike 8:1 frames
+# PIL's YCbCr is full range (JPEG); H.264 players assume limited "video" range: Y 16–235, C 16–240.
+LUMA_RANGE = [16 + round(value * 219 / 255) for value in range(256)]
+CHROMA_RANGE = [128 + round((value - 128) * 224 / 255) for value in range(256)]
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    media: dict[str, str] = field(default_factory=dict)  # role -> url
+    duration: int = 5
+    short_side: int = 720
+    audio: bool = True
+    watermark: bool = False
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Motion:
+    zoom_from: float
+    zoom_to: float
+    pan: tuple[float, float]  # fraction of the free margin, -1..1 on each axis
+
+    @classmethod
+    def for_seed(cls, seed: int) -> Motion:
+        rng = random.Random(seed)
+        zoom = rng.uniform(1.12, 1.25)
+        zooms = (1.0, zoom) if rng.random() < 0.6 else (zoom, 1.0)
+        angle = rng.uniform(0, 2 * math.pi)
+        return cls(zooms[0], zooms[1], (math.cos(angle), math.sin(angle)))
+
+
+def output_size(width: int, height: int, short_side: int) -> tuple[int, int]:
+    """The first frame's aspect ratio at the requested short side, both sides even (libx264 needs it)."""
+    aspect = min(max(width / height, 1 / MAX_ASPECT), MAX_ASPECT)
+    long_side = round(short_side * max(aspect, 1 / aspect) / 2) * 2
+    return (long_side, short_side) if aspect >= 1 else (short_side, long_side)
+
+
+def cover(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Scale to cover ``size`` and centre-crop (what a player's object-fit: cover does)."""
+    from PIL import ImageOps
+
+    return ImageOps.fit(image, size, method=_bilinear())
+
+
+def _bilinear() -> int:
+    from PIL import Image
+
+    return int(Image.Resampling.BILINEAR)
+
+
+def planes_of(image: Image.Image) -> Planes:
+    """Full-size Y, Cb, Cr planes in video range (chroma is halved when cut)."""
+    luma, blue, red = image.convert("YCbCr").split()
+    return luma.point(LUMA_RANGE), blue.point(CHROMA_RANGE), red.point(CHROMA_RANGE)
+
+
+def cut(planes: Planes, size: tuple[int, int], box: tuple[float, float, float, float]) -> Planes:
+    """The ``box`` of the source planes at the output size: 4:2:0, chroma at half width and height."""
+    half = (size[0] // 2, size[1] // 2)
+    luma, blue, red = planes
+    bilinear = _bilinear()
+    return (
+        luma.resize(size, bilinear, box=box),
+        blue.resize(half, bilinear, box=box),
+        red.resize(half, bilinear, box=box),
+    )
+
+
+def still(image: Image.Image, size: tuple[int, int]) -> Planes:
+    return cut(planes_of(cover(image, size)), size, (0, 0, size[0], size[1]))
+
+
+def frames(start: Image.Image, size: tuple[int, int], count: int, seed: int) -> Any:
+    """Yield ``count`` frames (as planes) zooming/panning over ``start`` with cosine easing."""
+    motion = Motion.for_seed(seed)
+    top = max(motion.zoom_from, motion.zoom_to)
+    width, height = size
+    source = planes_of(cover(start, (round(width * top), round(height * top))))
+    source_w, source_h = source[0].size
+    for index in range(count):
+        eased = (1 - math.cos(math.pi * index / max(count - 1, 1))) / 2
+        zoom = motion.zoom_from + (motion.zoom_to - motion.zoom_from) * eased
+        box_w, box_h = source_w / zoom, source_h / zoom
+        free_x, free_y = (source_w - box_w) / 2, (source_h - box_h) / 2
+        centre_x = source_w / 2 + motion.pan[0] * free_x * (2 * eased - 1)
+        centre_y = source_h / 2 + motion.pan[1] * free_y * (2 * eased - 1)
+        box = (centre_x - box_w / 2, centre_y - box_h / 2, centre_x + box_w / 2, centre_y + box_h / 2)
+        yield cut(source, size, box)
+
+
+def watermark(size: tuple[int, int]) -> Image.Image:
+    """The visible corner label ("AI生成" bottom-right like upstream, native.md §1.2; Latin if no CJK font)."""
+    from PIL import Image, ImageDraw
+
+    text = "AI生成" if media.has_cjk_font() else "AI generated"
+    points = max(18, size[1] // 24)
+    label = Image.new("RGBA", (points * len(text), points * 2), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(label)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=media.font(points))  # type: ignore[arg-type]
+    label = label.crop((0, 0, right - left + 12, bottom - top + 12))
+    draw = ImageDraw.Draw(label)
+    draw.rounded_rectangle((0, 0, label.width - 1, label.height - 1), radius=6, fill=(0, 0, 0, 110))
+    draw.text((6 - left, 6 - top), text, fill=(255, 255, 255, 230), font=media.font(points))  # type: ignore[arg-type]
+    return label
+
+
+def encode(path: Path, pictures: Any, size: tuple[int, int], samples: Any) -> None:
+    import av
+
+    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
+        video = container.add_stream("libx264", rate=FPS)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        video.codec_context.gop_size = 2 * FPS
+        video.options = {"crf": "23", "preset": "veryfast"}
+        sound = audio.add_stream(container) if samples is not None else None
+        for index, planes in enumerate(pictures):
+            frame = av.VideoFrame.from_ndarray(_yuv420p(planes, size[0]), format="yuv420p")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        if sound is not None:
+            audio.mux(container, sound, samples)
+
+
+def _yuv420p(planes: Planes, width: int) -> Any:
+    """PyAV's yuv420p ndarray layout: Y rows, then U and V packed into rows of ``width``."""
+    import numpy as np
+
+    flat = np.concatenate([np.asarray(plane).reshape(-1) for plane in planes])
+    return flat.reshape(-1, width)
+
+
+def render(spec: RenderSpec, resolve: media.Resolver) -> bytes:
+    """The MP4 bytes for ``spec``; raises ``media.MediaError`` for unusable inputs."""
+    start = _start_image(spec, resolve)
+    size = output_size(start.width, start.height, spec.short_side)
+    count = spec.duration * FPS
+    pictures = frames(start, size, count, spec.seed)
+    if "last_frame" in spec.media:
+        end = still(_image(spec, "last_frame", resolve), size)
+        pictures = _crossfade(pictures, end, count)
+    if spec.watermark:
+        pictures = _stamp(pictures, watermark(size), size)
+    samples = _soundtrack(spec, resolve)
+    with tempfile.TemporaryDirectory(prefix="wan-sim-") as folder:
+        path = Path(folder) / "render.mp4"
+        encode(path, pictures, size, samples)
+        return path.read_bytes()
+
+
+def _image(spec: RenderSpec, role: str, resolve: media.Resolver) -> Image.Image:
+    url = spec.media[role]
+    data = media.fetch(url, resolve)
+    return media.placeholder(url, role) if data is None else media.open_image(data, role)
+
+
+def _start_image(spec: RenderSpec, resolve: media.Resolver) -> Image.Image:
+    """The first frame, or the last frame of ``first_clip`` (the continuation starts where the clip ends)."""
+    if "first_clip" not in spec.media:
+        return _image(spec, "first_frame", resolve)
+    url = spec.media["first_clip"]
+    data = media.fetch(url, resolve)
+    return media.placeholder(url, "first_clip") if data is None else media.last_video_frame(data)
+
+
+def _crossfade(pictures: Any, end: Planes, count: int) -> Any:
+    """The clip ends exactly on ``last_frame``: a cosine crossfade over the final second."""
+    from PIL import Image
+
+    span = min(count - 1, round(CROSSFADE_SECONDS * FPS))
+    for index, picture in enumerate(pictures):
+        weight = (index - (count - 1 - span)) / max(span, 1)
+        if weight <= 0:
+            yield picture
+        else:
+            alpha = (1 - math.cos(math.pi * min(weight, 1.0))) / 2
+            yield tuple(Image.blend(plane, last, alpha) for plane, last in zip(picture, end, strict=True))
+
+
+def _stamp(pictures: Any, label: Image.Image, size: tuple[int, int]) -> Any:
+    """Paste the label on each plane (chroma at half size and half offset), bottom-right."""
+    margin = max(8, size[1] // 40)
+    left, top = (size[0] - label.width - margin) // 2 * 2, (size[1] - label.height - margin) // 2 * 2
+    alpha = label.getchannel("A")
+    luma, blue, red = planes_of(label.convert("RGB"))
+    half = (max(1, label.width // 2), max(1, label.height // 2))
+    blue, red, chroma_alpha = blue.resize(half), red.resize(half), alpha.resize(half)
+    for picture in pictures:
+        picture[0].paste(luma, (left, top), alpha)
+        picture[1].paste(blue, (left // 2, top // 2), chroma_alpha)
+        picture[2].paste(red, (left // 2, top // 2), chroma_alpha)
+        yield picture
+
+
+def _soundtrack(spec: RenderSpec, resolve: media.Resolver) -> Any:
+    if "driving_audio" in spec.media:
+        data = media.fetch(spec.media["driving_audio"], resolve)
+        if data is not None:
+            try:
+                return audio.decode(data, spec.duration)
+            except (ValueError, OSError) as error:
+                raise media.MediaError("The driving_audio format is not supported.") from error
+    return audio.generate(spec.duration, spec.seed) if spec.audio else None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    part = path.with_suffix(path.suffix + ".part")
+    part.write_bytes(data)
+    os.replace(part, path)
