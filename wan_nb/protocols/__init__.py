@@ -10,9 +10,10 @@ from types import ModuleType
 from typing import Final
 
 from wan_nb.protocols import native, relay, unified
+from wan_nb.protocols._common import retry_after
 from wan_nb.protocols.base import Call, Dialect, UploadPolicy
 
-__all__ = ["DIALECTS", "Call", "Dialect", "UploadPolicy", "dialect"]
+__all__ = ["DIALECTS", "Call", "Dialect", "UploadPolicy", "dialect", "retry_after"]
 
 DIALECTS: Final[dict[str, ModuleType]] = {module.NAME: module for module in (unified, native, relay)}
 

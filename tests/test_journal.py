@@ -1,0 +1,226 @@
+"""The journal: durable records, summaries without payloads, multi-process use, and resume after a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_client_fakes import CANARY, REQUEST, STORAGE, VIDEO, FakeService, FakeTime, make_client
+
+from wan_nb.client import AsyncWanClient, Journal
+from wan_nb.client.journal import fingerprint, summarize
+from wan_nb.errors import ConfigError
+from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
+
+
+def _task(task_id: str = "t1", status: TaskStatus = TaskStatus.QUEUED, **kwargs: object) -> Task:
+    return Task(task_id, status, provider="dashscope", status_raw=status.value, **kwargs)  # type: ignore[arg-type]
+
+
+def test_default_path_is_under_wan_nb_home(tmp_path: Path) -> None:
+    assert Journal().path == tmp_path / "wan_nb_home" / "journal.sqlite3"  # conftest sets WAN_NB_HOME
+
+
+def test_record_update_and_entries(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.record(_task(), host="dashscope.aliyuncs.com", dialect="native", request=REQUEST)
+    journal.update(
+        _task(status=TaskStatus.FAILED, error=TaskError("DataInspectionFailed", "no"), request_id="r9")
+    )
+    (entry,) = journal.entries()
+    assert (entry.task_id, entry.provider, entry.host, entry.dialect) == (
+        "t1",
+        "dashscope",
+        "dashscope.aliyuncs.com",
+        "native",
+    )
+    assert (entry.status, entry.error_code, entry.error_message, entry.request_id) == (
+        TaskStatus.FAILED,
+        "DataInspectionFailed",
+        "no",
+        "r9",
+    )
+    assert entry.request["prompt"] == REQUEST.prompt and entry.request_fingerprint == fingerprint(REQUEST)
+    assert entry.updated >= entry.created and entry.path is None
+    assert entry.to_task().error == TaskError("DataInspectionFailed", "no")
+
+
+def test_filters(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.record(_task("a"), host="h1", dialect="native", request=REQUEST)
+    journal.record(_task("b", TaskStatus.SUCCEEDED), host="h2", dialect="native", request=REQUEST)
+    journal.record(
+        Task("c", TaskStatus.RUNNING, provider="gateway"), host="h1", dialect="unified", request=REQUEST
+    )
+    assert [e.task_id for e in journal.entries(unfinished=True)] == ["a", "c"]
+    assert [e.task_id for e in journal.entries(provider="dashscope")] == ["a", "b"]
+    assert [e.task_id for e in journal.entries(host="h1", provider="dashscope")] == ["a"]
+
+
+def test_set_path_and_downloaded(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.record(_task(status=TaskStatus.SUCCEEDED), host="h", dialect="native", request=REQUEST)
+    video = tmp_path / "t1.mp4"
+    journal.set_path("t1", video)
+    (entry,) = journal.entries()
+    assert entry.path == video and not entry.downloaded  # recorded, but the file is not there
+    video.write_bytes(b"x")
+    assert journal.entries()[0].downloaded and journal.entries()[0].to_task().path == video
+
+
+def test_wal_and_full_sync(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.record(_task(), host="h", dialect="native", request=REQUEST)
+    with sqlite3.connect(journal.path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_summary_keeps_no_payload(tmp_path: Path) -> None:
+    data_uri = "data:image/png;base64," + "QUJD" * 5000
+    request = VideoRequest(
+        prompt="p" * 6000,
+        first_frame=data_uri,
+        last_frame=b"\x89PNG" + bytes(5000),
+        driving_audio=str(tmp_path / "voice.wav"),
+        first_clip="https://cdn.example.com/a/b/clip.mp4?Signature=SECRETSIG",
+        seed=7,
+    )
+    summary = summarize(request)
+    text = repr(summary)
+    assert "QUJD" not in text and "SECRETSIG" not in text and str(tmp_path) not in text and len(text) < 800
+    assert summary["media"] == {
+        "first_frame": {"kind": "data", "size": len(data_uri)},
+        "last_frame": {"kind": "bytes", "size": 5004},
+        "driving_audio": {"kind": "path", "name": "voice.wav"},
+        "first_clip": {"kind": "https", "name": "https://cdn.example.com/…/clip.mp4"},
+    }
+    assert summary["seed"] == 7 and len(summary["prompt"]) == 200
+
+
+def test_fingerprint_is_stable_and_sensitive(tmp_path: Path) -> None:
+    image = tmp_path / "a.png"
+    image.write_bytes(b"one")
+    first = VideoRequest(prompt="x", first_frame=image)
+    assert fingerprint(first) == fingerprint(VideoRequest(prompt="x", first_frame=str(image)))
+    assert fingerprint(first) != fingerprint(VideoRequest(prompt="x", first_frame=image, seed=1))
+    assert fingerprint(VideoRequest(first_frame=b"a")) != fingerprint(VideoRequest(first_frame=b"b"))
+
+
+def test_several_processes_share_one_journal(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    Journal(path)
+    script = (
+        "import sys\nfrom wan_nb.client import Journal\nfrom wan_nb.models import Task, TaskStatus, VideoRequest\n"
+        "j = Journal(sys.argv[1])\n"
+        "for i in range(25):\n"
+        "    j.record(Task(f'{sys.argv[2]}-{i}', TaskStatus.QUEUED, provider='sim'), host='h', dialect='native',"
+        " request=VideoRequest(prompt='x'))\n"
+    )
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(path), name]) for name in ("a", "b", "c")]
+    assert [w.wait(timeout=60) for w in workers] == [0, 0, 0]
+    assert len(Journal(path).entries()) == 75
+
+
+# --- the client and the journal --------------------------------------------------------------------------
+
+
+async def test_submit_journals_before_returning(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(FakeService(), journal=journal) as client:
+        task = await client.submit(REQUEST)
+        # a separate connection (as another process would open) already sees it
+        (entry,) = Journal(journal.path).entries()
+    assert (entry.task_id, entry.status, entry.host, entry.dialect) == (
+        task.id,
+        TaskStatus.QUEUED,
+        "dashscope.aliyuncs.com",
+        "native",
+    )
+
+
+async def test_states_and_path_are_journaled(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(FakeService(), journal=journal) as client:
+        task = await client.generate(REQUEST, out=tmp_path / "out")
+    (entry,) = journal.entries()
+    assert entry.status is TaskStatus.SUCCEEDED and entry.video_url and entry.path == task.path
+    assert entry.path is not None and entry.path.read_bytes() == VIDEO
+
+
+async def test_journal_false_disables_it(tmp_path: Path) -> None:
+    async with make_client(FakeService(), journal=False) as client:
+        await client.submit(REQUEST)
+        assert client.journal is None
+    assert not (tmp_path / "wan_nb_home" / "journal.sqlite3").exists()
+
+
+async def test_resume_after_a_crash_finishes_and_downloads_once(tmp_path: Path) -> None:
+    service = FakeService(script=("PENDING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"))
+    journal = Journal(tmp_path / "j.sqlite3")
+    crashed = make_client(service, journal=journal)
+    task = await crashed.submit(REQUEST)
+    async for state in crashed.watch(task):
+        assert state.status is TaskStatus.RUNNING
+        break  # the kernel dies mid-wait: the client object is simply dropped, never closed
+    del crashed
+
+    out = tmp_path / "videos"
+    async with make_client(service, FakeTime(), journal=Journal(journal.path)) as revived:
+        items = [item async for item in revived.resume(out=out)]
+        again = [item async for item in revived.resume(out=out)]
+    (item,) = items
+    assert item.ok and item.request is None and item.task is not None
+    assert item.task.id == task.id and item.task.path == out / f"{task.id}.mp4"
+    assert item.task.path.read_bytes() == VIDEO
+    assert again == []  # nothing left to do
+    assert len(service.seen("GET", host=STORAGE)) == 1  # downloaded exactly once
+
+
+async def test_resume_downloads_finished_tasks_not_yet_on_disk(tmp_path: Path) -> None:
+    service = FakeService(script=("PENDING", "SUCCEEDED"))
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(service, journal=journal) as client:
+        finished = await client.wait(await client.submit(REQUEST))
+        failed_service_task = _task("gone", TaskStatus.FAILED)
+        journal.record(failed_service_task, host=client.host, dialect="native", request=REQUEST)
+        other_host = _task("elsewhere")
+        journal.record(other_host, host="dashscope-intl.aliyuncs.com", dialect="native", request=REQUEST)
+        queries_before = len(service.seen("GET", finished.id))
+        items = [item async for item in client.resume(out=tmp_path)]
+    assert [item.task.id for item in items if item.task] == [finished.id]
+    assert len(service.seen("GET", finished.id)) == queries_before  # its URL came from the journal
+    assert (tmp_path / f"{finished.id}.mp4").read_bytes() == VIDEO
+
+
+async def test_the_key_is_not_in_the_journal(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(FakeService(), journal=journal) as client:
+        await client.generate(REQUEST, out=tmp_path)
+    files = sorted(tmp_path.glob("j.sqlite3*"))  # noqa: ASYNC240 - a test
+    assert files and all(CANARY.encode() not in file.read_bytes() for file in files)
+
+
+async def test_a_broken_journal_warns_but_never_loses_the_task_id(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    journal.path.unlink()
+    journal.path.mkdir()  # sqlite cannot open a folder: every journal write now fails
+    async with make_client(FakeService(), journal=journal) as client:
+        with pytest.warns(UserWarning, match="record of task task-1 failed"):
+            task = await client.submit(REQUEST)
+    assert task.id == "task-1"
+
+
+def test_an_unusable_default_journal_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("WAN_NB_HOME", str(blocker))
+    with pytest.raises(ConfigError, match="journal=False"):
+        AsyncWanClient("gateway", api_key=CANARY)
+    assert AsyncWanClient("gateway", api_key=CANARY, journal=False).journal is None
+    with pytest.raises(ConfigError, match="simulator cannot keep its state"):
+        AsyncWanClient("sim", journal=False)

@@ -1,0 +1,152 @@
+"""The poll schedule (pure) and the client's watch/wait loop over it, on fake time."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from test_client_fakes import REQUEST, FakeService, FakeTime, make_client
+
+from wan_nb.client import PollSchedule, _poll
+from wan_nb.client._poll import DASHSCOPE_SDK, figures, simulate
+from wan_nb.errors import TaskFailed, WaitTimeout
+from wan_nb.models import Task, TaskStatus
+
+
+def test_early_polls_are_quick_then_proportional_within_floor_and_cap() -> None:
+    schedule = PollSchedule()
+    assert [schedule.delay(0, n) for n in range(4)] == [1.0, 1.0, 2.0, 2.0]
+    assert schedule.delay(6, 4) == 3.0  # the floor
+    assert schedule.delay(20, 9) == 5.0  # a quarter of the time waited
+    assert schedule.delay(600, 60) == 10.0  # the cap
+
+
+def test_never_faster_than_one_query_per_three_seconds_once_running_a_while() -> None:
+    schedule, elapsed, attempt = PollSchedule(), 0.0, 0
+    while elapsed < 3600:
+        delay = schedule.delay(elapsed, attempt)
+        if elapsed >= 6:
+            assert 3.0 <= delay <= 10.0
+        elapsed, attempt = elapsed + delay, attempt + 1
+
+
+def test_server_hint_wins() -> None:
+    schedule = PollSchedule()
+    hinted = Task("t", TaskStatus.RUNNING, poll_after=12.5)
+    assert schedule.next_wait(hinted, elapsed=0, attempt=0) == 12.5
+    assert schedule.next_wait(hinted.evolve(poll_after=None), elapsed=0, attempt=0) == 1.0
+
+
+def test_the_dashscope_sdk_schedule() -> None:
+    assert [DASHSCOPE_SDK.delay(0, n) for n in range(12)] == [1, 1, 2, 2, 2, 4, 4, 4, 5, 5, 5, 5]
+
+
+def test_simulate_counts_gets_and_lateness() -> None:
+    # polls at 0, 1, 2, 4, 6, 9 s: a task done at 5 s is seen at 6 s by the fifth GET
+    assert simulate(PollSchedule(), 5) == _poll.Figures(gets=5, notice=1.0)
+    assert simulate(PollSchedule(), 0) == _poll.Figures(gets=1, notice=0.0)
+
+
+def test_docstring_table_matches_the_computation() -> None:
+    doc = _poll.__doc__ or ""
+    for label, schedule in (("this default", PollSchedule()), ("dashscope SDK", DASHSCOPE_SDK)):
+        row = next(line for line in doc.splitlines() if label in line)
+        numbers = [float(n) for n in re.findall(r"(\d+\.\d+)", row)]
+        computed = [figures(schedule, 60), figures(schedule, 150)]
+        assert numbers == [
+            round(computed[0].gets, 1),
+            round(computed[0].notice, 1),
+            round(computed[1].gets, 1),
+            round(computed[1].notice, 1),
+        ]
+    assert figures(PollSchedule(), 150).gets < figures(DASHSCOPE_SDK, 150).gets
+
+
+# --- watch and wait --------------------------------------------------------------------------------------
+
+
+async def test_wait_returns_the_succeeded_task_after_the_schedule() -> None:
+    time = FakeTime()
+    service = FakeService(script=("PENDING", "PENDING", "RUNNING", "RUNNING", "SUCCEEDED"))
+    async with make_client(service, time) as client:
+        task = await client.wait(await client.submit(REQUEST))
+    assert task.status is TaskStatus.SUCCEEDED and task.video_url
+    assert time.sleeps == [1.0, 1.0, 2.0]  # four GETs, the schedule's first waits
+
+
+async def test_watch_yields_each_new_state_once() -> None:
+    service = FakeService(script=("PENDING", "PENDING", "PENDING", "RUNNING", "RUNNING", "SUCCEEDED"))
+    async with make_client(service) as client:
+        task = await client.submit(REQUEST)
+        states = [t.status_raw async for t in client.watch(task)]
+    assert states == ["PENDING", "RUNNING", "SUCCEEDED"]
+
+
+async def test_a_terminal_task_is_returned_without_a_request() -> None:
+    service = FakeService()
+    async with make_client(service) as client:
+        done = Task("t", TaskStatus.SUCCEEDED, video_url="https://x/y.mp4")
+        assert await client.wait(done) is done
+    assert service.requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("FAILED", "DataInspectionFailed"), ("CANCELED", None), ("UNKNOWN", None)]
+)
+async def test_wait_raises_task_failed_for_every_other_ending(status: str, code: str | None) -> None:
+    service = FakeService(
+        script=("PENDING", status), failure=("DataInspectionFailed", "inappropriate content")
+    )
+    async with make_client(service) as client:
+        with pytest.raises(TaskFailed) as caught:
+            await client.wait(await client.submit(REQUEST))
+    assert caught.value.task.status_raw == status
+    assert (caught.value.task.error.code if caught.value.task.error else None) == code
+    if code:
+        assert "DataInspectionFailed" in str(caught.value) and "rid-task-1" in str(caught.value)
+
+
+async def test_deadline_raises_wait_timeout_with_the_last_task() -> None:
+    time = FakeTime()
+    service = FakeService(script=("PENDING", "RUNNING"))
+    async with make_client(service, time) as client:
+        with pytest.raises(WaitTimeout) as caught:
+            await client.wait(await client.submit(REQUEST), timeout=60)
+    assert isinstance(caught.value, TimeoutError)
+    assert caught.value.task.status is TaskStatus.RUNNING and caught.value.timeout == 60
+    assert time.now == 60  # the last sleep is cut to the deadline, then one last look
+    assert all(s >= 3 for s in time.sleeps[4:])
+
+
+async def test_server_poll_hint_is_used() -> None:
+    time = FakeTime()
+    answers = iter(
+        [
+            httpx.Response(
+                200, json={"id": "v1", "status": "in_progress"}, headers={"openai-poll-after-ms": "4500"}
+            ),
+            httpx.Response(200, json={"id": "v1", "status": "completed"}),
+        ]
+    )
+    async with make_client(lambda request: next(answers), time, provider="gateway") as client:
+        assert (await client.wait("v1")).status is TaskStatus.SUCCEEDED
+    assert time.sleeps == [4.5]
+
+
+async def test_a_throttled_poll_waits_and_keeps_going() -> None:
+    time = FakeTime()
+    answers = iter(
+        [
+            httpx.Response(
+                429, json={"code": "Throttling", "message": "slow down"}, headers={"Retry-After": "120"}
+            ),
+            httpx.Response(
+                200,
+                json={"output": {"task_id": "t", "task_status": "SUCCEEDED", "video_url": "https://s/v.mp4"}},
+            ),
+        ]
+    )
+    async with make_client(lambda request: next(answers), time) as client:
+        assert (await client.wait("t")).status is TaskStatus.SUCCEEDED
+    assert time.sleeps == [120.0]  # beyond the retry layer's cap, so the wait loop honoured it

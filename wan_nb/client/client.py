@@ -1,0 +1,328 @@
+"""``AsyncWanClient``: one httpx client, one dialect from ``wan_nb.protocols``, and the rules around paid tasks.
+
+- Validation runs before any request; then uploads; then exactly one create POST, never retried (neither
+  protocol is idempotent: a repeat starts and bills a second task). GETs retry in ``_retry.RetryTransport``.
+- Every submitted task is journaled before ``submit`` returns; every state change updates the journal.
+- Every wait has a deadline; the poll schedule (``_poll.PollSchedule``) is injectable; server hints win.
+- The key lives in one private attribute and goes only into the Authorization header of API-host requests:
+  never to a result URL or an upload host, never into a repr, an error, a log line or the journal.
+Must not import ipywidgets, panel or cli.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import warnings
+from collections.abc import AsyncIterator, Iterable
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import httpx
+
+from wan_nb.client import _batch
+from wan_nb.client._api import Api, storage_errors
+from wan_nb.client._poll import PollSchedule
+from wan_nb.client._retry import RetryTransport
+from wan_nb.client.download import Source, fetch, target_path
+from wan_nb.client.journal import Journal
+from wan_nb.client.providers import resolve, sim_transport
+from wan_nb.client.uploads import Uploader, media_urls
+from wan_nb.errors import (
+    APIError,
+    ConfigError,
+    DownloadError,
+    RateLimitError,
+    TaskFailed,
+    TransportError,
+    ValidationError,
+    WaitTimeout,
+)
+from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.protocols import dialect as dialect_module
+from wan_nb.protocols import native
+from wan_nb.protocols.base import Dialect
+from wan_nb.validation import validate
+
+__all__ = ["AsyncWanClient"]
+
+log = logging.getLogger("wan_nb.client")
+Dest = str | PathLike[str]
+DEFAULT_OUT = "wan_outputs/"
+
+
+class AsyncWanClient:
+    """Submit, watch, wait for and download Wan image-to-video tasks on one provider.
+
+    ``timeout=`` on ``watch``/``wait``/``generate`` is the public API's per-wait deadline (DEVELOPERS.md),
+    checked between polls so the last state seen can go into WaitTimeout (ruff's ASYNC109 is waived there).
+    """
+
+    provider: str
+    """The resolved provider name (``"sim"`` when there is no provider and no key in the environment)."""
+    dialect: str
+    """``"unified"`` | ``"native"`` | ``"relay"``."""
+    base_url: str
+    host: str
+    """The API host (``netloc`` of ``base_url``), as journaled."""
+    journal: Journal | None
+    """Where submitted tasks are recorded; None when created with ``journal=False``."""
+    poll: PollSchedule
+    """The poll schedule, with the clock and sleep every wait and backoff uses."""
+
+    def __init__(
+        self,
+        provider: str | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        journal: Journal | Literal[False] | None = None,
+        poll: PollSchedule | None = None,
+        timeout: float = 60.0,
+        allow_insecure: bool = False,
+        max_retries: int = 4,
+    ) -> None:
+        config = resolve(provider, api_key=api_key, base_url=base_url, allow_insecure=allow_insecure)
+        self.provider = config.provider.name
+        self.dialect = config.provider.dialect
+        self.base_url = config.base_url
+        self.host = config.host
+        self.journal = _default_journal(config.home) if journal is None else (journal or None)
+        inner = transport or (
+            sim_transport(config.home) if config.in_process else httpx.AsyncHTTPTransport(proxy=config.proxy)
+        )
+        if not isinstance(inner, RetryTransport):
+            inner = RetryTransport(inner, max_retries=max_retries)
+        # No auth and no default headers on the httpx client: Api adds Authorization per API request only.
+        http = httpx.AsyncClient(base_url=self.base_url, transport=inner, timeout=timeout)
+        self._wire = cast(Dialect, dialect_module(self.dialect))
+        self._api = Api(http, self._wire, config.provider, config.api_key)
+        self.poll = poll or PollSchedule()
+
+    def __repr__(self) -> str:
+        return f"AsyncWanClient(provider={self.provider!r}, base_url={self.base_url!r}, dialect={self.dialect!r})"
+
+    async def __aenter__(self) -> AsyncWanClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._api.http.aclose()
+
+    # --- tasks ---------------------------------------------------------------------------------------------
+
+    async def submit(self, request: VideoRequest) -> Task:
+        """Validate, upload local media, create the task (one POST, never retried) and journal it."""
+        validate(request, self.dialect)
+        uploader = Uploader(self._api.http, self._api.call, request.model, self.poll.sleep)
+        call = self._wire.create_call(request, await media_urls(request, self.dialect, uploader))
+        try:
+            body, headers = await self._api.call(call)
+        except TransportError as exc:
+            raise self._unsure(exc) from exc.__cause__
+        task = self._wire.parse_task(body, headers, self.provider)
+        if not task.id:
+            raise APIError(200, message="the create answer carried no task id", body=dict(body))
+        self._journal("record", task, host=self.host, dialect=self.dialect, request=request)
+        log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
+        return task
+
+    def _journal(self, method: str, *args: Any, **kwargs: Any) -> None:
+        """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id."""
+        if self.journal is None:
+            return
+        try:
+            getattr(self.journal, method)(*args, **kwargs)
+        except (sqlite3.Error, OSError) as exc:
+            subject = args[0].id if isinstance(args[0], Task) else args[0]
+            warnings.warn(
+                f"journal {self.journal.path}: {method} of task {subject} failed: {exc}", stacklevel=3
+            )
+
+    def _unsure(self, exc: TransportError) -> TransportError:
+        if isinstance(exc.__cause__, httpx.ConnectError):
+            note = "nothing was sent, so no task was created; submitting again is safe"
+        else:
+            where = (
+                "client.list_tasks() or the DashScope console"
+                if self.dialect == "native"
+                else "the provider's console"
+            )
+            note = (
+                "the create may or may not have reached the server, so a task may exist (and be billed); "
+                f"check {where} before submitting again (not retried automatically)"
+            )
+        return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url)
+
+    async def get(self, task: Task | str) -> Task:
+        """The task's current state (one GET, retried on transient failures)."""
+        task_id = _id(task)
+        body, headers = await self._api.call(self._wire.get_call(task_id))
+        fresh = self._wire.parse_task(body, headers, self.provider)
+        if fresh.id != task_id:  # the relay's flat poll body may leave the id out
+            fresh = fresh.evolve(id=task_id)
+        self._journal("update", fresh)
+        return fresh
+
+    async def cancel(self, task: Task | str) -> Task:
+        """Cancel a task (DashScope: only while PENDING, else 400 UnsupportedOperation); returns the new state."""
+        call = self._wire.cancel_call(_id(task))
+        if call is None:
+            raise ValidationError("provider", f"{self.provider} ({self.dialect} dialect) has no cancel route")
+        await self._api.call(call)
+        return await self.get(task)
+
+    async def watch(self, task: Task | str, *, timeout: float | None = 1800) -> AsyncIterator[Task]:  # noqa: ASYNC109
+        """Yield the task's state each time it changes, until a terminal state; WaitTimeout past ``timeout``."""
+        if isinstance(task, Task) and task.done:
+            yield task
+            return
+        task_id, clock, start = _id(task), self.poll.clock, self.poll.clock()
+        deadline = math.inf if timeout is None else start + timeout
+        last: Task | None = None
+        attempt = 0
+        while True:
+            current, hint = await self._poll_once(task_id)
+            if current is not None:
+                if last is None or _state(last) != _state(current):
+                    yield current
+                last = current
+                if current.done:
+                    return
+            remaining = deadline - clock()
+            if remaining <= 0:
+                seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
+                raise WaitTimeout(seen, timeout or 0.0)
+            await self.poll.sleep(min(self._delay(current, hint, clock() - start, attempt), remaining))
+            attempt += 1
+
+    def _delay(self, current: Task | None, hint: float | None, elapsed: float, attempt: int) -> float:
+        if current is not None:
+            return self.poll.next_wait(current, elapsed, attempt)
+        return hint if hint is not None else self.poll.delay(elapsed, attempt)
+
+    async def _poll_once(self, task_id: str) -> tuple[Task | None, float | None]:
+        """One GET; a 429 the retry layer gave up on becomes (None, its Retry-After) to keep waiting."""
+        try:
+            return await self.get(task_id), None
+        except RateLimitError as exc:
+            return None, exc.retry_after
+
+    async def wait(self, task: Task | str, *, timeout: float = 1800) -> Task:  # noqa: ASYNC109
+        """The SUCCEEDED task; TaskFailed for FAILED/CANCELED/UNKNOWN; WaitTimeout past ``timeout`` seconds."""
+        last: Task | None = None
+        async for state in self.watch(task, timeout=timeout):
+            last = state
+        assert last is not None  # watch yields at least once before returning
+        if last.status is TaskStatus.SUCCEEDED:
+            return last
+        raise TaskFailed(last)
+
+    async def download(self, task: Task | str, dest: Dest = DEFAULT_OUT) -> Path:
+        """Stream the video to ``dest`` (a folder gets ``<task_id>.mp4``); returns the file's path."""
+        done = await self._succeeded(task)
+        final = target_path(dest, done.id)
+        try:
+            path = await self._fetch(done, final)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
+            content = self._wire.content_call(done.id)
+            where = content.path if content else done.video_url or ""
+            raise TransportError(f"{type(exc).__name__}: {exc}", method="GET", url=where) from exc
+        self._journal("set_path", done.id, path)
+        return path
+
+    async def _succeeded(self, task: Task | str) -> Task:
+        if isinstance(task, Task) and task.status is TaskStatus.SUCCEEDED:
+            return task
+        current = await self.get(task)
+        if current.status is TaskStatus.SUCCEEDED:
+            return current
+        if current.done:
+            raise TaskFailed(current)
+        raise DownloadError(
+            f"task {current.id} is {current.status.value.lower()}; wait for it before downloading"
+        )
+
+    async def _fetch(self, task: Task, final: Path) -> Path:
+        http, content = self._api.http, self._wire.content_call(task.id)
+        if content is None:
+            return await fetch(http, _result_source(task), final, error_for=storage_errors(task))
+        # The gateway's /content is on the API host, with the key; its upstream URL is the fallback.
+        try:
+            return await fetch(
+                http, self._api.content_source(content), final, error_for=self._api.content_errors
+            )
+        except APIError:
+            if not task.video_url:
+                raise
+            return await fetch(http, _result_source(task), final, error_for=storage_errors(task))
+
+    async def generate(
+        self,
+        request: VideoRequest,
+        *,
+        out: Dest = DEFAULT_OUT,
+        timeout: float = 1800,  # noqa: ASYNC109
+    ) -> Task:
+        """Submit, wait and download; the returned Task has ``.path`` set."""
+        task = await self.wait(await self.submit(request), timeout=timeout)
+        return task.evolve(path=await self.download(task, out))
+
+    def map(
+        self,
+        requests: Iterable[VideoRequest],
+        *,
+        concurrency: int = 4,
+        out: Dest = DEFAULT_OUT,
+        timeout: float = 1800,
+    ) -> AsyncIterator[_batch.BatchItem]:
+        """Generate many videos, ``concurrency`` at a time; yields a BatchItem as each one finishes.
+
+        Every request is validated first (ValidationError naming ``requests[i]``, nothing sent); ``out`` is a
+        folder. Failures are reported per item (``item.error``), never raised.
+        """
+        return _batch.map_requests(self, list(requests), concurrency=concurrency, out=out, timeout=timeout)
+
+    def resume(
+        self, *, out: Dest = DEFAULT_OUT, timeout: float = 1800, concurrency: int = 4
+    ) -> AsyncIterator[_batch.BatchItem]:
+        """Re-attach to this provider's unfinished journaled tasks and download finished ones not on disk."""
+        return _batch.resume(self, out=out, timeout=timeout, concurrency=concurrency)
+
+    async def list_tasks(self, **filters: str | int) -> list[Task]:
+        """DashScope's task list (``status``, ``model_name``, ``start_time``/``end_time`` YYYYMMDDhhmmss...)."""
+        if self.dialect != native.NAME:
+            raise ValidationError(
+                "provider", f"listing tasks is a DashScope native call; {self.provider} is {self.dialect}"
+            )
+        body, _ = await self._api.call(native.list_call(**filters))
+        return native.parse_task_list(body, self.provider)
+
+
+def _default_journal(home: Path) -> Journal:
+    path = home / "journal.sqlite3"
+    try:
+        return Journal(path)
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError(
+            "journal", f"cannot open {path}: {exc}; set WAN_NB_HOME or pass journal=False"
+        ) from exc
+
+
+def _id(task: Task | str) -> str:
+    return task.id if isinstance(task, Task) else task
+
+
+def _state(task: Task) -> tuple[object, ...]:
+    return (task.status, task.status_raw, task.progress, task.video_url, task.error)
+
+
+def _result_source(task: Task) -> Source:
+    if not task.video_url:
+        raise DownloadError(f"task {task.id} succeeded but carries no result URL")
+    return Source(task.video_url)  # a signed storage URL: no Authorization, ever

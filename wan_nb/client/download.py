@@ -1,0 +1,177 @@
+"""Streaming, resumable, atomic downloads.
+
+The body streams in chunks (memory stays flat) to ``<name>.part``; an interrupted stream, or a ``.part`` left by
+an earlier attempt, resumes with ``Range: bytes=N-`` (a 206 must carry a matching ``Content-Range``; a server that
+ignores Range and answers 200 restarts the file from zero). The byte count is checked against
+``Content-Length``; the file is fsynced and renamed into place with ``os.replace``, so the final path only ever
+holds a complete file, and an existing final file is returned without a request.
+
+Who gets credentials is decided by the caller through :class:`Source`: a signed result URL on a storage host is
+fetched with a header set that has no Authorization at all (DashScope's OSS URLs and the relay's ``result_url``
+refuse it); the unified gateway's ``/content`` goes to the API host with it.
+Must not import anything above ``wan_nb.protocols``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from wan_nb.errors import DownloadError, WanError
+
+__all__ = ["Source", "fetch", "target_path"]
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+# Turns an error response (status, first bytes of the body, headers) into the error to raise.
+ErrorFor = Callable[[int, bytes, httpx.Headers], WanError]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the bytes come from and exactly which headers go with them."""
+
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+def target_path(dest: str | os.PathLike[str], task_id: str) -> Path:
+    """``dest`` itself, or ``dest/<task_id>.mp4`` when it names a folder.
+
+    A folder is a trailing slash, an existing directory, or a name without a suffix (``Path("videos")``
+    cannot carry a slash, and a video file without an extension is rarely meant).
+    """
+    text = os.fspath(dest)
+    path = Path(text).expanduser()
+    if text.endswith(("/", os.sep)) or path.is_dir() or not path.suffix:
+        return path / f"{task_id}.mp4"
+    return path
+
+
+async def fetch(
+    http: httpx.AsyncClient, source: Source, final: Path, *, error_for: ErrorFor, max_stalls: int = 5
+) -> Path:
+    """Download ``source`` to ``final``; resumes up to ``max_stalls`` attempts that make no progress."""
+    if final.is_file():  # noqa: ASYNC240 - one stat; renames make an existing final file a complete one
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    part = final.with_name(final.name + ".part")
+    stalls = 0
+    while True:
+        before = _size(part)
+        try:
+            if await _attempt(http, source, part, error_for):
+                break
+        except httpx.TransportError as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        else:
+            reason = "body shorter than Content-Length"
+        stalls = 0 if _size(part) > before else stalls + 1
+        if stalls >= max_stalls:
+            raise DownloadError(
+                f"download of {final.name} failed after {max_stalls} attempts without progress ({reason}); "
+                f"{_size(part)} bytes kept in {part.name}, the next download resumes from there"
+            )
+    _commit(part, final)
+    return final
+
+
+async def _attempt(http: httpx.AsyncClient, source: Source, part: Path, error_for: ErrorFor) -> bool:
+    """One GET; True when the file is complete, False when it should be resumed."""
+    offset = _size(part)
+    # Identity: byte counts must match Content-Length and Range offsets (the video is compressed already).
+    headers = {**source.headers, "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    request = http.build_request("GET", source.url, headers=headers)
+    response = await http.send(request, stream=True, follow_redirects=True)
+    try:
+        if response.status_code == 416 and offset:
+            _discard(part)  # our .part is not a prefix the server recognises: start over
+            return False
+        if not response.is_success:
+            raise error_for(response.status_code, await _head(response), response.headers)
+        start, total = _window(response, offset)
+        if start is None:
+            _discard(part)
+            return False
+        return await _write(response, part, start, total)
+    finally:
+        await response.aclose()
+
+
+def _window(response: httpx.Response, offset: int) -> tuple[int | None, int | None]:
+    """(where this body starts in the file, the file's full size if known); start None = unusable 206."""
+    length = response.headers.get("Content-Length")
+    if response.status_code != 206:
+        return 0, int(length) if length and length.isdigit() else None  # 200: Range ignored, from zero
+    match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+    if not match or int(match[1]) != offset:
+        return None, None
+    return offset, int(match[3]) if match[3].isdigit() else None
+
+
+async def _write(response: httpx.Response, part: Path, start: int, total: int | None) -> bool:
+    with part.open("r+b" if start else "wb") as out:
+        out.seek(start)
+        out.truncate()
+        async for chunk in _chunks(response):
+            out.write(chunk)
+            if total is not None and out.tell() > total:
+                break
+        size = out.tell()
+        out.flush()
+        os.fsync(out.fileno())
+    if total is not None and size > total:
+        _discard(part)
+        raise DownloadError(f"got more bytes than Content-Length said ({size} > {total}); nothing was kept")
+    return total is None or size == total
+
+
+async def _head(response: httpx.Response, limit: int = 4096) -> bytes:
+    """The start of an error body (enough for a JSON error) without reading a whole file."""
+    data = b""
+    async for chunk in _chunks(response):
+        data += chunk
+        if len(data) >= limit:
+            break
+    return data[:limit]
+
+
+def _chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """Raw chunks (no content decoding: byte counts must match the headers). A transport that answers with an
+    in-memory body (``httpx.ByteStream``, e.g. ``MockTransport``) hands over a response that is already read."""
+    if response.is_stream_consumed:
+        return _single(response.content)
+    return response.aiter_raw()  # as they arrive: a chunker would lose its buffer when the stream breaks
+
+
+async def _single(content: bytes) -> AsyncIterator[bytes]:
+    yield content
+
+
+def _commit(part: Path, final: Path) -> None:
+    """Atomic rename, then fsync the folder so the rename itself survives a crash (POSIX)."""
+    os.replace(part, final)
+    if os.name == "posix":
+        folder = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+def _discard(part: Path) -> None:
+    part.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

@@ -1,0 +1,233 @@
+"""The task journal: every submitted task, durably, so a dead kernel or a killed process loses nothing.
+
+SQLite in WAL mode with ``synchronous=FULL``; every operation is its own short transaction on its own
+connection, committed before the method returns, so several processes (a notebook and ``wan-nb resume``) can
+share one file. Rows hold a request *summary*: a prompt excerpt, the parameters and each medium's kind and
+name, never the key and never a ``data:`` payload or raw bytes.
+Must not import anything above ``wan_nb.protocols``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from wan_nb.client.providers import data_home
+from wan_nb.models import MediaInput, Task, TaskError, TaskStatus, VideoRequest
+
+__all__ = ["Journal", "JournalEntry", "fingerprint", "summarize"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL, dialect TEXT NOT NULL,
+    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL, status_raw TEXT NOT NULL, video_url TEXT,
+    error_code TEXT, error_message TEXT, request_id TEXT,
+    created REAL NOT NULL, updated REAL NOT NULL, path TEXT,
+    PRIMARY KEY (provider, task_id)
+)
+"""
+_STATE = ("status", "status_raw", "video_url", "error_code", "error_message", "request_id")
+_PROMPT_EXCERPT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One journaled task, as last recorded."""
+
+    task_id: str
+    provider: str
+    host: str
+    dialect: str
+    request: dict[str, Any]
+    """The request summary (see :func:`summarize`)."""
+    request_fingerprint: str
+    status: TaskStatus
+    status_raw: str
+    video_url: str | None
+    error_code: str | None
+    error_message: str | None
+    request_id: str | None
+    created: float
+    """Unix time the task was journaled."""
+    updated: float
+    path: Path | None
+    """The downloaded file, once there is one."""
+
+    @property
+    def downloaded(self) -> bool:
+        return self.path is not None and self.path.is_file()
+
+    def to_task(self) -> Task:
+        """The last recorded state as a Task (for re-attaching or downloading without a query)."""
+        error = TaskError(self.error_code or "Unknown", self.error_message or "") if self.error_code else None
+        return Task(
+            id=self.task_id,
+            status=self.status,
+            provider=self.provider,
+            status_raw=self.status_raw,
+            video_url=self.video_url,
+            error=error,
+            request_id=self.request_id,
+            path=self.path if self.downloaded else None,
+        )
+
+
+class Journal:
+    """SQLite journal at ``path`` (default ``$WAN_NB_HOME/journal.sqlite3``)."""
+
+    def __init__(self, path: Path | str | None = None, *, timeout: float = 30.0) -> None:
+        self.path = Path(path) if path is not None else data_home() / "journal.sqlite3"
+        self.timeout = timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._transaction() as db:
+            db.execute(_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # A connection per operation: safe across threads and processes; `timeout` waits out other writers.
+        with closing(sqlite3.connect(self.path, timeout=self.timeout)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            with db:  # commits (durably, synchronous=FULL) before the block is left, or rolls back
+                yield db
+
+    def record(self, task: Task, *, host: str, dialect: str, request: VideoRequest) -> None:
+        """Journal a freshly submitted task (call before handing the task to the user)."""
+        now = time.time()
+        row = {
+            "task_id": task.id,
+            "provider": task.provider,
+            "host": host,
+            "dialect": dialect,
+            "request": json.dumps(summarize(request), ensure_ascii=False),
+            "request_fingerprint": fingerprint(request),
+            **_state(task),
+            "created": now,
+            "updated": now,
+        }
+        names = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
+        with self._transaction() as db:
+            db.execute(f"INSERT OR REPLACE INTO tasks ({names}) VALUES ({marks})", row)
+
+    def update(self, task: Task) -> None:
+        """Record a new state of a journaled task (unknown tasks are ignored)."""
+        sets = ", ".join(f"{name} = :{name}" for name in _STATE)
+        params = {**_state(task), "updated": time.time(), "task_id": task.id, "provider": task.provider}
+        with self._transaction() as db:
+            db.execute(
+                f"UPDATE tasks SET {sets}, updated = :updated WHERE task_id = :task_id AND provider = :provider",
+                params,
+            )
+
+    def set_path(self, task_id: str, path: Path) -> None:
+        """Remember where the task's video was saved."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE tasks SET path = ?, updated = ? WHERE task_id = ?", (str(path), time.time(), task_id)
+            )
+
+    def entries(
+        self, *, unfinished: bool = False, provider: str | None = None, host: str | None = None
+    ) -> list[JournalEntry]:
+        """Journaled tasks, oldest first; ``unfinished`` keeps those not yet in a terminal state."""
+        clauses, params = ["1 = 1"], []
+        for name, value in (("provider", provider), ("host", host)):
+            if value is not None:
+                clauses.append(f"{name} = ?")
+                params.append(value)
+        query = f"SELECT * FROM tasks WHERE {' AND '.join(clauses)} ORDER BY created, task_id"
+        with self._transaction() as db:
+            db.row_factory = sqlite3.Row
+            rows = db.execute(query, params).fetchall()
+        found = [_entry(row) for row in rows]
+        return [entry for entry in found if not entry.status.is_terminal] if unfinished else found
+
+
+def _state(task: Task) -> dict[str, Any]:
+    return {
+        "status": task.status.value,
+        "status_raw": task.status_raw,
+        "video_url": task.video_url,
+        "error_code": task.error.code if task.error else None,
+        "error_message": task.error.message if task.error else None,
+        "request_id": task.request_id,
+    }
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    values = dict(row)
+    values["request"] = json.loads(values["request"])
+    values["status"] = TaskStatus(values["status"])
+    values["path"] = Path(values["path"]) if values["path"] else None
+    return JournalEntry(**values)
+
+
+def summarize(request: VideoRequest) -> dict[str, Any]:
+    """What the journal keeps of a request: no payloads, no secrets."""
+    summary: dict[str, Any] = {
+        "prompt": request.prompt[:_PROMPT_EXCERPT],
+        "model": request.model,
+        "duration": request.duration,
+    }
+    for name in ("resolution", "size", "seed", "audio", "prompt_extend", "watermark"):
+        value = getattr(request, name)
+        if value is not None:
+            summary[name] = value
+    summary["media"] = {role: _describe(value) for role, value in request.media().items()}
+    return summary
+
+
+def _describe(value: MediaInput) -> dict[str, Any]:
+    if isinstance(value, bytes):
+        return {"kind": "bytes", "size": len(value)}
+    if isinstance(value, str) and value.startswith("data:"):
+        return {"kind": "data", "size": len(value)}
+    if isinstance(value, str) and "://" in value:
+        parts = urlsplit(value)
+        # The query string may be a signature: keep only the scheme, host and file name.
+        return {"kind": parts.scheme, "name": f"{parts.scheme}://{parts.netloc}/…/{Path(parts.path).name}"}
+    if isinstance(value, str | os.PathLike):
+        return {"kind": "path", "name": Path(os.fspath(value)).name}
+    return {"kind": type(value).__name__}
+
+
+def fingerprint(request: VideoRequest) -> str:
+    """A stable digest of everything that decides the output (full prompt, parameters, media identity).
+
+    Lets a caller notice that the same request was already submitted. Local files count by resolved path,
+    size and modification time; bytes and ``data:`` URIs by content.
+    """
+    identity = {**summarize(request), "prompt": request.prompt, "negative_prompt": request.negative_prompt}
+    identity["media"] = {role: _identity(value) for role, value in request.media().items()}
+    text = json.dumps(identity, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identity(value: MediaInput) -> str:
+    if isinstance(value, bytes):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    if isinstance(value, str) and ("://" in value or value.startswith("data:")):
+        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+    if isinstance(value, str | os.PathLike):
+        path = Path(os.fspath(value)).expanduser()
+        try:
+            stat = path.stat()
+        except OSError:
+            return f"path:{path}"
+        return f"path:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    pixels = getattr(value, "tobytes", None)  # a PIL image: its pixels
+    return "sha256:" + hashlib.sha256(pixels() if callable(pixels) else repr(value).encode()).hexdigest()

@@ -1,0 +1,259 @@
+"""The providers table and the one place that reads the environment.
+
+A provider is a row (dialect, base URL, key variable, region), never an if-chain. :func:`resolve` turns the
+constructor's arguments plus the environment into a :class:`Resolved` configuration and enforces the key rules:
+an explicit provider needs a key, and a key never travels over plain http to a host other than loopback.
+The simulator providers run in-process through ``httpx.ASGITransport``; the sim is imported only there.
+Must not import ipywidgets, panel or cli.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from wan_nb.errors import ConfigError
+
+__all__ = [
+    "PROVIDERS",
+    "SIM_BASE_URL",
+    "Provider",
+    "Resolved",
+    "SimulatorFallback",
+    "available_providers",
+    "data_home",
+    "is_loopback",
+    "proxy_for",
+    "resolve",
+    "sim_transport",
+]
+
+# `*.localhost` always resolves to loopback (RFC 6761 §6.3), so the in-process sim passes the http rule honestly.
+SIM_BASE_URL = "http://sim.localhost"
+SIM_KEY = "sk-sim-local"
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One row of the table: where a provider lives and how it is spoken to."""
+
+    name: str
+    dialect: str
+    """``unified`` | ``native`` | ``relay`` (a module of ``wan_nb.protocols``)."""
+    base_url: str
+    key_env: str | None
+    """The environment variable holding the key; None for the simulators (no key needed)."""
+    region: str | None = None
+    note: str = ""
+
+    @property
+    def is_sim(self) -> bool:
+        return self.base_url == SIM_BASE_URL
+
+
+_ROWS = (
+    Provider(
+        "gateway", "unified", "https://api-platform.ope.ai", "WAN_API_KEY", None, "seed 000: /v1/videos"
+    ),
+    Provider(
+        "dashscope", "native", "https://dashscope.aliyuncs.com", "DASHSCOPE_API_KEY", "cn-beijing", "Beijing"
+    ),
+    Provider(
+        "dashscope-intl",
+        "native",
+        "https://dashscope-intl.aliyuncs.com",
+        "DASHSCOPE_API_KEY",
+        "ap-southeast-1",
+        "Singapore",
+    ),
+    Provider(
+        "dashscope-us",
+        "native",
+        "https://dashscope-us.aliyuncs.com",
+        "DASHSCOPE_API_KEY",
+        "us-east-1",
+        "Virginia",
+    ),
+    Provider(
+        "relay",
+        "relay",
+        "https://api.apiyi.com",
+        "WAN_API_KEY",
+        None,
+        "seed 003: /wan create, /v1/tasks poll",
+    ),
+    Provider("sim", "native", SIM_BASE_URL, None, None, "built-in simulator, native dialect"),
+    Provider("sim-gateway", "unified", SIM_BASE_URL, None, None, "built-in simulator, unified dialect"),
+    Provider("sim-relay", "relay", SIM_BASE_URL, None, None, "built-in simulator, relay dialect"),
+)
+PROVIDERS: Mapping[str, Provider] = MappingProxyType({row.name: row for row in _ROWS})
+
+# Without an explicit provider, the first key found picks one (DashScope first: it is the upstream itself).
+_BY_KEY = (("DASHSCOPE_API_KEY", "dashscope"), ("WAN_API_KEY", "gateway"))
+
+
+class SimulatorFallback(UserWarning):
+    """No provider and no key in the environment: the client talks to the built-in simulator.
+
+    A warning (not a log line) because notebooks show warnings in the cell without any logging setup, Python's
+    registry shows one message from one place once per process, and users can silence exactly this category.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The configuration a client runs with."""
+
+    provider: Provider
+    base_url: str
+    api_key: str = field(repr=False)
+    home: Path
+    """``$WAN_NB_HOME``: the journal and the simulator's state live here."""
+    proxy: str | None = field(default=None, repr=False)  # may carry user:password
+    """``HTTPS_PROXY``-style proxy for the base URL (httpx ignores the environment once given a transport)."""
+
+    @property
+    def in_process(self) -> bool:
+        """True when requests go to the in-process simulator rather than the network."""
+        return self.base_url == SIM_BASE_URL
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+
+def data_home(env: Mapping[str, str] | None = None) -> Path:
+    """``$WAN_NB_HOME``, else ``$XDG_DATA_HOME/wan_nb``, else ``~/.local/share/wan_nb``."""
+    env = os.environ if env is None else env
+    if env.get("WAN_NB_HOME"):
+        return Path(env["WAN_NB_HOME"]).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "wan_nb"
+
+
+def resolve(
+    provider: str | None = None,
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    allow_insecure: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Resolved:
+    """Pick the provider, key and base URL; the only reader of provider variables. Raises ConfigError."""
+    env = os.environ if env is None else env
+    name = provider or env.get("WAN_NB_PROVIDER") or _name_from_keys(env, api_key)
+    row = _row(name)
+    key = api_key or (env.get(row.key_env) if row.key_env else None) or _sim_key(row)
+    if not key:
+        raise ConfigError("api_key", f"provider {row.name!r} needs a key: set {row.key_env} or pass api_key=")
+    url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
+    check_url(url, allow_insecure=allow_insecure)
+    return Resolved(row, url, key, data_home(env), proxy_for(url, env))
+
+
+def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
+    for variable, name in _BY_KEY:
+        if env.get(variable):
+            return name
+    if api_key:
+        # Guessing which host should receive a key would risk sending it to the wrong one.
+        raise ConfigError(
+            "provider", f"an api_key was given without a provider; pass provider= ({_choices()})"
+        )
+    warnings.warn(
+        "no provider and no DASHSCOPE_API_KEY / WAN_API_KEY in the environment: using the built-in simulator "
+        "(provider='sim'); its videos are synthetic and free",
+        SimulatorFallback,
+        stacklevel=1,
+    )
+    return "sim"
+
+
+def _row(name: str) -> Provider:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        raise ConfigError("provider", f"unknown provider {name!r}; choose one of {_choices()}") from None
+
+
+def _choices() -> str:
+    return ", ".join(PROVIDERS)
+
+
+def _sim_key(row: Provider) -> str | None:
+    return SIM_KEY if row.key_env is None else None
+
+
+def check_url(url: str, *, allow_insecure: bool) -> None:
+    """ConfigError unless ``url`` is https, or http to a loopback host, or ``allow_insecure`` is set."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("base_url", f"{url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+        raise ConfigError(
+            "base_url",
+            f"refusing to send the API key over plain http to {parts.hostname}; use https, a loopback host, "
+            "or pass allow_insecure=True",
+        )
+
+
+def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
+    """``{scheme}_proxy`` or ``all_proxy`` (either case) unless ``no_proxy`` covers the host; loopback never."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if is_loopback(host):
+        return None
+    proxy = None
+    for name in (f"{parts.scheme}_proxy", "all_proxy"):
+        proxy = env.get(name) or env.get(name.upper())
+        if proxy:
+            break
+    bypass = [d.strip().lstrip(".") for d in (env.get("no_proxy") or env.get("NO_PROXY") or "").split(",")]
+    if not proxy or any(d == "*" or host == d or host.endswith("." + d) for d in bypass if d):
+        return None
+    return proxy
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1, ``localhost`` and ``*.localhost`` (RFC 6761)."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def available_providers(env: Mapping[str, str] | None = None) -> list[str]:
+    """Providers usable right now: those whose key is in the environment, plus the simulators."""
+    env = os.environ if env is None else env
+    return [row.name for row in _ROWS if row.key_env is None or env.get(row.key_env)]
+
+
+# One simulator app per state folder per process, so sim, sim-gateway and sim-relay see the same tasks.
+_SIM_APPS: dict[Path, Any] = {}
+
+
+def sim_transport(home: Path) -> httpx.AsyncBaseTransport:
+    """An ASGI transport to the in-process simulator whose state lives under ``home/sim``."""
+    from wan_nb.sim import create_app  # heavy (numpy, PyAV); the sim never imports the client
+
+    state_dir = (home / "sim").resolve()
+    if state_dir not in _SIM_APPS:
+        try:
+            _SIM_APPS[state_dir] = create_app(state_dir=state_dir)
+        except OSError as exc:
+            raise ConfigError(
+                "WAN_NB_HOME", f"the simulator cannot keep its state in {state_dir}: {exc}"
+            ) from exc
+    return httpx.ASGITransport(app=_SIM_APPS[state_dir])

@@ -1,0 +1,116 @@
+"""Turn a request's media into the URL strings a create body carries, per dialect.
+
+- http(s), ``oss://`` and ``data:`` values pass through (``data:`` URIs were checked by ``wan_nb.validation``).
+- Local files, bytes and PIL images: the native dialect uses DashScope's temporary upload (native.md §4):
+  ``GET /api/v1/uploads?action=getPolicy`` with the key, then a multipart form POST to ``upload_host`` with **no**
+  Authorization (the signed policy is the credential), fields in the policy's order and ``file`` last, giving
+  ``oss://{upload_dir}/{name}`` (the create then needs ``X-DashScope-OssResourceResolve``, which the dialect
+  adds). The unified gateway and the relay take a ``data:`` URI instead (seed 000; the relay's own script).
+
+The form POST is not retried after it may have reached the host: the policy sets ``x-oss-forbid-overwrite``, so
+a repeat of a POST that did land fails anyway. A connect error (nothing sent) is retried twice.
+Must not import anything above ``wan_nb.protocols``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from wan_nb import media
+from wan_nb.errors import TransportError, ValidationError, WanError, api_error
+from wan_nb.models import MediaRole, VideoRequest
+from wan_nb.protocols import native
+from wan_nb.protocols.base import Call
+
+__all__ = ["Uploader", "media_urls"]
+
+ApiCall = Callable[[Call], Awaitable[tuple[Mapping[str, Any], httpx.Headers]]]
+Sleep = Callable[[float], Awaitable[None]]
+
+CONNECT_RETRIES = 2
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_OSS_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
+
+
+async def media_urls(
+    request: VideoRequest, dialect: str, upload: Callable[[media.Medium], Awaitable[str]]
+) -> dict[MediaRole, str]:
+    """role → URL for every medium of ``request``; local media are uploaded (native) or inlined."""
+    urls: dict[MediaRole, str] = {}
+    for role, value in request.media().items():
+        medium = media.classify(value, role)
+        if not medium.is_local or medium.kind == "data":
+            urls[role] = str(medium.value)
+        elif dialect == native.NAME:
+            urls[role] = await upload(medium)
+        else:
+            data = media.load(medium)
+            urls[role] = media.to_data_uri(data, media.mime_type(data))
+    return urls
+
+
+class Uploader:
+    """DashScope temporary uploads for one request (one fresh policy per file, as the SDK does)."""
+
+    def __init__(self, http: httpx.AsyncClient, api: ApiCall, model: str, sleep: Sleep) -> None:
+        self._http = http
+        self._api = api
+        self._model = model
+        self._sleep = sleep
+        self._names: set[str] = set()
+
+    async def __call__(self, medium: media.Medium) -> str:
+        data = media.load(medium)
+        body, _ = await self._api(native.upload_policy_call(self._model))
+        policy = native.parse_upload_policy(body)
+        if policy.max_file_size_mb is not None and len(data) > policy.max_file_size_mb * 1024 * 1024:
+            raise ValidationError(
+                medium.field, f"{len(data)} bytes is over the {policy.max_file_size_mb:g} MB limit"
+            )
+        name = self._unique(medium)
+        fields = native.upload_form(policy, name)
+        files = {"file": (name, data, media.mime_type(data))}
+        await self._post(policy.upload_host, fields, files)
+        return native.oss_url(policy, name)
+
+    def _unique(self, medium: media.Medium) -> str:
+        # Keys must not repeat within one upload_dir (x-oss-forbid-overwrite) and stay URL-safe.
+        name = _UNSAFE.sub("_", media.filename_for(medium)).strip("._") or medium.field
+        if name in self._names:
+            name = f"{medium.field}-{name}"
+        self._names.add(name)
+        return name
+
+    async def _post(self, host: str, fields: Mapping[str, str], files: Mapping[str, Any]) -> None:
+        for attempt in range(CONNECT_RETRIES + 1):
+            try:
+                # A bare request: no Authorization (the key must never reach the storage host).
+                response = await self._http.post(host, data=dict(fields), files=dict(files))
+            except httpx.ConnectError as exc:
+                if attempt == CONNECT_RETRIES:
+                    raise TransportError(
+                        f"cannot reach the upload host: {exc}", method="POST", url=host
+                    ) from exc
+                await self._sleep(0.5 * 2**attempt)
+                continue
+            except httpx.HTTPError as exc:
+                raise TransportError(f"upload interrupted: {exc}", method="POST", url=host) from exc
+            if not response.is_success:
+                raise _upload_error(response)
+            return
+
+
+def _upload_error(response: httpx.Response) -> WanError:
+    """OSS answers XML ``<Error><Code>…</Code><Message>…</Message>``; e.g. 403 "Policy expired"."""
+    found = dict(_OSS_FIELD.findall(response.text[:4096]))
+    return api_error(
+        response.status_code,
+        code=found.get("Code"),
+        message=found.get("Message") or response.text[:200] or None,
+        request_id=found.get("RequestId"),
+        hint="the temporary-upload step failed; submitting again asks for a fresh policy",
+    )
