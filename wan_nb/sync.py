@@ -1,0 +1,81 @@
+"""The small synchronous facade, for scripts and cells that don't write ``await``.
+
+```python
+import wan_nb
+task = wan_nb.generate(prompt="a cat turns its head", first_frame="cat.png")   # submit, wait, download
+task.path
+```
+
+Each function is one call of :class:`~wan_nb.client.AsyncWanClient` run through :func:`wan_nb.loop.run_sync`
+by a single generic helper, so there is no hand-written sync twin of the client. The client is built
+*inside* the coroutine: an httpx client is bound to the loop that opened its connections
+(notebook_tech.md §1.2), and here that is wan_nb's private loop.
+The other functions pass their keyword arguments (``provider``, ``api_key``, ``base_url``, ``transport``...)
+to the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from os import PathLike
+from pathlib import Path
+from typing import Any, TypeVar
+
+from wan_nb.client import AsyncWanClient
+from wan_nb.loop import run_sync
+from wan_nb.models import Task, VideoRequest
+
+__all__ = ["cancel", "download", "generate", "status", "wait"]
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 1800.0
+"""Seconds a wait may take; generous, since a 1080P 15 s task can queue for minutes."""
+
+
+def _with_client(call: Callable[[AsyncWanClient], Awaitable[T]], client_kwargs: dict[str, Any]) -> T:
+    async def main() -> T:
+        async with AsyncWanClient(**client_kwargs) as client:
+            return await call(client)
+
+    return run_sync(main())
+
+
+def generate(
+    request: VideoRequest | None = None,
+    *,
+    provider: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    out: str | PathLike[str] = "wan_outputs/",
+    timeout: float = DEFAULT_TIMEOUT,
+    **fields: Any,
+) -> Task:
+    """Submit, wait and download; returns the finished Task with ``.path`` set.
+
+    Pass a :class:`VideoRequest`, or its fields: ``generate(prompt="...", first_frame="cat.png")``.
+    """
+    if request is not None and fields:
+        raise TypeError(f"pass a VideoRequest or its fields, not both (got {', '.join(sorted(fields))})")
+    job = request if request is not None else VideoRequest(**fields)
+    client_kwargs = {"provider": provider, "api_key": api_key, "base_url": base_url}
+    return _with_client(lambda c: c.generate(job, out=out, timeout=timeout), client_kwargs)
+
+
+def status(task_id: Task | str, **client_kwargs: Any) -> Task:
+    """The task's current state (one query)."""
+    return _with_client(lambda c: c.get(task_id), client_kwargs)
+
+
+def wait(task_id: Task | str, *, timeout: float = DEFAULT_TIMEOUT, **client_kwargs: Any) -> Task:
+    """Poll until the task is finished; raises TaskFailed, or WaitTimeout (the task keeps running)."""
+    return _with_client(lambda c: c.wait(task_id, timeout=timeout), client_kwargs)
+
+
+def download(task_id: Task | str, dest: str | PathLike[str] = "wan_outputs/", **client_kwargs: Any) -> Path:
+    """Save the finished task's video under ``dest`` (a folder, or a file name); returns the path."""
+    return _with_client(lambda c: c.download(task_id, dest), client_kwargs)
+
+
+def cancel(task_id: Task | str, **client_kwargs: Any) -> Task:
+    """Cancel a queued task; returns its state after the cancel."""
+    return _with_client(lambda c: c.cancel(task_id), client_kwargs)
