@@ -223,3 +223,19 @@ def test_target_path(tmp_path: Path) -> None:
     assert target_path("out/", "t") == Path("out/t.mp4")
     assert target_path(tmp_path / "new_folder", "t") == tmp_path / "new_folder" / "t.mp4"
     assert target_path(tmp_path / "clip.mp4", "t") == tmp_path / "clip.mp4"
+
+
+async def test_a_chosen_path_shared_by_two_tasks_gets_the_second_video(tmp_path: Path) -> None:
+    # Regression: an existing file at a caller-chosen path used to be returned as is, handing back the
+    # first task's video for the second; and the second's .part must not resume from the first's bytes.
+    other = Task(
+        "task-2", TaskStatus.SUCCEEDED, provider="dashscope", video_url=URL.replace("task-1", "task-2")
+    )
+    second = b"\x00\x00\x00\x18ftypisom" + b"B" * 4000
+    chosen = tmp_path / "same.mp4"
+    (tmp_path / "same.mp4.task-1.part").write_bytes(VIDEO[:500])
+    _, handler = storage(lambda r: whole(VIDEO if "task-1" in str(r.url) else second)(r))
+    async with make_client(handler) as client:
+        assert (await client.download(DONE, chosen)).read_bytes() == VIDEO
+        assert (await client.download(other, chosen)).read_bytes() == second
+    assert not list(tmp_path.glob("*.part"))  # noqa: ASYNC240

@@ -136,9 +136,16 @@ class TaskFailed(WanError):
     def __init__(self, task: Task) -> None:
         self.task = task
         error = task.error
-        detail = f"{error.code}: {error.message}" if error else f"status {task.status_raw}"
+        detail = f"{error.code}: {error.message}" if error else _no_detail(task)
         rid = f" (request_id={task.request_id})" if task.request_id else ""
         super().__init__(f"task {task.id} {task.status.value.lower()}: {detail}{rid}")
+
+
+def _no_detail(task: Task) -> str:
+    if task.status_raw.upper() == "UNKNOWN":
+        # DashScope answers UNKNOWN (HTTP 200) for an id it does not know or a task older than 24 h.
+        return "the service does not know this task id (wrong id, wrong region/provider, or older than 24 h)"
+    return f"status {task.status_raw or task.status.value}"
 
 
 class WaitTimeout(WanError, TimeoutError):

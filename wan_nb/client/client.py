@@ -251,16 +251,24 @@ class AsyncWanClient:
     async def _fetch(self, task: Task, final: Path) -> Path:
         http, content = self._api.http, self._wire.content_call(task.id)
         if content is None:
-            return await fetch(http, _result_source(task), final, error_for=storage_errors(task))
+            return await fetch(
+                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
+            )
         # The gateway's /content is on the API host, with the key; its upstream URL is the fallback.
         try:
             return await fetch(
-                http, self._api.content_source(content), final, error_for=self._api.content_errors
+                http,
+                self._api.content_source(content),
+                final,
+                task_id=task.id,
+                error_for=self._api.content_errors,
             )
         except APIError:
             if not task.video_url:
                 raise
-            return await fetch(http, _result_source(task), final, error_for=storage_errors(task))
+            return await fetch(
+                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
+            )
 
     async def generate(
         self,

@@ -24,7 +24,7 @@ import httpx
 
 from wan_nb.errors import DownloadError, WanError
 
-__all__ = ["Source", "fetch", "target_path"]
+__all__ = ["Source", "fetch", "part_path", "target_path"]
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
@@ -54,13 +54,23 @@ def target_path(dest: str | os.PathLike[str], task_id: str) -> Path:
 
 
 async def fetch(
-    http: httpx.AsyncClient, source: Source, final: Path, *, error_for: ErrorFor, max_stalls: int = 5
+    http: httpx.AsyncClient,
+    source: Source,
+    final: Path,
+    *,
+    task_id: str,
+    error_for: ErrorFor,
+    max_stalls: int = 5,
 ) -> Path:
-    """Download ``source`` to ``final``; resumes up to ``max_stalls`` attempts that make no progress."""
-    if final.is_file():  # noqa: ASYNC240 - one stat; renames make an existing final file a complete one
+    """Download ``source`` to ``final``; resumes up to ``max_stalls`` attempts that make no progress.
+
+    An existing final file is returned without a request only when it is named after the task
+    (``<task_id>.mp4``): a path the caller chose may hold another task's video, so it is replaced (atomically).
+    """
+    if final.name == f"{task_id}.mp4" and final.is_file():  # noqa: ASYNC240 - one stat
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    part = final.with_name(final.name + ".part")
+    part = part_path(final, task_id)
     stalls = 0
     while True:
         before = _size(part)
@@ -153,6 +163,14 @@ def _chunks(response: httpx.Response) -> AsyncIterator[bytes]:
 
 async def _single(content: bytes) -> AsyncIterator[bytes]:
     yield content
+
+
+def part_path(final: Path, task_id: str) -> Path:
+    """``<name>.part``, with the task id in it when the name lacks it: two tasks downloading to one chosen
+    path must never resume from each other's bytes."""
+    if final.name == f"{task_id}.mp4":
+        return final.with_name(final.name + ".part")
+    return final.with_name(f"{final.name}.{task_id}.part")
 
 
 def _commit(part: Path, final: Path) -> None:
