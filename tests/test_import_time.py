@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import sys
 
-HEAVY = ("ipywidgets", "av", "numpy", "PIL", "uvicorn", "wan_nb.sim", "wan_nb.panel")
+HEAVY = ("ipywidgets", "av", "numpy", "PIL", "uvicorn", "wan_nb.sim", "wan_nb.widgets")
 RUNS = 5
 
 

@@ -28,7 +28,7 @@ RANKS: dict[str, float] = {
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
     "wan_nb.sim": 2.5,  # a leaf: the client's sim providers and the CLI start it
     "wan_nb.client": 3,
-    "wan_nb.panel": 4,
+    "wan_nb.widgets": 4,
     "wan_nb.cli": 4,
     "wan_nb.sync": 4,
     "wan_nb.__main__": 5,
@@ -46,13 +46,13 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.display": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},
-    "wan_nb.panel": {"httpx", "wan_nb.protocols"},
+    "wan_nb.widgets": {"httpx", "wan_nb.protocols"},
     "wan_nb.cli": {"wan_nb.protocols"},
 }
 # Heavy modules load only inside the functions that use them, so `import wan_nb` stays light;
 # the panel and the simulator are themselves imported lazily, so they may import them at the top.
 HEAVY = {"ipywidgets", "av", "numpy", "PIL", "uvicorn"}
-HEAVY_OK = {"wan_nb.panel", "wan_nb.sim"}
+HEAVY_OK = {"wan_nb.widgets", "wan_nb.sim"}
 
 ALLOWED: set[tuple[str, str, str]] = {
     # errors.TaskFailed/WaitTimeout carry a Task: a type-only edge, no import at run time.
@@ -186,11 +186,11 @@ def test_module_follows_the_arrows(path: Path) -> None:
         ("wan_nb.protocols.native", "from os import getenv\n", "os.getenv"),
         ("wan_nb.protocols.native", "from wan_nb.client import AsyncWanClient\n", "only to lower"),
         ("wan_nb.client.core", "import ipywidgets\n", "banned"),
-        ("wan_nb.client.core", "from wan_nb.panel import WanPanel\n", "only to lower"),
+        ("wan_nb.client.core", "from wan_nb.widgets import WanPanel\n", "only to lower"),
         ("wan_nb.client.core", "import numpy\n", "heavy"),
         ("wan_nb.loop", "from wan_nb.errors import WanError\n", "leaf"),
         ("wan_nb.sim.app", "from wan_nb.models import Task\n", "leaf"),
-        ("wan_nb.panel", "import httpx\n", "banned"),
+        ("wan_nb.widgets", "import httpx\n", "banned"),
         ("wan_nb.cli", "from wan_nb import protocols\n", "banned"),
         ("wan_nb.cli", "from wan_nb import VideoRequest\n", "only to lower"),
     ],

@@ -34,7 +34,7 @@ from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
-    from wan_nb.panel import WanPanel
+    from wan_nb.widgets import WanPanel
 
 __all__ = [
     "APIError",
@@ -72,6 +72,6 @@ __all__ = [
 
 def panel(**kwargs: Any) -> WanPanel:
     """Show the notebook panel (ipywidgets is imported only now)."""
-    from wan_nb.panel import WanPanel
+    from wan_nb.widgets import WanPanel
 
     return WanPanel(**kwargs)

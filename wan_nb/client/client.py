@@ -11,6 +11,7 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import sqlite3
@@ -128,16 +129,20 @@ class AsyncWanClient:
         task = self._wire.parse_task(body, headers, self.provider)
         if not task.id:
             raise APIError(200, message="the create answer carried no task id", body=dict(body))
-        self._journal("record", task, host=self.host, dialect=self.dialect, request=request)
+        await self._journal("record", task, host=self.host, dialect=self.dialect, request=request)
         log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
         return task
 
-    def _journal(self, method: str, *args: Any, **kwargs: Any) -> None:
-        """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id."""
+    async def _journal(self, method: str, *args: Any, **kwargs: Any) -> None:
+        """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id.
+
+        Runs in a worker thread: each write is an fsynced SQLite commit (tens of ms on a busy disk), which
+        would otherwise stall the kernel loop the panel and every other task share.
+        """
         if self.journal is None:
             return
         try:
-            getattr(self.journal, method)(*args, **kwargs)
+            await asyncio.to_thread(getattr(self.journal, method), *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             subject = args[0].id if isinstance(args[0], Task) else args[0]
             warnings.warn(
@@ -166,7 +171,7 @@ class AsyncWanClient:
         fresh = self._wire.parse_task(body, headers, self.provider)
         if fresh.id != task_id:  # the relay's flat poll body may leave the id out
             fresh = fresh.evolve(id=task_id)
-        self._journal("update", fresh)
+        await self._journal("update", fresh)
         return fresh
 
     async def cancel(self, task: Task | str) -> Task:
@@ -233,7 +238,7 @@ class AsyncWanClient:
             content = self._wire.content_call(done.id)
             where = content.path if content else done.video_url or ""
             raise TransportError(f"{type(exc).__name__}: {exc}", method="GET", url=where) from exc
-        self._journal("set_path", done.id, path)
+        await self._journal("set_path", done.id, path)
         return path
 
     async def _succeeded(self, task: Task | str) -> Task:

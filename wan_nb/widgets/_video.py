@@ -1,0 +1,128 @@
+"""How a finished video plays in the notebook: remote URL, relative path, widget bytes, or a link.
+
+The choices follow notebook_tech.md §2.2–2.3:
+
+- a remote ``https`` result plays from its URL (the browser fetches it; no bytes go through the kernel);
+  plain ``http`` would be blocked as mixed content on an https Jupyter/Binder page;
+- a downloaded or simulated file under the kernel's working directory (the notebook's folder) plays from its
+  *relative* path: JupyterLab rewrites it to ``/files/...`` (Range requests, cheap seeking), Binder to
+  ``/user/<id>/files/...``, Voilà to ``/voila/files/...`` (once mp4 is allow-listed). Hidden folders and paths
+  outside the server root are not served;
+- anything else goes through ``ipywidgets.Video`` bytes, but only below a size cap: those bytes cross the comm
+  websocket, stay in kernel RAM, and are re-sent on every page reload (``request_state``);
+- above the cap, a text link with the path.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from wan_nb.models import Task
+
+__all__ = ["DEFAULT_VIDEO_CAP", "Playback", "choose", "links_html", "outputs", "relative_src"]
+
+DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
+"""Largest file sent as ``ipywidgets.Video`` bytes (a 39 MB clip took ~2 s on loopback, far longer on Binder)."""
+
+VIDEO_ATTRIBUTES = 'controls muted playsinline preload="metadata" width="480" style="max-width:100%"'
+
+Kind = Literal["url", "relative", "bytes", "link"]
+
+
+@dataclass(frozen=True, slots=True)
+class Playback:
+    """One way to show a result: ``src`` is a URL, a relative URL path, or a filesystem path."""
+
+    kind: Kind
+    src: str
+    note: str = ""
+
+
+def choose(task: Task, *, cap: int = DEFAULT_VIDEO_CAP, cwd: Path | None = None) -> Playback | None:
+    """The best playback for ``task``, or None while there is nothing to play."""
+    if _live_https(task):
+        assert task.video_url is not None
+        return Playback("url", task.video_url)
+    if task.path is None or not task.path.exists():
+        return None
+    relative = relative_src(task.path, cwd or Path.cwd())
+    if relative is not None:
+        return Playback("relative", relative)
+    if task.path.stat().st_size <= cap:
+        return Playback("bytes", str(task.path))
+    return Playback("link", str(task.path), note="outside the notebook's folder and above the size cap")
+
+
+def _live_https(task: Task) -> bool:
+    # Result URLs are signed for 24 h (protocol.md §2): an expired one would show a dead player.
+    if not (task.video_url or "").startswith("https://"):
+        return False
+    return task.expires_at is None or _aware(task.expires_at) > datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def relative_src(path: Path, cwd: Path) -> str | None:
+    """``path`` as a URL path relative to ``cwd``, or None where Jupyter would not serve it."""
+    try:
+        relative = path.resolve().relative_to(cwd.resolve())
+    except ValueError:
+        return None
+    if any(part.startswith(".") for part in relative.parts):
+        return None  # jupyter_server refuses hidden files (notebook_tech.md §2.2)
+    return quote(relative.as_posix())
+
+
+def outputs(playback: Playback) -> tuple[dict[str, Any], ...]:
+    """The Output widget's ``outputs`` for ``playback`` (assigned, never ``with out:`` from a background task,
+    whose output would land in whichever cell runs at that moment: notebook_tech.md §2.1)."""
+    if playback.kind in ("url", "relative"):
+        return (_display({"text/html": video_tag(playback.src)}),)
+    if playback.kind == "bytes":
+        import ipywidgets as widgets
+
+        with open(playback.src, "rb") as file:
+            player = widgets.Video(value=file.read(), format="mp4", autoplay=False, loop=False, controls=True)
+        return (_display(player._repr_mimebundle_()),)
+    text = f"<p>{html.escape(playback.src)} ({html.escape(playback.note)})</p>"
+    return (_display({"text/html": text, "text/plain": playback.src}),)
+
+
+def _display(data: dict[str, Any]) -> dict[str, Any]:
+    return {"output_type": "display_data", "data": data, "metadata": {}}
+
+
+def video_tag(src: str) -> str:
+    """A ``<video>`` tag; ``muted`` so browsers allow ``play()`` without a gesture (autoplay policy)."""
+    return f'<video class="wan-video" src="{html.escape(src)}" {VIDEO_ATTRIBUTES}></video>'
+
+
+def links_html(task: Task, *, cwd: Path | None = None) -> str:
+    """Download links: the saved file (relative, so it works on Binder too) and the signed result URL."""
+    links = []
+    if task.path is not None and task.path.exists():
+        relative = relative_src(task.path, cwd or Path.cwd())
+        label = html.escape(f"{task.path.name} ({_megabytes(task.path)})")
+        if relative is not None:
+            links.append(
+                f'<a href="{html.escape(relative)}" download="{html.escape(task.path.name)}">⤓ {label}</a>'
+            )
+        else:
+            links.append(f"saved to <code>{html.escape(str(task.path))}</code>")
+    if _live_https(task):
+        assert task.video_url is not None
+        links.append(
+            f'<a href="{html.escape(task.video_url)}" target="_blank" rel="noopener">result URL</a> (expires)'
+        )
+    return " · ".join(links)
+
+
+def _megabytes(path: Path) -> str:
+    return f"{path.stat().st_size / 1_048_576:.1f} MB"

@@ -1,0 +1,122 @@
+"""Exploratory prompting: a grid of prompts (rows) × values of one setting (columns), side by side.
+
+Every cell is a billed task, so the grid is capped at :data:`MAX_CELLS` and runs at most ``concurrency``
+tasks at once (a semaphore around submit-and-follow): DashScope answers 429 ``Throttling`` past an account's
+concurrent-task quota and limits task queries to 20 QPS (protocol.md §2), and the relay asks for no more than
+one query per 3 s per task (§3).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from typing import Any
+
+import ipywidgets as widgets
+
+from wan_nb.errors import ValidationError
+from wan_nb.models import VideoRequest
+from wan_nb.validation import validate
+from wan_nb.widgets._media_field import error_html
+
+__all__ = ["AXES", "MAX_CELLS", "Cell", "CompareView", "first_refusal"]
+
+MAX_CELLS = 12
+AXES = [
+    ("seed", "seed"),
+    ("duration (s)", "duration"),
+    ("size / resolution", "size"),
+    ("prompt extension", "prompt_extend"),
+]
+_DEFAULT_VALUES = {
+    "seed": "1, 2, 3",
+    "duration": "3, 5, 8",
+    "size": "720P, 1080P",
+    "prompt_extend": "true, false",
+}
+
+Cell = tuple[str, VideoRequest]
+"""A column label and the request of one grid cell."""
+
+
+class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
+    """The grid's inputs, its Run button and the GridBox the panel fills with compact cards."""
+
+    def __init__(self) -> None:
+        self.prompts = widgets.Textarea(
+            placeholder="One prompt per line (empty: the form's prompt)", layout=widgets.Layout(width="100%")
+        )
+        self.axis = widgets.Dropdown(options=AXES, value="seed", description="Vary")
+        self.values = widgets.Text(value=_DEFAULT_VALUES["seed"], description="Values")
+        self.run = widgets.Button(description="Run grid", icon="th", tooltip="Run every prompt × value")
+        self.run.add_class("wan-compare-run")
+        self.error = widgets.HTML()
+        self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="6px"))
+        self.axis.observe(
+            lambda change: setattr(self.values, "value", _DEFAULT_VALUES[change["new"]]), names="value"
+        )
+        note = widgets.HTML(
+            f'<small style="color:#6b7280">Each cell is one billed task; at most {MAX_CELLS} cells, '
+            "run a few at a time within the provider's limits. The other settings come from the form.</small>"
+        )
+        super().__init__(
+            [self.prompts, widgets.HBox([self.axis, self.values, self.run]), note, self.error, self.grid]
+        )
+
+    def cells(self, base: VideoRequest, dialect: str) -> list[list[Cell]]:
+        """Rows of cells: one row per prompt, one column per value. ValidationError for bad values."""
+        prompts = [line.strip() for line in self.prompts.value.splitlines() if line.strip()] or [base.prompt]
+        axis = str(self.axis.value)
+        values = [_parse(axis, text) for text in str(self.values.value).split(",") if text.strip()]
+        if not values:
+            raise ValidationError("values", "give at least one value, separated by commas")
+        if len(prompts) * len(values) > MAX_CELLS:
+            raise ValidationError("values", f"{len(prompts)} × {len(values)} cells; at most {MAX_CELLS}")
+        field = _field(axis, dialect)
+        return [
+            [(f"{axis}={value}", replace(base, prompt=p, **{field: value})) for value in values]
+            for p in prompts
+        ]
+
+    def show_cells(self, cards: list[widgets.Widget], columns: int) -> None:
+        """Lay the cards out ``columns`` to a row."""
+        self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
+        self.grid.children = tuple(cards)
+
+    def flag(self, message: str) -> None:
+        self.error.value = error_html(message)
+
+    def clear(self) -> None:
+        self.error.value = ""
+
+
+def _field(axis: str, dialect: str) -> str:
+    # Natively the size is a resolution tier (720P/1080P); on the gateway a WxH size (protocol.md §4).
+    if axis == "size":
+        return "size" if dialect == "unified" else "resolution"
+    return axis
+
+
+def _parse(axis: str, text: str) -> Any:
+    text = text.strip()
+    if axis in ("seed", "duration"):
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError("values", f"{html.escape(text)!r} is not a whole number") from None
+    if axis == "prompt_extend":
+        if text.lower() not in ("true", "false"):
+            raise ValidationError("values", f"{text!r}: write true or false")
+        return text.lower() == "true"
+    return text
+
+
+def first_refusal(rows: list[list[Cell]], dialect: str) -> str | None:
+    """The first grid cell the service would refuse, explained; None when all are valid."""
+    for row in rows:
+        for label, request in row:
+            try:
+                validate(request, dialect)
+            except ValidationError as exc:
+                return f"{label} ({request.prompt[:40]!r}): {exc}"
+    return None
