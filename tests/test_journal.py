@@ -205,8 +205,7 @@ async def test_the_key_is_not_in_the_journal(tmp_path: Path) -> None:
 
 async def test_a_broken_journal_warns_but_never_loses_the_task_id(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    journal.path.unlink()
-    journal.path.mkdir()  # sqlite cannot open a folder: every journal write now fails
+    journal.close()  # its database is gone: every journal write now fails with sqlite3.Error
     async with make_client(FakeService(), journal=journal) as client:
         with pytest.warns(UserWarning, match="record of task task-1 failed"):
             task = await client.submit(REQUEST)

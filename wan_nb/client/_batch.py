@@ -1,9 +1,11 @@
 """Batches for ``AsyncWanClient.map`` and ``AsyncWanClient.resume``: bounded concurrency, results as they finish.
 
 ``map`` validates every request before submitting any, so a typo in item 40 costs nothing for items 1-39.
-A create answered 429 is re-submitted after ``Retry-After``: DashScope and the relay refuse a throttled create
-before creating anything, so nothing was billed. Nothing else about a create is retried (a transport error may
-mean the task exists). ``resume`` walks the journal: unfinished tasks are waited for and downloaded, finished
+A create answered 429 is re-submitted after ``Retry-After`` until the batch's deadline: DashScope and the relay
+refuse a throttled create before creating anything, so nothing was billed. Nothing else about a create is
+retried (a transport error may mean the task exists). ``concurrency`` bounds tasks *in flight on the server*
+(submit until finished); downloads happen outside that bound, so a slot the server has freed is refilled
+without waiting for the previous video to land on disk. ``resume`` walks the journal: unfinished tasks are waited for and downloaded, finished
 ones not yet on disk are downloaded, nothing is downloaded twice.
 Must not import ipywidgets, panel or cli.
 """
@@ -30,8 +32,8 @@ __all__ = ["BatchItem", "map_requests", "resume"]
 Dest = str | PathLike[str]
 Job = Callable[[], Awaitable["BatchItem"]]
 
-THROTTLED_CREATE_ATTEMPTS = 5
-THROTTLE_BACKOFF = 5.0  # seconds, doubled per attempt, when a 429 carries no Retry-After
+THROTTLE_BACKOFF = 2.0  # seconds, doubled per attempt (up to THROTTLE_CAP), when a 429 has no Retry-After
+THROTTLE_CAP = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +64,12 @@ def map_requests(
             validate(request, client.dialect)
         except ValidationError as exc:
             raise ValidationError(f"requests[{index}].{exc.field}", exc.message) from exc
-    folder = _folder(out)
+    folder, slots = _folder(out), asyncio.Semaphore(concurrency)
     jobs = [
-        _job(_generate, client, index, request, folder, timeout) for index, request in enumerate(requests)
+        _job(_generate, client, slots, index, request, folder, timeout)
+        for index, request in enumerate(requests)
     ]
-    return _pool(jobs, concurrency)
+    return _pool(jobs)
 
 
 def _folder(out: Dest) -> str:
@@ -79,29 +82,38 @@ def _job(run: Callable[..., Awaitable[BatchItem]], *args: object) -> Job:
 
 
 async def _generate(
-    client: AsyncWanClient, index: int, request: VideoRequest, out: Dest, wait_limit: float
+    client: AsyncWanClient,
+    slots: asyncio.Semaphore,
+    index: int,
+    request: VideoRequest,
+    out: Dest,
+    wait_limit: float,
 ) -> BatchItem:
     task: Task | None = None
     try:
-        task = await _submit(client, request)
-        task = await client.wait(task, timeout=wait_limit)
+        async with slots:
+            task = await _submit(client, request, wait_limit)
+            task = await client.wait(task, timeout=wait_limit)
         task = task.evolve(path=await client.download(task, out))
     except WanError as exc:
         return BatchItem(index, request, _task_of(exc, task), exc)
     return BatchItem(index, request, task, None)
 
 
-async def _submit(client: AsyncWanClient, request: VideoRequest) -> Task:
-    """``submit``, re-tried only after an explicit 429 (the server created nothing)."""
-    for attempt in range(THROTTLED_CREATE_ATTEMPTS):
+async def _submit(client: AsyncWanClient, request: VideoRequest, limit: float) -> Task:
+    """``submit``, re-tried after each explicit 429 (the server created nothing) for up to ``limit`` seconds."""
+    started, attempt = client.poll.clock(), 0
+    while True:
         try:
             return await client.submit(request)
         except RateLimitError as exc:
-            if attempt == THROTTLED_CREATE_ATTEMPTS - 1:
+            wait = exc.retry_after
+            if wait is None:
+                wait = min(THROTTLE_BACKOFF * 2**attempt, THROTTLE_CAP)
+            if client.poll.clock() - started + wait > limit:
                 raise
-            wait = exc.retry_after if exc.retry_after is not None else THROTTLE_BACKOFF * 2**attempt
             await client.poll.sleep(wait)
-    raise AssertionError("unreachable")  # the loop returns or raises
+            attempt += 1
 
 
 def _task_of(exc: WanError, task: Task | None) -> Task | None:
@@ -118,8 +130,9 @@ def resume(
         )
     entries = client.journal.entries(provider=client.provider, host=client.host)
     todo = [entry for entry in entries if _pending(entry)]
-    jobs = [_job(_finish, client, index, entry, _folder(out), timeout) for index, entry in enumerate(todo)]
-    return _pool(jobs, concurrency)
+    slots, folder = asyncio.Semaphore(concurrency), _folder(out)
+    jobs = [_job(_finish, client, slots, index, entry, folder, timeout) for index, entry in enumerate(todo)]
+    return _pool(jobs)
 
 
 def _pending(entry: JournalEntry) -> bool:
@@ -129,31 +142,38 @@ def _pending(entry: JournalEntry) -> bool:
 
 
 async def _finish(
-    client: AsyncWanClient, index: int, entry: JournalEntry, out: Dest, wait_limit: float
+    client: AsyncWanClient,
+    slots: asyncio.Semaphore,
+    index: int,
+    entry: JournalEntry,
+    out: Dest,
+    wait_limit: float,
 ) -> BatchItem:
     task = entry.to_task()
     try:
         if not task.done:
-            task = await client.wait(task.id, timeout=wait_limit)
+            async with slots:
+                task = await client.wait(task.id, timeout=wait_limit)
         task = task.evolve(path=await client.download(task, out))
     except WanError as exc:
         return BatchItem(index, None, _task_of(exc, task), exc)
     return BatchItem(index, None, task, None)
 
 
-async def _pool(jobs: list[Job], concurrency: int) -> AsyncIterator[BatchItem]:
-    """Run ``jobs`` on ``concurrency`` workers; yield each result as it lands; cancel the rest on exit."""
+async def _pool(jobs: list[Job]) -> AsyncIterator[BatchItem]:
+    """Run every job (each bounds itself with the batch's semaphore); yield results as they land.
+
+    Leaving the iteration early cancels what is still running: those tasks stay in the journal for resume().
+    """
     results: asyncio.Queue[BatchItem | BaseException] = asyncio.Queue()
-    pending = iter(jobs)  # shared: each job is taken by exactly one worker
 
-    async def worker() -> None:
-        for job in pending:
-            try:
-                await results.put(await job())
-            except Exception as exc:  # a bug, not a WanError: surface it to the consumer
-                await results.put(exc)
+    async def run(job: Job) -> None:
+        try:
+            await results.put(await job())
+        except Exception as exc:  # a bug, not a WanError: surface it to the consumer
+            await results.put(exc)
 
-    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, len(jobs)))]
+    running = [asyncio.create_task(run(job)) for job in jobs]
     try:
         for _ in jobs:
             item = await results.get()
@@ -161,6 +181,6 @@ async def _pool(jobs: list[Job], concurrency: int) -> AsyncIterator[BatchItem]:
                 raise item
             yield item
     finally:
-        for task in workers:
+        for task in running:
             task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)

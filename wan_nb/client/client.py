@@ -92,6 +92,7 @@ class AsyncWanClient:
         self.base_url = config.base_url
         self.host = config.host
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
+        self._owns_journal = journal is None
         inner = transport or (
             sim_transport(config.home) if config.in_process else httpx.AsyncHTTPTransport(proxy=config.proxy)
         )
@@ -113,7 +114,10 @@ class AsyncWanClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        """Close the HTTP client, and the journal when this client opened it."""
         await self._api.http.aclose()
+        if self._owns_journal and self.journal is not None:
+            self.journal.close()
 
     # --- tasks ---------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ Must not import anything above ``wan_nb.protocols``.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -87,7 +88,7 @@ async def fetch(
                 f"download of {final.name} failed after {max_stalls} attempts without progress ({reason}); "
                 f"{_size(part)} bytes kept in {part.name}, the next download resumes from there"
             )
-    _commit(part, final)
+    await asyncio.to_thread(_commit, part, final)
     return final
 
 
@@ -136,7 +137,8 @@ async def _write(response: httpx.Response, part: Path, start: int, total: int | 
                 break
         size = out.tell()
         out.flush()
-        os.fsync(out.fileno())
+        # Flushing a large video to disk takes a while: off the event loop, so the kernel stays responsive.
+        await asyncio.to_thread(os.fsync, out.fileno())
     if total is not None and size > total:
         _discard(part)
         raise DownloadError(f"got more bytes than Content-Length said ({size} > {total}); nothing was kept")

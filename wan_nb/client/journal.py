@@ -1,8 +1,11 @@
 """The task journal: every submitted task, durably, so a dead kernel or a killed process loses nothing.
 
-SQLite in WAL mode with ``synchronous=FULL``; every operation is its own short transaction on its own
-connection, committed before the method returns, so several processes (a notebook and ``wan-nb resume``) can
-share one file. Rows hold a request *summary*: a prompt excerpt, the parameters and each medium's kind and
+SQLite in WAL mode, one long-lived connection per journal (guarded by a lock, so the client can write from a
+worker thread), every operation its own short transaction committed before the method returns; several
+processes (a notebook and ``wan-nb resume``) can share one file. ``record`` — the new task id, the thing that
+costs money to lose — commits with ``synchronous=FULL`` (fsynced: it survives even a power cut); state updates
+commit with ``synchronous=NORMAL``, which in WAL mode survives a killed process or kernel (the failure the
+journal exists for) and is re-derivable from the server anyway. An update that changes nothing is not written. Rows hold a request *summary*: a prompt excerpt, the parameters and each medium's kind and
 name, never the key and never a ``data:`` payload or raw bytes.
 Must not import anything above ``wan_nb.protocols``.
 """
@@ -13,9 +16,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,20 +93,30 @@ class Journal:
         self.path = Path(path) if path is not None else data_home() / "journal.sqlite3"
         self.timeout = timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._transaction() as db:
+        # check_same_thread=False: the client writes from asyncio.to_thread workers; the lock serialises them.
+        self._db = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
+        self._written: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._transaction(durable=True) as db:
+            db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
 
+    def close(self) -> None:
+        """Close the connection (also done when the journal is garbage-collected)."""
+        with self._lock:
+            self._db.close()
+
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        # A connection per operation: safe across threads and processes; `timeout` waits out other writers.
-        with closing(sqlite3.connect(self.path, timeout=self.timeout)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            with db:  # commits (durably, synchronous=FULL) before the block is left, or rolls back
-                yield db
+    def _transaction(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        # `timeout` waits out other processes' writers; the lock keeps this process's threads in turn.
+        with self._lock:
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            with self._db:  # commits before the block is left, or rolls back
+                yield self._db
 
     def record(self, task: Task, *, host: str, dialect: str, request: VideoRequest) -> None:
         """Journal a freshly submitted task (call before handing the task to the user)."""
@@ -120,18 +134,23 @@ class Journal:
         }
         names = ", ".join(row)
         marks = ", ".join(f":{name}" for name in row)
-        with self._transaction() as db:
+        with self._transaction(durable=True) as db:
             db.execute(f"INSERT OR REPLACE INTO tasks ({names}) VALUES ({marks})", row)
+        self._written[(task.provider, task.id)] = _state(task)
 
     def update(self, task: Task) -> None:
-        """Record a new state of a journaled task (unknown tasks are ignored)."""
+        """Record a new state of a journaled task (unknown tasks are ignored; an unchanged state is not written)."""
+        state, key = _state(task), (task.provider, task.id)
+        if self._written.get(key) == state:
+            return
         sets = ", ".join(f"{name} = :{name}" for name in _STATE)
-        params = {**_state(task), "updated": time.time(), "task_id": task.id, "provider": task.provider}
+        params = {**state, "updated": time.time(), "task_id": task.id, "provider": task.provider}
         with self._transaction() as db:
             db.execute(
                 f"UPDATE tasks SET {sets}, updated = :updated WHERE task_id = :task_id AND provider = :provider",
                 params,
             )
+        self._written[key] = state
 
     def set_path(self, task_id: str, path: Path) -> None:
         """Remember where the task's video was saved."""
@@ -151,7 +170,6 @@ class Journal:
                 params.append(value)
         query = f"SELECT * FROM tasks WHERE {' AND '.join(clauses)} ORDER BY created, task_id"
         with self._transaction() as db:
-            db.row_factory = sqlite3.Row
             rows = db.execute(query, params).fetchall()
         found = [_entry(row) for row in rows]
         return [entry for entry in found if not entry.status.is_terminal] if unfinished else found
