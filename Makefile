@@ -14,8 +14,11 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[$*]"
 	touch $@
 
+# Jupyter refuses to run as root without --allow-root (containers, CI boxes): pass it only then.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(VENV)/.installed-sim,lab
-	cd notebooks && ../$(BIN)/jupyter lab 01_quickstart.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) 01_quickstart.ipynb
 
 demo: $(VENV)/.installed-sim
 	$(BIN)/wan-nb generate --provider sim --image examples/cat.png \
