@@ -486,3 +486,20 @@ async def test_the_key_never_shows(tmp_path: Path, caplog: pytest.LogCaptureFixt
 def test_constructor_repr_with_a_key() -> None:
     client = AsyncWanClient("relay", api_key=CANARY, journal=False)
     assert CANARY not in repr(client) and "relay" in repr(client) and "https://api.apiyi.com" in repr(client)
+
+
+async def test_a_wait_outlives_polls_that_fail_past_their_retries() -> None:
+    # The task runs on server-side whatever happens to one query: a 503 or a dropped connection that outlasts
+    # the retry layer must not abandon a paid task (bench fault soak), but a host that stays down is reported.
+    outage: list[httpx.Response | Exception] = [httpx.Response(503, json={"code": "ServiceUnavailable"})] * 2
+    outage += [httpx.ConnectError("reset")] * 2
+    service = FakeService(overrides={("GET", "/api/v1/tasks/task-1"): outage})
+    async with make_client(service, max_retries=0) as client:
+        task = await client.wait(await client.submit(REQUEST))
+    assert task.status is TaskStatus.SUCCEEDED
+
+    down = [httpx.Response(503, json={"code": "ServiceUnavailable"})] * 20
+    service = FakeService(overrides={("GET", "/api/v1/tasks/task-1"): down})
+    async with make_client(service, max_retries=0) as client:
+        with pytest.raises(ServerError):
+            await client.wait(await client.submit(REQUEST))

@@ -36,6 +36,7 @@ from wan_nb.errors import (
     ConfigError,
     DownloadError,
     RateLimitError,
+    ServerError,
     TaskFailed,
     TransportError,
     ValidationError,
@@ -52,6 +53,7 @@ __all__ = ["AsyncWanClient"]
 log = logging.getLogger("wan_nb.client")
 Dest = str | PathLike[str]
 DEFAULT_OUT = "wan_outputs/"
+POLL_FAILURES_TOLERATED = 5
 
 
 class AsyncWanClient:
@@ -194,9 +196,10 @@ class AsyncWanClient:
         task_id, clock, start = _id(task), self.poll.clock, self.poll.clock()
         deadline = math.inf if timeout is None else start + timeout
         last: Task | None = None
-        attempt = 0
+        attempt = failures = 0
         while True:
-            current, hint = await self._poll_once(task_id)
+            current, hint = await self._poll_once(task_id, failures)
+            failures = 0 if current is not None else failures + 1
             if current is not None:
                 if last is None or _state(last) != _state(current):
                     yield current
@@ -215,12 +218,22 @@ class AsyncWanClient:
             return self.poll.next_wait(current, elapsed, attempt)
         return hint if hint is not None else self.poll.delay(elapsed, attempt)
 
-    async def _poll_once(self, task_id: str) -> tuple[Task | None, float | None]:
-        """One GET; a 429 the retry layer gave up on becomes (None, its Retry-After) to keep waiting."""
+    async def _poll_once(self, task_id: str, failures: int) -> tuple[Task | None, float | None]:
+        """One GET. A failure the retry layer gave up on does not end the wait: the task runs on regardless.
+
+        A 429 becomes (None, its Retry-After); a 5xx or a broken connection becomes (None, None) and the
+        schedule's next delay, up to ``POLL_FAILURES_TOLERATED`` polls in a row (each already retried with
+        backoff), so a brief outage never abandons a paid task while a host that stays down is still reported.
+        """
         try:
             return await self.get(task_id), None
         except RateLimitError as exc:
             return None, exc.retry_after
+        except (ServerError, TransportError) as exc:
+            if failures >= POLL_FAILURES_TOLERATED:
+                raise
+            log.debug("poll of task %s failed (%s); waiting on", task_id, exc)
+            return None, None
 
     async def wait(self, task: Task | str, *, timeout: float = 1800) -> Task:  # noqa: ASYNC109
         """The SUCCEEDED task; TaskFailed for FAILED/CANCELED/UNKNOWN; WaitTimeout past ``timeout`` seconds."""
