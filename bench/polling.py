@@ -1,0 +1,323 @@
+"""Benchmark 1 — polling efficiency: GETs per task and time from completion to notice, 50 realistic tasks.
+
+Method (explained in RESULTS.md too):
+
+- The simulator runs in realistic mode (each task draws 45-155 s, like 720P/5 s on the real service) with
+  ``time_scale = SCALE``, so a task lasts SCALE x its drawn length. Every poller gets a fresh simulator with the
+  same seed, and the tasks are created the same way (plain httpx POSTs), so all four wait on the *same* 50
+  task lengths.
+- Each poller's sleeps are compressed by the same SCALE, so its schedule meets the same tasks at the same
+  relative moments as it would in real time:
+  (a) wan_nb: ``PollSchedule`` with ``quick``, ``floor`` and ``cap`` multiplied by SCALE (``ratio`` is
+  dimensionless). Its rule ``min(cap, max(floor, ratio x elapsed))`` is homogeneous of degree 1 in time, so the
+  scaled schedule is exactly the real one in compressed time. The client runs as users get it (journal on).
+  (b) the dashscope SDK's own ``VideoSynthesis.wait`` (sync, one thread per task). Its sleeps are hard-coded
+  ``time.sleep(n)`` calls in ``dashscope/client/base_api.py``; for this run only, that module's ``time`` name
+  is bound to a shim whose ``sleep(n)`` sleeps ``n x SCALE`` (everything else passes through), so the SDK's
+  real loop and real HTTP code run unmodified on a compressed clock. Two cross-checks keep this honest: the
+  measured GETs are compared with the SDK's documented schedule (1,1,2,2,2,4,4,4,5… s) computed on the same
+  task lengths, and a few tasks are waited on in *real time* (no shim) and compared with the same model.
+  (c)/(d) a fixed 1 s (the openai SDK's ``poll()`` default) and 5 s poll, plain httpx loops.
+- GETs are counted by the simulator (server side, the same way for every poller). Completion is the task's
+  ``end_time`` as the simulator reports it; notice is when the poller's wait returned. Both on this machine's
+  clock; divided by SCALE to give real-time seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+
+from bench._common import KEY, MODEL, Goal, Result, mean, native_media, p95, prompt
+from bench._server import SimServer
+
+TASKS = 50
+SCALE = 0.4  # 45-155 s tasks become 18-62 s; a 1 s poll becomes 0.4 s
+SEED = 61
+VALIDATION_TASKS = 4
+VALIDATION_SCALE = 0.25  # real-time SDK waits on 11-39 s tasks
+CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
+CHINA = timezone(timedelta(hours=8))
+
+Poller = Callable[[str, list[str], float], dict[str, float]]  # (url, ids, scale) -> notice time per id
+
+
+def _headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {KEY}", "X-DashScope-Async": "enable"}
+
+
+def create_tasks(url: str, count: int, tag: str) -> list[str]:
+    """The same creates for every poller: plain POSTs, nothing client-specific."""
+    ids = []
+    with httpx.Client(base_url=url, timeout=30) as http:
+        for index in range(count):
+            body = {
+                "model": MODEL,
+                "input": {"prompt": prompt(index, tag), "media": native_media()},
+                "parameters": {"resolution": "720P", "duration": 2, "seed": 1},
+            }
+            answer = http.post(CREATE, json=body, headers=_headers())
+            answer.raise_for_status()
+            ids.append(answer.json()["output"]["task_id"])
+    return ids
+
+
+def end_times(url: str, ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """(submit, end) epoch seconds per task, as the simulator reports them (after the poller's stats)."""
+    found = {}
+    with httpx.Client(base_url=url, timeout=30) as http:
+        for task_id in ids:
+            output = http.get(f"/api/v1/tasks/{task_id}", headers=_headers()).json()["output"]
+            assert output["task_status"] == "SUCCEEDED", output
+            found[task_id] = (_epoch(output["submit_time"]), _epoch(output["end_time"]))
+    return found
+
+
+def _epoch(text: str) -> float:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=CHINA).timestamp()
+
+
+# --- the pollers ----------------------------------------------------------------------------------------
+
+
+def poll_wan_nb(url: str, ids: list[str], scale: float) -> dict[str, float]:
+    from wan_nb.client import AsyncWanClient, PollSchedule
+
+    base = PollSchedule()
+    schedule = PollSchedule(
+        quick=tuple(q * scale for q in base.quick),
+        ratio=base.ratio,
+        floor=base.floor * scale,
+        cap=base.cap * scale,
+    )
+
+    async def main() -> dict[str, float]:
+        async with AsyncWanClient("dashscope", api_key=KEY, base_url=url, poll=schedule) as client:
+
+            async def one(task_id: str) -> tuple[str, float]:
+                await client.wait(task_id, timeout=3600)
+                return task_id, time.time()
+
+            return dict(await asyncio.gather(*(one(i) for i in ids)))
+
+    return asyncio.run(main())
+
+
+class _ScaledTime:
+    """Stands in for the ``time`` module inside dashscope's base_api: ``sleep`` compressed, rest unchanged."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds * self.scale)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+@contextmanager
+def _sdk_clock(scale: float) -> Any:
+    from dashscope.client import base_api
+
+    original = base_api.time
+    base_api.time = _ScaledTime(scale) if scale != 1 else original  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        base_api.time = original
+
+
+def poll_dashscope(url: str, ids: list[str], scale: float) -> dict[str, float]:
+    import dashscope
+    from dashscope import VideoSynthesis
+
+    dashscope.base_http_api_url = f"{url}/api/v1"
+
+    def one(task_id: str) -> tuple[str, float]:
+        answer = VideoSynthesis.wait(task_id, api_key=KEY)
+        assert answer.output.task_status == "SUCCEEDED", answer
+        return task_id, time.time()
+
+    with _sdk_clock(scale), ThreadPoolExecutor(max_workers=len(ids)) as pool:
+        return dict(pool.map(one, ids))
+
+
+def fixed_poller(interval: float) -> Poller:
+    def poll(url: str, ids: list[str], scale: float) -> dict[str, float]:
+        async def main() -> dict[str, float]:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+                async def one(task_id: str) -> tuple[str, float]:
+                    while True:
+                        answer = await http.get(f"/api/v1/tasks/{task_id}", headers=_headers())
+                        if answer.json()["output"]["task_status"] == "SUCCEEDED":
+                            return task_id, time.time()
+                        await asyncio.sleep(interval * scale)
+
+                return dict(await asyncio.gather(*(one(i) for i in ids)))
+
+        return asyncio.run(main())
+
+    return poll
+
+
+POLLERS: dict[str, Poller] = {
+    "wan_nb `wait`": poll_wan_nb,
+    "dashscope `VideoSynthesis.wait`": poll_dashscope,
+    "fixed 1 s (openai SDK default)": fixed_poller(1.0),
+    "fixed 5 s": fixed_poller(5.0),
+}
+
+
+# --- one run per poller ---------------------------------------------------------------------------------
+
+
+def run_poller(name: str, poller: Poller, *, count: int, scale: float) -> dict[str, Any]:
+    knobs = {"realistic": True, "time_scale": scale, "seed": SEED, "api_key": KEY}
+    with SimServer(**knobs) as sim:
+        ids = create_tasks(sim.url, count, "poll")
+        noticed = poller(sim.url, ids, scale)
+        gets = sim.stats()["requests"].get("native.get", 0)
+        times = end_times(sim.url, ids)
+    lengths = [(times[i][1] - times[i][0]) / scale for i in ids]
+    late = [(noticed[i] - times[i][1]) / scale for i in ids]
+    return {"name": name, "gets": gets / count, "late": late, "lengths": lengths}
+
+
+def _schedules() -> dict[str, Any]:
+    from wan_nb.client._poll import DASHSCOPE_SDK, PollSchedule
+
+    return {
+        "wan_nb `wait`": PollSchedule(),
+        "dashscope `VideoSynthesis.wait`": DASHSCOPE_SDK,
+        "fixed 1 s (openai SDK default)": PollSchedule(quick=(), ratio=0.0, floor=1.0, cap=1.0),
+        "fixed 5 s": PollSchedule(quick=(), ratio=0.0, floor=5.0, cap=5.0),
+        # What the goal asks for, at best, without a server hint: one early poll (an instant failure), none
+        # until 45 s (no 720P/5 s task finishes sooner, native.md §6), then the SDK's own 5 s cadence.
+        "reference: 1 s, then 45 s, then every 5 s": PollSchedule(
+            quick=(1.0, 44.0), ratio=0.0, floor=5.0, cap=5.0
+        ),
+    }
+
+
+def analytic(lengths: Sequence[float]) -> dict[str, tuple[float, float]]:
+    """(GETs per task, mean notice) each schedule gives on these task lengths (``_poll.simulate``: zero
+    latency, the first GET at submit)."""
+    from wan_nb.client._poll import simulate
+
+    found = {}
+    for name, schedule in _schedules().items():
+        runs = [simulate(schedule, length) for length in lengths]
+        found[name] = (mean([r.gets for r in runs]), mean([r.notice for r in runs]))
+    return found
+
+
+def validate_sdk_real_time() -> dict[str, Any]:
+    """The SDK unshimmed, in real time, on a few tasks: measured GETs vs the documented schedule."""
+    from wan_nb.client._poll import DASHSCOPE_SDK, simulate
+
+    run = run_poller(
+        "sdk-real-time", _unscaled(poll_dashscope), count=VALIDATION_TASKS, scale=VALIDATION_SCALE
+    )
+    real_lengths = [length * VALIDATION_SCALE for length in run["lengths"]]
+    model = mean([simulate(DASHSCOPE_SDK, length).gets for length in real_lengths])
+    return {"measured": run["gets"], "model": model, "lengths": real_lengths}
+
+
+def _unscaled(poller: Poller) -> Poller:
+    """The poller with its own clock untouched (scale 1), whatever the simulator's time scale."""
+    return lambda url, ids, scale: poller(url, ids, 1.0)
+
+
+def run() -> Result:
+    runs = [run_poller(name, poller, count=TASKS, scale=SCALE) for name, poller in POLLERS.items()]
+    check = validate_sdk_real_time()
+    return _report(runs, analytic(runs[0]["lengths"]), check)
+
+
+def _report(
+    runs: list[dict[str, Any]], model: dict[str, tuple[float, float]], check: dict[str, Any]
+) -> Result:
+    by = {r["name"]: r for r in runs}
+    ours, sdk = by["wan_nb `wait`"], by["dashscope `VideoSynthesis.wait`"]
+    ratio = ours["gets"] / sdk["gets"]
+    ours_late, sdk_late = mean(ours["late"]), mean(sdk["late"])
+    result = Result("1. Polling efficiency")
+    result.goals = [
+        Goal("Polling: GETs/task wan_nb ÷ dashscope SDK", f"{ratio:.2f}×", "≤ 0.5×", ratio <= 0.5),
+        Goal(
+            "Polling: mean completion→notice, wan_nb vs dashscope SDK",
+            f"{ours_late:.2f} s vs {sdk_late:.2f} s",
+            "no worse than the SDK",
+            ours_late <= sdk_late,
+        ),
+    ]
+    lengths = ours["lengths"]
+    lines = [
+        f"{TASKS} tasks, realistic lengths {min(lengths):.0f}-{max(lengths):.0f} s (mean {mean(lengths):.0f} s), "
+        f"run at time scale {SCALE} (sleeps scaled alike); times below are real-time seconds.",
+        "",
+        "| poller | GETs / task (measured) | GETs / task (schedule model) | mean notice | p95 notice |",
+        "|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['name']} | {r['gets']:.1f} | {model[r['name']][0]:.1f} | {mean(r['late']):.2f} s | "
+            f"{p95(r['late']):.2f} s |"
+        )
+    lines += [
+        "",
+        "Request latency is not compressed: each poll's round trip (real milliseconds, more when 50 pollers "
+        "and a loaded machine share 2 cores) stretches every compressed interval a little, so measured GETs sit "
+        "somewhat below the zero-latency schedule model, most for the 1 s poller whose compressed interval is "
+        "shortest. The wan_nb ÷ SDK ratio agrees between the two columns.",
+        "",
+        f"Real-time check of the SDK (no sleep shim, {VALIDATION_TASKS} tasks of "
+        f"{min(check['lengths']):.0f}-{max(check['lengths']):.0f} s): {check['measured']:.2f} GETs/task measured "
+        f"vs {check['model']:.2f} from its documented 1,1,2,2,2,4,4,4,5… s schedule.",
+    ]
+    lines += ["", *_analysis(model, ratio, ours_late, sdk_late)]
+    result.details = lines
+    result.raw = {"runs": runs, "model": model, "check": check}
+    return result
+
+
+def _analysis(model: dict[str, tuple[float, float]], ratio: float, ours: float, sdk: float) -> list[str]:
+    """Why the goal is (not) met, from the schedule model on the same task lengths."""
+    sdk_gets, sdk_notice = model["dashscope `VideoSynthesis.wait`"]
+    lines = [
+        "Schedule model on the same 50 lengths (GETs per task, mean notice):",
+        "",
+        "| schedule | GETs / task | ÷ SDK | mean notice |",
+        "|---|---|---|---|",
+    ]
+    for name, (gets, notice) in model.items():
+        lines.append(f"| {name} | {gets:.1f} | {gets / sdk_gets:.2f}× | {notice:.2f} s |")
+    best_gets, _ = model["reference: 1 s, then 45 s, then every 5 s"]
+    if ratio <= 0.5 and ours <= sdk:
+        return lines
+    lines += [
+        "",
+        f"**Why not met.** Blind polling pays for latency with requests: a task is noticed on average half a "
+        f"poll interval after it ends, and the SDK's 5 s tail gives {sdk_notice:.1f} s. wan_nb's default "
+        f"(`PollSchedule()`: 1,1,2,2 s, then 25 % of the time waited, 3-10 s) spends {ratio:.2f}× the SDK's GETs "
+        f"and is noticed {ours:.1f} s late against the SDK's {sdk:.1f} s: it trades latency for requests. Matching "
+        "the SDK's latency needs the SDK's 5 s cadence wherever a task may end, i.e. over the whole 45-155 s "
+        f"window; even skipping every poll before 45 s (the reference row) leaves {best_gets / sdk_gets:.2f}× the "
+        "SDK's GETs. So ≤ 0.5× at equal latency is out of reach for any schedule that knows only the elapsed time "
+        "on tasks of this length (it is reachable on longer tasks: the ratio falls as length grows, see the "
+        "table in `wan_nb/client/_poll.py`). **What would close it:** information about when the task will end "
+        "— a server hint (`Retry-After` / `openai-poll-after-ms` on a RUNNING answer; wan_nb already obeys "
+        "hints), the gateway's `progress` turned into an ETA (poll once near the predicted end, then every few "
+        "seconds), or a per-resolution/duration prior (no poll before the shortest run time, as in the reference "
+        "row) combined with a 5 s cadence; or relaxing the goal's latency term to wan_nb's documented ≤ 10 s cap.",
+    ]
+    return lines
