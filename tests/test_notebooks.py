@@ -35,8 +35,8 @@ TUTORIALS = (
 CELL_TIMEOUT = 120  # seconds per cell; a whole notebook takes well under that against the simulator
 # 01 (the panel) picks its provider from the environment, as a newcomer's first notebook should.
 DECOYS = {
-    "DASHSCOPE_API_KEY": "sk-decoy0dashscope0key0must0never0show",
-    "WAN_API_KEY": "sk-decoy0gateway0key0must0never0show",
+    "DASHSCOPE_API_KEY": "sk-decoy-dashscope-key-never-shown",
+    "WAN_API_KEY": "sk-decoy-gateway-key-never-shown",
 }
 KEY_PATTERNS = (
     re.compile(r"\bsk-[A-Za-z0-9][A-Za-z0-9_-]{7,}"),  # DashScope / OpenAI-style keys

@@ -25,7 +25,7 @@ from wan_nb.widgets import TaskCard, WanPanel
 ROOT = Path(__file__).resolve().parents[1]
 CAT = ROOT / "examples" / "cat.png"
 FAST = PollSchedule(quick=(0.1,), floor=0.1, cap=0.2)
-SECRET = "sk-panel0secret0key0never0synced"
+SECRET = "sk-panel-secret-key-never-synced"
 
 Factory = Callable[..., AsyncWanClient]
 
