@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wan_nb.sim import faults, native, validate
+from wan_nb.sim import native
 from wan_nb.sim.engine import Engine
 from wan_nb.sim.http import Request, Response, json_response
 from wan_nb.sim.results import serve_bytes
@@ -30,14 +30,8 @@ MISSING_IMAGE = "wan2.7-i2v requires image, images, input_reference, or input.me
 def create(engine: Engine, request: Request, params: dict[str, str]) -> Response:
     body = _body(request)
     native_body = to_native(body)
-    try:
-        job = validate.validate(native_body, lambda url, model: engine.oss_problem(url, model, False))
-    except validate.Invalid as error:
-        raise gateway_error(error.status, error.code, error.message) from error
-    scenarios = faults.requested(request, job.prompt)
-    throttle = engine.admit(scenarios)
-    if throttle:
-        raise gateway_error(429, throttle.code, throttle.message, {"retry-after": str(throttle.retry_after)})
+    # The gateway cannot carry the OSS resolve header: oss:// URLs never resolve through it.
+    job, scenarios = native.admit(engine, request, native_body, False, gateway_error)
     size, seconds = str(body.get("size") or job.resolution), str(job.duration)
     record = engine.submit(job, "unified", body, scenarios, size=size, seconds=seconds)
     return json_response(200, video_object(engine, request.origin, _known(engine, record.task_id)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from wan_nb.sim import faults, validate
 from wan_nb.sim.engine import Engine
-from wan_nb.sim.http import Request, Response, json_response
+from wan_nb.sim.http import HTTPError, Request, Response, json_response
 from wan_nb.sim.store import Snapshot
 from wan_nb.sim.upload import policy_data
 from wan_nb.sim.wire import (
@@ -20,6 +21,7 @@ from wan_nb.sim.wire import (
 )
 
 LIST_PAGE_SIZE = 10
+ErrorFactory = Callable[..., HTTPError]
 
 
 def parse_body(request: Request) -> Any:
@@ -29,20 +31,29 @@ def parse_body(request: Request) -> Any:
         raise native_error(400, "InvalidParameter", "Request body is not a valid JSON.") from error
 
 
+def admit(
+    engine: Engine, request: Request, body: Any, resolve_oss: bool, error: ErrorFactory
+) -> tuple[validate.Job, frozenset[str]]:
+    """What every create does before it creates (native, relay and, after mapping, the gateway): upstream's
+    validation, then the QPS/concurrency throttle; failures are spelled by ``error`` in the caller's dialect."""
+    try:
+        job = validate.validate(body, lambda url, model: engine.oss_problem(url, model, resolve_oss))
+    except validate.Invalid as invalid:
+        raise error(invalid.status, invalid.code, invalid.message) from invalid
+    scenarios = faults.requested(request, job.prompt)
+    throttle = engine.admit(scenarios)
+    if throttle:
+        raise error(429, throttle.code, throttle.message, {"retry-after": str(throttle.retry_after)})
+    return job, scenarios
+
+
 def create(engine: Engine, request: Request, params: dict[str, str], dialect: str = "native") -> Response:
     """The HTTP API is async-only for video: without the header the service refuses (native.md §1.1)."""
     if request.header("x-dashscope-async").lower() != "enable":
         raise native_error(403, "AccessDenied", SYNC_REFUSED)
     body = parse_body(request)
     resolve_header = request.header("x-dashscope-ossresourceresolve").lower() == "enable"
-    try:
-        job = validate.validate(body, lambda url, model: engine.oss_problem(url, model, resolve_header))
-    except validate.Invalid as error:
-        raise native_error(error.status, error.code, error.message) from error
-    scenarios = faults.requested(request, job.prompt)
-    throttle = engine.admit(scenarios)
-    if throttle:
-        raise native_error(429, throttle.code, throttle.message, {"retry-after": str(throttle.retry_after)})
+    job, scenarios = admit(engine, request, body, resolve_header, native_error)
     record = engine.submit(job, dialect, body, scenarios)
     output = {"task_id": record.task_id, "task_status": "PENDING"}
     return json_response(200, {"request_id": request_id(), "output": output})
