@@ -10,6 +10,7 @@ import _thread
 import asyncio
 import contextvars
 import gc
+import inspect
 import logging
 import subprocess
 import sys
@@ -126,6 +127,61 @@ def test_keyboard_interrupt_cancels_the_coroutine() -> None:
     finally:
         timer.join()
     assert cancelled.is_set()
+
+
+def _interrupt_at_line(n: int) -> Callable[..., Any]:
+    """A tracer raising KeyboardInterrupt at the n-th line run in wan_nb/loop.py, where a signal could land."""
+    seen = 0
+
+    def local(frame: Any, event: str, _arg: Any) -> Any:
+        nonlocal seen
+        if event == "line":
+            seen += 1
+            if seen == n:
+                raise KeyboardInterrupt  # an exception from a tracer surfaces in the traced frame
+        return local
+
+    def tracer(frame: Any, _event: str, _arg: Any) -> Any:
+        return local if frame.f_code.co_filename.endswith("wan_nb/loop.py") else None
+
+    return tracer
+
+
+def test_an_interrupt_at_any_line_leaves_no_coroutine_running() -> None:
+    # CI once delivered a kernel interrupt between scheduling and waiting: the cell stopped, the coroutine
+    # slept on. Here KeyboardInterrupt is raised at each successive line the shim runs, in turn.
+    run_sync(asyncio.sleep(0))  # the loop exists: lines of its start-up are not what is measured here
+    states = [_interrupted_at(line) for line in range(1, 30)]
+    assert "left running" not in states, states
+    # Until run_sync holds the coroutine an interrupt leaves it unstarted (a warning at worst); from
+    # then on, whether it had started or not, it is always closed.
+    owned = states.index(inspect.CORO_CLOSED)
+    assert set(states[owned:]) == {inspect.CORO_CLOSED}, states
+
+
+def _interrupted_at(line: int) -> str:
+    started, ended = threading.Event(), threading.Event()
+
+    async def slow() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            ended.set()
+
+    coro = slow()
+    sys.settrace(_interrupt_at_line(line))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_sync(coro)
+    finally:
+        sys.settrace(None)
+    run_sync(asyncio.sleep(0.01))  # whatever the interrupted call queued on the loop has run by now
+    if started.is_set() and not ended.is_set():
+        return "left running"
+    state = inspect.getcoroutinestate(coro)
+    coro.close()
+    return state
 
 
 def test_reentrant_call_from_the_loop_thread_raises_instead_of_deadlocking() -> None:

@@ -60,11 +60,6 @@ class _Runner:
                 # them through its future once the loop turns again, and later calls still have a loop.
                 continue
 
-    def submit(self, coro: Coroutine[Any, Any, T], context: contextvars.Context) -> _Call[T]:
-        call: _Call[T] = _Call(self.loop)
-        self.loop.call_soon_threadsafe(call.start, coro, context)
-        return call
-
     def close(self) -> None:
         """Cancel what is left, finalise async generators, stop and close: a clean exit.
 
@@ -94,17 +89,27 @@ async def _drain() -> None:
 
 
 class _Call(concurrent.futures.Future[T]):
-    """The caller's handle on one coroutine running on the private loop."""
+    """The caller's handle on one coroutine run on the private loop.
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    Built before anything is scheduled, so a KeyboardInterrupt landing at any point of `run_sync` can
+    still stop the coroutine: cancel it on the loop, or close it if it never got there.
+    """
+
+    def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
         super().__init__()
-        self._loop = loop
+        self._coro = coro
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[T] | None = None
 
-    def start(self, coro: Coroutine[Any, Any, T], context: contextvars.Context) -> None:
-        # create_task(context=...) (3.11+): ipykernel 7 keeps the parent message header in ContextVars,
-        # so print()/display() inside the coroutine land in the calling cell (notebook_tech.md §1.5 rule 3).
-        self._task = self._loop.create_task(coro, context=context)
+    def schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        # The copy is taken here, in the caller's thread: ipykernel 7 keeps the parent message header in
+        # ContextVars, so print()/display() in the coroutine land in the calling cell (notebook_tech.md §1.5).
+        context = contextvars.copy_context()
+        self._loop = loop  # set first: from here on, stop() goes through the loop
+        loop.call_soon_threadsafe(self._start, loop, context)
+
+    def _start(self, loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> None:
+        self._task = loop.create_task(self._coro, context=context)
         self._task.add_done_callback(self._copy_outcome)
 
     def _copy_outcome(self, task: asyncio.Task[T]) -> None:
@@ -115,13 +120,21 @@ class _Call(concurrent.futures.Future[T]):
         else:
             self.set_result(task.result())
 
-    def cancel_task(self) -> None:
-        """Ask the loop to cancel the task; runs after `start` since call_soon_threadsafe is FIFO."""
+    def stop(self) -> None:
+        """Cancel the coroutine and give it a grace period to unwind (close its HTTP connections)."""
+        if self._loop is None:
+            self._coro.close()  # never scheduled: nothing runs, and no "was never awaited" warning
+            return
+        # call_soon_threadsafe is FIFO: this runs after _start if _start was queued at all.
         self._loop.call_soon_threadsafe(self._cancel_in_loop)
+        self.wait(_CANCEL_GRACE)
 
     def _cancel_in_loop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+        else:  # the interrupt came before _start was queued
+            self._coro.close()
+            self.cancel()
 
     def wait(self, timeout: float | None) -> bool:
         """Wait in short slices so a KeyboardInterrupt is noticed; True once done."""
@@ -173,25 +186,24 @@ def run_sync(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T
     """
     if not asyncio.iscoroutine(coro):
         raise TypeError(f"run_sync() needs a coroutine, such as client.wait(...), not {type(coro).__name__}")
-    runner = _get_runner()
-    if threading.current_thread() is runner.thread:
-        coro.close()  # not awaited on purpose: avoid "coroutine was never awaited"
-        raise RuntimeError("run_sync() was called from wan_nb's own loop thread: use `await` there")
-    call = runner.submit(coro, contextvars.copy_context())
+    call = _Call(coro)
     try:
-        finished = call.wait(timeout)
-    except BaseException:  # KeyboardInterrupt (kernel interrupt, Ctrl-C) or SystemExit
-        _cancel_and_settle(call)
+        finished = _run_on_private_loop(call, timeout)
+    except BaseException:  # KeyboardInterrupt (kernel interrupt, Ctrl-C), SystemExit, or the thread check
+        call.stop()
         raise
     if not finished:
-        _cancel_and_settle(call)
+        call.stop()
         raise TimeoutError(f"run_sync() gave up after {timeout:g} s; the coroutine was cancelled")
     return call.result()
 
 
-def _cancel_and_settle(call: _Call[Any]) -> None:
-    call.cancel_task()
-    call.wait(_CANCEL_GRACE)
+def _run_on_private_loop(call: _Call[Any], timeout: float | None) -> bool:
+    runner = _get_runner()
+    if threading.current_thread() is runner.thread:
+        raise RuntimeError("run_sync() was called from wan_nb's own loop thread: use `await` there")
+    call.schedule(runner.loop)
+    return call.wait(timeout)
 
 
 def spawn(
