@@ -222,7 +222,10 @@ def test_explicit_provider_without_key_exits_2(workdir: Path, capsys: pytest.Cap
 def test_resume_skips_providers_without_a_key(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stranded = Task(id="remote-1", status=TaskStatus.RUNNING, provider="dashscope")
     Journal().record(
-        stranded, host="dashscope.aliyuncs.com", dialect="native", request=VideoRequest(prompt="p")
+        stranded,
+        base_url="https://dashscope.aliyuncs.com",
+        dialect="native",
+        request=VideoRequest(prompt="p"),
     )
     assert main(["resume", "--provider", "sim"]) == 0  # narrowed: nothing of sim's is pending
     assert capsys.readouterr() == ("", "")
@@ -230,7 +233,7 @@ def test_resume_skips_providers_without_a_key(workdir: Path, capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert out == ""
     [note] = _lines(err)
-    assert note.startswith("wan-nb: skipping dashscope tasks on dashscope.aliyuncs.com: api_key:")
+    assert note.startswith("wan-nb: skipping dashscope tasks on https://dashscope.aliyuncs.com: api_key:")
 
 
 def test_ctrl_c_exits_130_and_says_how_to_resume(workdir: Path) -> None:

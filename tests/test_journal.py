@@ -26,7 +26,7 @@ def test_default_path_is_under_wan_nb_home(tmp_path: Path) -> None:
 
 def test_record_update_and_entries(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    journal.record(_task(), host="dashscope.aliyuncs.com", dialect="native", request=REQUEST)
+    journal.record(_task(), base_url="https://dashscope.aliyuncs.com", dialect="native", request=REQUEST)
     journal.update(
         _task(status=TaskStatus.FAILED, error=TaskError("DataInspectionFailed", "no"), request_id="r9")
     )
@@ -50,19 +50,71 @@ def test_record_update_and_entries(tmp_path: Path) -> None:
 
 def test_filters(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    journal.record(_task("a"), host="h1", dialect="native", request=REQUEST)
-    journal.record(_task("b", TaskStatus.SUCCEEDED), host="h2", dialect="native", request=REQUEST)
+    journal.record(_task("a"), base_url="https://h1", dialect="native", request=REQUEST)
+    journal.record(_task("b", TaskStatus.SUCCEEDED), base_url="https://h2", dialect="native", request=REQUEST)
     journal.record(
-        Task("c", TaskStatus.RUNNING, provider="gateway"), host="h1", dialect="unified", request=REQUEST
+        Task("c", TaskStatus.RUNNING, provider="gateway"),
+        base_url="https://h1",
+        dialect="unified",
+        request=REQUEST,
     )
     assert [e.task_id for e in journal.entries(unfinished=True)] == ["a", "c"]
     assert [e.task_id for e in journal.entries(provider="dashscope")] == ["a", "b"]
-    assert [e.task_id for e in journal.entries(host="h1", provider="dashscope")] == ["a"]
+    assert [e.task_id for e in journal.entries(base_url="https://h1", provider="dashscope")] == ["a"]
+
+
+def test_the_base_url_is_kept_whole_but_without_credentials(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    prefixed = "https://user:pw@gw.example/openai/?sig=1#x"
+    journal.record(_task("a"), base_url=prefixed, dialect="native", request=REQUEST)
+    journal.record(_task("b"), base_url="https://gw.example/other", dialect="native", request=REQUEST)
+    (entry, _) = journal.entries()
+    assert (entry.base_url, entry.host) == ("https://gw.example/openai", "gw.example")
+    assert b"pw" not in journal.path.read_bytes() + Path(f"{journal.path}-wal").read_bytes()
+    # Two gateways behind one host are two APIs: resume must not poll one for the other's tasks.
+    assert [e.task_id for e in journal.entries(base_url="https://gw.example/openai/")] == ["a"]
+
+
+def test_a_journal_from_before_base_urls_is_migrated_and_matched_by_host(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE tasks (task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL,"
+            " dialect TEXT NOT NULL, request TEXT NOT NULL, request_fingerprint TEXT NOT NULL,"
+            " status TEXT NOT NULL, status_raw TEXT NOT NULL, video_url TEXT, error_code TEXT,"
+            " error_message TEXT, request_id TEXT, created REAL NOT NULL, updated REAL NOT NULL, path TEXT,"
+            " PRIMARY KEY (provider, task_id))"
+        )
+        db.execute(
+            "INSERT INTO tasks VALUES ('old', 'sim', '127.0.0.1:8000', 'native', '{}', 'f', 'RUNNING',"
+            " 'RUNNING', NULL, NULL, NULL, NULL, 1, 1, NULL)"
+        )
+    journal = Journal(path)
+    journal.record(_task("new"), base_url="http://127.0.0.1:8000", dialect="native", request=REQUEST)
+    assert [(e.task_id, e.base_url) for e in journal.entries()] == [
+        ("old", None),
+        ("new", "http://127.0.0.1:8000"),
+    ]
+    assert [e.task_id for e in journal.entries(base_url="http://127.0.0.1:8000")] == ["old", "new"]
+
+
+async def test_resume_polls_the_exact_base_url_it_submitted_to(tmp_path: Path) -> None:
+    service = FakeService(script=("RUNNING", "SUCCEEDED"))
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(service, journal=journal, base_url="https://gw.example/prefix") as client:
+        task = await client.submit(REQUEST)
+    async with make_client(service, journal=journal, base_url="https://gw.example/prefix") as client:
+        [item] = [item async for item in client.resume(out=tmp_path)]
+    assert item.task is not None and item.task.path == tmp_path / f"{task.id}.mp4"
+    polls = [r.url for r in service.seen("GET", task.id)]
+    assert polls and all(url.path.startswith("/prefix/api/v1/tasks/") for url in polls)
 
 
 def test_set_path_and_downloaded(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    journal.record(_task(status=TaskStatus.SUCCEEDED), host="h", dialect="native", request=REQUEST)
+    journal.record(
+        _task(status=TaskStatus.SUCCEEDED), base_url="https://h", dialect="native", request=REQUEST
+    )
     video = tmp_path / "t1.mp4"
     journal.set_path("t1", video)
     (entry,) = journal.entries()
@@ -73,7 +125,7 @@ def test_set_path_and_downloaded(tmp_path: Path) -> None:
 
 def test_wal_and_full_sync(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
-    journal.record(_task(), host="h", dialect="native", request=REQUEST)
+    journal.record(_task(), base_url="https://h", dialect="native", request=REQUEST)
     with sqlite3.connect(journal.path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -116,7 +168,7 @@ def test_several_processes_share_one_journal(tmp_path: Path) -> None:
         "import sys\nfrom wan_nb.client import Journal\nfrom wan_nb.models import Task, TaskStatus, VideoRequest\n"
         "j = Journal(sys.argv[1])\n"
         "for i in range(25):\n"
-        "    j.record(Task(f'{sys.argv[2]}-{i}', TaskStatus.QUEUED, provider='sim'), host='h', dialect='native',"
+        "    j.record(Task(f'{sys.argv[2]}-{i}', TaskStatus.QUEUED, provider='sim'), base_url='https://h', dialect='native',"
         " request=VideoRequest(prompt='x'))\n"
     )
     workers = [subprocess.Popen([sys.executable, "-c", script, str(path), name]) for name in ("a", "b", "c")]
@@ -185,9 +237,11 @@ async def test_resume_downloads_finished_tasks_not_yet_on_disk(tmp_path: Path) -
     async with make_client(service, journal=journal) as client:
         finished = await client.wait(await client.submit(REQUEST))
         failed_service_task = _task("gone", TaskStatus.FAILED)
-        journal.record(failed_service_task, host=client.host, dialect="native", request=REQUEST)
+        journal.record(failed_service_task, base_url=client.base_url, dialect="native", request=REQUEST)
         other_host = _task("elsewhere")
-        journal.record(other_host, host="dashscope-intl.aliyuncs.com", dialect="native", request=REQUEST)
+        journal.record(
+            other_host, base_url="https://dashscope-intl.aliyuncs.com", dialect="native", request=REQUEST
+        )
         queries_before = len(service.seen("GET", finished.id))
         items = [item async for item in client.resume(out=tmp_path)]
     assert [item.task.id for item in items if item.task] == [finished.id]

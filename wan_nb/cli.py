@@ -160,9 +160,8 @@ async def cmd_cancel(args: argparse.Namespace, out: Reporter) -> int:
 
 
 def _journal(args: argparse.Namespace) -> list[JournalEntry]:
-    """Journal entries, narrowed by ``--provider`` and ``--base-url`` (its host) when given."""
-    host = urlsplit(args.base_url).netloc if args.base_url else None
-    return Journal().entries(provider=args.provider, host=host)
+    """Journal entries, narrowed by ``--provider`` and ``--base-url`` when given."""
+    return Journal().entries(provider=args.provider, base_url=args.base_url)
 
 
 async def cmd_list(args: argparse.Namespace, out: Reporter) -> int:
@@ -175,13 +174,13 @@ async def cmd_list(args: argparse.Namespace, out: Reporter) -> int:
 
 
 async def cmd_resume(args: argparse.Namespace, out: Reporter) -> int:
-    """Every (provider, host) in the journal with work left: re-attach, wait, download."""
+    """Every (provider, base URL) in the journal with work left: re-attach, wait, download."""
     failures = 0
-    for provider, host in _pending_sources(_journal(args)):
+    for provider, base_url in _pending_sources(_journal(args)):
         try:
-            client = AsyncWanClient(provider, base_url=_base_url(provider, host))
+            client = AsyncWanClient(provider, base_url=base_url)
         except ConfigError as exc:
-            _fail(f"skipping {provider} tasks on {host}: {exc}")
+            _fail(f"skipping {provider} tasks on {base_url}: {exc}")
             continue
         async with client:
             async for item in client.resume(out=os.path.join(args.out, ""), timeout=args.timeout):
@@ -202,24 +201,20 @@ def _report(item: BatchItem, out: Reporter) -> int:
 
 
 def _pending_sources(entries: Sequence[JournalEntry]) -> list[tuple[str, str]]:
-    """(provider, host) pairs with an unfinished task or a finished one not yet on disk, in journal order.
+    """(provider, base URL) pairs with an unfinished task or a finished one not yet on disk, in journal order.
 
-    One client per pair: a client resumes only its own provider and host, and needs that provider's key.
+    One client per pair: a client resumes only its own provider and API, and needs that provider's key.
     """
     wanted = (
         e
         for e in entries
         if not e.status.is_terminal or (e.status is TaskStatus.SUCCEEDED and not e.downloaded)
     )
-    return list(dict.fromkeys((e.provider, e.host) for e in wanted))
+    return list(dict.fromkeys((e.provider, e.base_url or _legacy_base_url(e.host)) for e in wanted))
 
 
-def _base_url(provider: str, host: str) -> str | None:
-    # The journal keeps the host only: the provider's own host means its default URL; another one was a
-    # base_url override, reached over http only when it is loopback (the client's key rule).
-    row = PROVIDERS.get(provider)
-    if row is not None and row.base_url.split("://", 1)[-1] == host:
-        return None
+def _legacy_base_url(host: str) -> str:
+    # Rows written before the journal kept base URLs hold the host only: http only to loopback (the key rule).
     scheme = "http" if is_loopback(urlsplit(f"//{host}").hostname or host) else "https"
     return f"{scheme}://{host}"
 

@@ -123,12 +123,12 @@ def _task_of(exc: WanError, task: Task | None) -> Task | None:
 def resume(
     client: AsyncWanClient, *, out: Dest, timeout: float, concurrency: int
 ) -> AsyncIterator[BatchItem]:
-    """Jobs for this provider+host's journal entries that still need waiting or downloading."""
+    """Jobs for the journal entries of this provider and base URL that still need waiting or downloading."""
     if client.journal is None:
         raise ValidationError(
             "journal", "resume needs the journal; this client was created with journal=False"
         )
-    entries = client.journal.entries(provider=client.provider, host=client.host)
+    entries = client.journal.entries(provider=client.provider, base_url=client.base_url)
     todo = [entry for entry in entries if _pending(entry)]
     slots, folder = asyncio.Semaphore(concurrency), _folder(out)
     jobs = [_job(_finish, client, slots, index, entry, folder, timeout) for index, entry in enumerate(todo)]

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from wan_nb.client.providers import data_home
 from wan_nb.models import MediaInput, Task, TaskError, TaskStatus, VideoRequest
@@ -32,7 +32,7 @@ __all__ = ["Journal", "JournalEntry", "fingerprint", "summarize"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
-    task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL, dialect TEXT NOT NULL,
+    task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL, base_url TEXT, dialect TEXT NOT NULL,
     request TEXT NOT NULL, request_fingerprint TEXT NOT NULL,
     status TEXT NOT NULL, status_raw TEXT NOT NULL, video_url TEXT,
     error_code TEXT, error_message TEXT, request_id TEXT,
@@ -51,6 +51,8 @@ class JournalEntry:
     task_id: str
     provider: str
     host: str
+    base_url: str | None
+    """The API base URL the task was created on (scheme, host, path prefix); None in rows from before 0.1."""
     dialect: str
     request: dict[str, Any]
     """The request summary (see :func:`summarize`)."""
@@ -101,6 +103,9 @@ class Journal:
         with self._transaction(durable=True) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(tasks)")}
+            if "base_url" not in columns:  # a journal written before base URLs were kept
+                db.execute("ALTER TABLE tasks ADD COLUMN base_url TEXT")
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -118,13 +123,15 @@ class Journal:
             with self._db:  # commits before the block is left, or rolls back
                 yield self._db
 
-    def record(self, task: Task, *, host: str, dialect: str, request: VideoRequest) -> None:
+    def record(self, task: Task, *, base_url: str, dialect: str, request: VideoRequest) -> None:
         """Journal a freshly submitted task (call before handing the task to the user)."""
         now = time.time()
+        api = _public_base_url(base_url)
         row = {
             "task_id": task.id,
             "provider": task.provider,
-            "host": host,
+            "host": urlsplit(api).netloc,
+            "base_url": api,
             "dialect": dialect,
             "request": json.dumps(summarize(request), ensure_ascii=False),
             "request_fingerprint": fingerprint(request),
@@ -160,19 +167,32 @@ class Journal:
             )
 
     def entries(
-        self, *, unfinished: bool = False, provider: str | None = None, host: str | None = None
+        self, *, unfinished: bool = False, provider: str | None = None, base_url: str | None = None
     ) -> list[JournalEntry]:
-        """Journaled tasks, oldest first; ``unfinished`` keeps those not yet in a terminal state."""
+        """Journaled tasks, oldest first; ``unfinished`` keeps those not yet in a terminal state.
+
+        ``base_url`` keeps the tasks created on that API (rows from before base URLs were kept: on its host).
+        """
         clauses, params = ["1 = 1"], []
-        for name, value in (("provider", provider), ("host", host)):
-            if value is not None:
-                clauses.append(f"{name} = ?")
-                params.append(value)
+        if provider is not None:
+            clauses.append("provider = ?")
+            params.append(provider)
+        if base_url is not None:
+            api = _public_base_url(base_url)
+            clauses.append("(base_url = ? OR (base_url IS NULL AND host = ?))")
+            params += [api, urlsplit(api).netloc]
         query = f"SELECT * FROM tasks WHERE {' AND '.join(clauses)} ORDER BY created, task_id"
         with self._transaction() as db:
             rows = db.execute(query, params).fetchall()
         found = [_entry(row) for row in rows]
         return [entry for entry in found if not entry.status.is_terminal] if unfinished else found
+
+
+def _public_base_url(url: str) -> str:
+    """The base URL without user:password, query or fragment, as it is written and compared."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
 def _state(task: Task) -> dict[str, Any]:
