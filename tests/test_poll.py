@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from time import monotonic
 
 import httpx
 import pytest
-from test_client_fakes import REQUEST, FakeService, FakeTime, make_client
+from test_client_fakes import CANARY, REQUEST, FakeService, FakeTime, make_client
 
-from wan_nb.client import PollSchedule, _poll
+from wan_nb.client import AsyncWanClient, PollSchedule, _poll
 from wan_nb.client._poll import DASHSCOPE_SDK, figures, simulate
+from wan_nb.client._watch import LAST_POLL_GRACE
 from wan_nb.errors import TaskFailed, WaitTimeout
 from wan_nb.models import Task, TaskStatus
 
@@ -117,6 +119,25 @@ async def test_deadline_raises_wait_timeout_with_the_last_task() -> None:
     assert caught.value.task.status is TaskStatus.RUNNING and caught.value.timeout == 60
     assert time.now == 60  # the last sleep is cut to the deadline, then one last look
     assert all(s >= 3 for s in time.sleeps[4:])
+
+
+async def test_a_poll_retrying_through_long_retry_afters_does_not_outlive_the_deadline() -> None:
+    # Real time here: the retry layer sleeps through Retry-After 50 up to four times (about 200 s) per poll.
+    def throttled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429, json={"code": "Throttling", "message": "slow down"}, headers={"Retry-After": "50"}
+        )
+
+    client = AsyncWanClient(
+        "dashscope", api_key=CANARY, transport=httpx.MockTransport(throttled), journal=False
+    )
+    seen = Task("t-1", TaskStatus.RUNNING, provider="dashscope")
+    started = monotonic()
+    async with client:
+        with pytest.raises(WaitTimeout) as caught:
+            await client.wait(seen, timeout=0.5)
+    assert monotonic() - started < LAST_POLL_GRACE + 2  # the grace for the poll at the deadline, no more
+    assert caught.value.task is seen and caught.value.timeout == 0.5
 
 
 async def test_server_poll_hint_is_used() -> None:

@@ -3,7 +3,8 @@
 - Validation runs before any request; then uploads; then exactly one create POST, never retried (neither
   protocol is idempotent: a repeat starts and bills a second task). GETs retry in ``_retry.RetryTransport``.
 - Every submitted task is journaled before ``submit`` returns; every state change updates the journal.
-- Every wait has a deadline; the poll schedule (``_poll.PollSchedule``) is injectable; server hints win.
+- Every wait has a deadline (``_watch``); the poll schedule (``_poll.PollSchedule``) is injectable; server
+  hints win.
 - The key lives in one private attribute and goes only into the Authorization header of API-host requests:
   never to a result URL or an upload host, never into a repr, an error, a log line or the journal.
 Must not import ipywidgets, panel or cli.
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import sqlite3
 import warnings
 from collections.abc import AsyncIterator, Iterable
@@ -23,7 +23,7 @@ from typing import Any, Literal, cast
 
 import httpx
 
-from wan_nb.client import _batch
+from wan_nb.client import _batch, _watch
 from wan_nb.client._api import Api, storage_errors
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._retry import RetryTransport
@@ -35,12 +35,9 @@ from wan_nb.errors import (
     APIError,
     ConfigError,
     DownloadError,
-    RateLimitError,
-    ServerError,
     TaskFailed,
     TransportError,
     ValidationError,
-    WaitTimeout,
 )
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_module
@@ -53,7 +50,6 @@ __all__ = ["AsyncWanClient"]
 log = logging.getLogger("wan_nb.client")
 Dest = str | PathLike[str]
 DEFAULT_OUT = "wan_outputs/"
-POLL_FAILURES_TOLERATED = 5
 
 
 class AsyncWanClient:
@@ -69,7 +65,7 @@ class AsyncWanClient:
     """``"unified"`` | ``"native"`` | ``"relay"``."""
     base_url: str
     host: str
-    """The API host (``netloc`` of ``base_url``), as journaled."""
+    """The API host (``netloc`` of ``base_url``)."""
     journal: Journal | None
     """Where submitted tasks are recorded; None when created with ``journal=False``."""
     poll: PollSchedule
@@ -135,7 +131,7 @@ class AsyncWanClient:
         task = self._wire.parse_task(body, headers, self.provider)
         if not task.id:
             raise APIError(200, message="the create answer carried no task id", body=dict(body))
-        await self._journal("record", task, host=self.host, dialect=self.dialect, request=request)
+        await self._journal("record", task, base_url=self.base_url, dialect=self.dialect, request=request)
         log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
         return task
 
@@ -188,52 +184,12 @@ class AsyncWanClient:
         await self._api.call(call)
         return await self.get(task)
 
-    async def watch(self, task: Task | str, *, timeout: float | None = 1800) -> AsyncIterator[Task]:  # noqa: ASYNC109
-        """Yield the task's state each time it changes, until a terminal state; WaitTimeout past ``timeout``."""
-        if isinstance(task, Task) and task.done:
-            yield task
-            return
-        task_id, clock, start = _id(task), self.poll.clock, self.poll.clock()
-        deadline = math.inf if timeout is None else start + timeout
-        last: Task | None = None
-        attempt = failures = 0
-        while True:
-            current, hint = await self._poll_once(task_id, failures)
-            failures = 0 if current is not None else failures + 1
-            if current is not None:
-                if last is None or _state(last) != _state(current):
-                    yield current
-                last = current
-                if current.done:
-                    return
-            remaining = deadline - clock()
-            if remaining <= 0:
-                seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
-                raise WaitTimeout(seen, timeout or 0.0)
-            await self.poll.sleep(min(self._delay(current, hint, clock() - start, attempt), remaining))
-            attempt += 1
+    def watch(self, task: Task | str, *, timeout: float | None = 1800) -> AsyncIterator[Task]:
+        """Yield the task's state each time it changes, until a terminal state; WaitTimeout past ``timeout``.
 
-    def _delay(self, current: Task | None, hint: float | None, elapsed: float, attempt: int) -> float:
-        if current is not None:
-            return self.poll.next_wait(current, elapsed, attempt)
-        return hint if hint is not None else self.poll.delay(elapsed, attempt)
-
-    async def _poll_once(self, task_id: str, failures: int) -> tuple[Task | None, float | None]:
-        """One GET. A failure the retry layer gave up on does not end the wait: the task runs on regardless.
-
-        A 429 becomes (None, its Retry-After); a 5xx or a broken connection becomes (None, None) and the
-        schedule's next delay, up to ``POLL_FAILURES_TOLERATED`` polls in a row (each already retried with
-        backoff), so a brief outage never abandons a paid task while a host that stays down is still reported.
+        Polls follow ``self.poll``; a poll in flight is cut short at the deadline (see ``_watch``).
         """
-        try:
-            return await self.get(task_id), None
-        except RateLimitError as exc:
-            return None, exc.retry_after
-        except (ServerError, TransportError) as exc:
-            if failures >= POLL_FAILURES_TOLERATED:
-                raise
-            log.debug("poll of task %s failed (%s); waiting on", task_id, exc)
-            return None, None
+        return _watch.watch(self, task, timeout)
 
     async def wait(self, task: Task | str, *, timeout: float = 1800) -> Task:  # noqa: ASYNC109
         """The SUCCEEDED task; TaskFailed for FAILED/CANCELED/UNKNOWN; WaitTimeout past ``timeout`` seconds."""
@@ -346,10 +302,6 @@ def _default_journal(home: Path) -> Journal:
 
 def _id(task: Task | str) -> str:
     return task.id if isinstance(task, Task) else task
-
-
-def _state(task: Task) -> tuple[object, ...]:
-    return (task.status, task.status_raw, task.progress, task.video_url, task.error)
 
 
 def _result_source(task: Task) -> Source:

@@ -1,0 +1,103 @@
+"""The poll loop behind ``AsyncWanClient.watch`` and ``wait``: a deadline, a schedule, and patience with failed polls.
+
+- The deadline bounds everything, a poll in flight included: one GET retried through long ``Retry-After``
+  answers (up to a minute each, in ``_retry``) must not keep a ``timeout=30`` wait alive for minutes.
+  Cutting a GET short is safe: it changes nothing server-side. The poll due at the deadline still gets
+  ``LAST_POLL_GRACE``, so a wait overruns its ``timeout`` by at most that.
+- A poll that failed past its retries does not end the wait: the task runs on, billed, whatever the poll did.
+  A 429 waits out its ``Retry-After``; 5xx or a broken connection are tolerated ``POLL_FAILURES_TOLERATED``
+  times in a row, so a brief outage never abandons a paid task while a host that stays down is reported.
+Must not import ipywidgets, panel or cli.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from wan_nb.errors import RateLimitError, ServerError, TransportError, WaitTimeout
+from wan_nb.models import Task, TaskStatus
+
+if TYPE_CHECKING:
+    from wan_nb.client.client import AsyncWanClient
+
+__all__ = ["POLL_FAILURES_TOLERATED", "watch"]
+
+log = logging.getLogger("wan_nb.client")
+POLL_FAILURES_TOLERATED = 5
+LAST_POLL_GRACE = 5.0
+"""Seconds a poll may always take, even at the deadline: a task that finished just in time is still seen."""
+
+
+async def watch(client: AsyncWanClient, task: Task | str, timeout: float | None) -> AsyncIterator[Task]:  # noqa: ASYNC109
+    """Yield the task's state each time it changes, until a terminal state; WaitTimeout past ``timeout``."""
+    if isinstance(task, Task) and task.done:
+        yield task
+        return
+    task_id = task.id if isinstance(task, Task) else task
+    clock, start = client.poll.clock, client.poll.clock()
+    deadline = math.inf if timeout is None else start + timeout
+    last: Task | None = None
+    attempt = failures = 0
+    while True:
+        polled = await _poll_before(client, task_id, failures, deadline - clock())
+        current, hint = polled or (None, None)
+        failures = 0 if current is not None else failures + 1
+        if current is not None:
+            if last is None or _state(last) != _state(current):
+                yield current
+            last = current
+            if current.done:
+                return
+        remaining = deadline - clock()
+        if polled is None or remaining <= 0:
+            seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
+            raise WaitTimeout(seen, timeout or 0.0)
+        await client.poll.sleep(min(_delay(client, current, hint, clock() - start, attempt), remaining))
+        attempt += 1
+
+
+async def _poll_before(
+    client: AsyncWanClient, task_id: str, failures: int, remaining: float
+) -> tuple[Task | None, float | None] | None:
+    """One poll, cut short (None) when the wait's deadline, plus a grace for the poll at the deadline, passes.
+
+    The budget runs on the loop's clock, the wait's on ``client.poll.clock``: the same in real use (monotonic);
+    tests that inject a fake poll clock keep real polls under the grace.
+    """
+    limit = None if math.isinf(remaining) else max(remaining, LAST_POLL_GRACE)
+    try:
+        async with asyncio.timeout(limit) as budget:
+            return await _poll_once(client, task_id, failures)
+    except TimeoutError:
+        if budget.expired():
+            return None
+        raise
+
+
+async def _poll_once(client: AsyncWanClient, task_id: str, failures: int) -> tuple[Task | None, float | None]:
+    """One GET: the task, or (None, a Retry-After hint) for a failure the wait outlives."""
+    try:
+        return await client.get(task_id), None
+    except RateLimitError as exc:
+        return None, exc.retry_after
+    except (ServerError, TransportError) as exc:
+        if failures >= POLL_FAILURES_TOLERATED:
+            raise
+        log.debug("poll of task %s failed (%s); waiting on", task_id, exc)
+        return None, None
+
+
+def _delay(
+    client: AsyncWanClient, current: Task | None, hint: float | None, elapsed: float, attempt: int
+) -> float:
+    if current is not None:
+        return client.poll.next_wait(current, elapsed, attempt)
+    return hint if hint is not None else client.poll.delay(elapsed, attempt)
+
+
+def _state(task: Task) -> tuple[object, ...]:
+    return (task.status, task.status_raw, task.progress, task.video_url, task.error)
