@@ -329,3 +329,44 @@ def test_terminal_gets_a_redrawn_progress_bar() -> None:
     assert [line.rsplit("\r", 1)[-1].split()[1] for line in lines[:3]] == ["QUEUED", "RUNNING", "SUCCEEDED"]
     assert lines[1].count("\r") == 2
     assert lines[3] == "wan_outputs/t.mp4"
+
+
+_HANGING_CREATE = """
+import asyncio, httpx
+from wan_nb.client import AsyncWanClient
+from wan_nb.models import VideoRequest
+
+async def hang(request):
+    print("sent", flush=True)  # the server has the create; its answer never comes back
+    await asyncio.sleep(3600)
+
+async def main():
+    async with AsyncWanClient("dashscope", api_key="sk-test", transport=httpx.MockTransport(hang)) as client:
+        await client.submit(VideoRequest(prompt="the lost cat", first_frame="https://example.com/cat.png"))
+
+asyncio.run(main())
+"""
+
+
+def test_a_process_killed_during_a_create_leaves_it_in_the_journal(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with subprocess.Popen([sys.executable, "-c", _HANGING_CREATE], stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None and proc.stdout.readline() == "sent\n"
+        proc.kill()  # SIGKILL: no handler, no finally
+    [create] = Journal().unanswered()
+    assert (create.provider, create.base_url, create.problem) == (
+        "dashscope",
+        "https://dashscope.aliyuncs.com",
+        None,
+    )
+    assert main(["list"]) == 0
+    [line] = _lines(capsys.readouterr().out)
+    assert line.startswith("-  dashscope  UNANSWERED  'the lost cat'  sent ")
+    assert main(["resume"]) == 0  # no task id to re-attach to: it says where to look instead
+    [note] = _lines(capsys.readouterr().err)
+    assert note.startswith("wan-nb: note: a create sent to dashscope (https://dashscope.aliyuncs.com) at ")
+    assert note.endswith(
+        "never got its answer (the process ended first); a task for 'the lost cat' may exist and be billed: "
+        "look for it with client.list_tasks() or the console"
+    )

@@ -7,13 +7,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
-from test_client_fakes import CANARY, REQUEST, STORAGE, VIDEO, FakeService, FakeTime, make_client
+from test_client_fakes import (
+    CANARY,
+    REQUEST,
+    STORAGE,
+    VIDEO,
+    FakeService,
+    FakeTime,
+    json_response,
+    make_client,
+)
 
 from wan_nb.client import AsyncWanClient, Journal
 from wan_nb.client.journal import fingerprint, summarize
-from wan_nb.errors import ConfigError
+from wan_nb.errors import ConfigError, WanError
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
+
+NATIVE_CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
 
 
 def _task(task_id: str = "t1", status: TaskStatus = TaskStatus.QUEUED, **kwargs: object) -> Task:
@@ -108,6 +120,55 @@ async def test_resume_polls_the_exact_base_url_it_submitted_to(tmp_path: Path) -
     assert item.task is not None and item.task.path == tmp_path / f"{task.id}.mp4"
     polls = [r.url for r in service.seen("GET", task.id)]
     assert polls and all(url.path.startswith("/prefix/api/v1/tasks/") for url in polls)
+
+
+def test_a_create_is_journaled_before_it_is_sent_and_settled_by_its_answer(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    answered = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST)
+    refused = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST)
+    unsure = journal.sending(provider="gateway", base_url="https://g", request=REQUEST)
+    lost = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST)
+    journal.record(_task(), base_url="https://h", dialect="native", request=REQUEST, create_id=answered)
+    journal.refused(refused)
+    journal.unsure(unsure, "ReadError: reset")
+    left = journal.unanswered()
+    assert [(c.create_id, c.problem) for c in left] == [(unsure, "ReadError: reset"), (lost, None)]
+    assert left[0].request["prompt"] == REQUEST.prompt and left[0].base_url == "https://g"
+    assert [c.create_id for c in journal.unanswered(provider="dashscope")] == [lost]
+    assert journal.unanswered(since=left[1].sent + 1) == []
+    assert [e.task_id for e in journal.entries()] == ["t1"]
+
+
+_SERVER_ERROR = {"code": "InternalError", "message": "oops", "request_id": "rid-500"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (httpx.ReadError("reset"), "reset"),  # sent; the answer was lost on the way back
+        (httpx.ReadTimeout("slow"), "slow"),
+        (json_response(500, _SERVER_ERROR), "InternalError"),  # a 5xx does not prove nothing was created
+        (httpx.ConnectError("refused"), None),  # nothing was sent
+        (json_response(400, {"code": "InvalidParameter", "message": "no", "request_id": "r"}), None),
+        (json_response(429, {"code": "Throttling", "message": "later", "request_id": "r"}), None),
+    ],
+)
+async def test_a_failed_create_stays_journaled_unless_the_failure_proves_no_task_exists(
+    tmp_path: Path, answer: httpx.Response | Exception, problem: str | None
+) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    service = FakeService(overrides={("POST", NATIVE_CREATE): [answer]})
+    async with make_client(service, journal=journal) as client:
+        with pytest.raises(WanError):
+            await client.submit(REQUEST)
+    left = journal.unanswered()
+    if problem is None:
+        assert left == []
+    else:
+        [create] = left
+        assert create.provider == "dashscope" and problem in str(create.problem)
+        assert CANARY not in str(create)
+    assert journal.entries() == []
 
 
 def test_set_path_and_downloaded(tmp_path: Path) -> None:
@@ -261,9 +322,13 @@ async def test_a_broken_journal_warns_but_never_loses_the_task_id(tmp_path: Path
     journal = Journal(tmp_path / "j.sqlite3")
     journal.close()  # its database is gone: every journal write now fails with sqlite3.Error
     async with make_client(FakeService(), journal=journal) as client:
-        with pytest.warns(UserWarning, match="record of task task-1 failed"):
+        with pytest.warns(UserWarning, match=r"^journal .* failed") as warned:
             task = await client.submit(REQUEST)
     assert task.id == "task-1"
+    assert [str(w.message).split(": ", 1)[1].split(" failed")[0] for w in warned] == [
+        "sending of a create",
+        "record of task task-1",
+    ]
 
 
 def test_an_unusable_default_journal_is_a_config_error(

@@ -38,6 +38,7 @@ from wan_nb.errors import (
     TaskFailed,
     TransportError,
     ValidationError,
+    WanError,
 )
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_module
@@ -120,36 +121,63 @@ class AsyncWanClient:
     # --- tasks ---------------------------------------------------------------------------------------------
 
     async def submit(self, request: VideoRequest) -> Task:
-        """Validate, upload local media, create the task (one POST, never retried) and journal it."""
+        """Validate, upload local media, create the task (one POST, never retried) and journal it.
+
+        The create is journaled before it is sent and settled by its answer, so a process killed in between
+        leaves an ``unanswered`` create in the journal rather than a billed task nobody knows of.
+        """
         validate(request, self.dialect)
         uploader = Uploader(self._api.http, self._api.call, request.model, self.poll.sleep)
         call = self._wire.create_call(request, await media_urls(request, self.dialect, uploader))
+        create_id = await self._journal(
+            "sending", provider=self.provider, base_url=self.base_url, request=request
+        )
         try:
             body, headers = await self._api.call(call)
-        except TransportError as exc:
-            raise self._unsure(exc) from exc.__cause__
-        task = self._wire.parse_task(body, headers, self.provider)
-        if not task.id:
-            raise APIError(200, message="the create answer carried no task id", body=dict(body))
-        await self._journal("record", task, base_url=self.base_url, dialect=self.dialect, request=request)
+            task = self._wire.parse_task(body, headers, self.provider)
+            if not task.id:
+                raise APIError(200, message="the create answer carried no task id", body=dict(body))
+        except WanError as exc:
+            await self._settle_failed_create(create_id, exc)
+            if isinstance(exc, TransportError):
+                raise self._unsure(exc) from exc.__cause__
+            raise
+        await self._journal(
+            "record", task, base_url=self.base_url, dialect=self.dialect, request=request, create_id=create_id
+        )
         log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
         return task
 
-    async def _journal(self, method: str, *args: Any, **kwargs: Any) -> None:
+    async def _settle_failed_create(self, create_id: str | None, exc: WanError) -> None:
+        """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
+        if create_id is None:
+            return
+        nothing_sent = isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.ConnectError)
+        refused = (
+            isinstance(exc, APIError) and 400 <= exc.status_code < 500
+        )  # upstream checks before creating
+        if nothing_sent or refused:
+            await self._journal("refused", create_id)
+        else:
+            await self._journal("unsure", create_id, str(exc))
+
+    async def _journal(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id.
 
-        Runs in a worker thread: each write is an fsynced SQLite commit (tens of ms on a busy disk), which
-        would otherwise stall the kernel loop the panel and every other task share.
+        Runs in a worker thread: each write is an SQLite commit (the task id's fsynced: tens of ms on a busy
+        disk), which would otherwise stall the kernel loop the panel and every other task share.
+        Returns what the journal method returned; None without a journal or when it failed.
         """
         if self.journal is None:
-            return
+            return None
         try:
-            await asyncio.to_thread(getattr(self.journal, method), *args, **kwargs)
+            return await asyncio.to_thread(getattr(self.journal, method), *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
-            subject = args[0].id if isinstance(args[0], Task) else args[0]
             warnings.warn(
-                f"journal {self.journal.path}: {method} of task {subject} failed: {exc}", stacklevel=3
+                f"journal {self.journal.path}: {method} of {_subject(method, args)} failed: {exc}",
+                stacklevel=3,
             )
+            return None
 
     def _unsure(self, exc: TransportError) -> TransportError:
         if isinstance(exc.__cause__, httpx.ConnectError):
@@ -162,7 +190,7 @@ class AsyncWanClient:
             )
             note = (
                 "the create may or may not have reached the server, so a task may exist (and be billed); "
-                f"check {where} before submitting again (not retried automatically)"
+                f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
             )
         return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url)
 
@@ -298,6 +326,12 @@ def _default_journal(home: Path) -> Journal:
         raise ConfigError(
             "journal", f"cannot open {path}: {exc}; set WAN_NB_HOME or pass journal=False"
         ) from exc
+
+
+def _subject(method: str, args: tuple[Any, ...]) -> str:
+    if method in ("sending", "refused", "unsure"):
+        return "a create"  # its create_id means nothing to a reader
+    return f"task {_id(args[0])}"
 
 
 def _id(task: Task | str) -> str:

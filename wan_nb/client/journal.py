@@ -5,19 +5,24 @@ worker thread), every operation its own short transaction committed before the m
 processes (a notebook and ``wan-nb resume``) can share one file. ``record`` — the new task id, the thing that
 costs money to lose — commits with ``synchronous=FULL`` (fsynced: it survives even a power cut); state updates
 commit with ``synchronous=NORMAL``, which in WAL mode survives a killed process or kernel (the failure the
-journal exists for) and is re-derivable from the server anyway. An update that changes nothing is not written. Rows hold a request *summary*: a prompt excerpt, the parameters and each medium's kind and
-name, never the key and never a ``data:`` payload or raw bytes.
+journal exists for) and is re-derivable from the server anyway. An update that changes nothing is not written.
+Rows hold a request *summary* (``_summary``): a prompt excerpt, the parameters and each medium's kind and name,
+never the key and never a ``data:`` payload or raw bytes.
+
+A create is journaled *before* it is sent (``sending``), because the moment between the server accepting it and
+the answer reaching disk is exactly where a killed process would lose a billed task. The row goes when the
+answer settles it: replaced by the task (``record``, same transaction) or dropped when the server refused
+(``refused``). What is left — an ``unanswered`` create — is a task that may exist, to be looked for upstream.
 Must not import anything above ``wan_nb.protocols``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,10 +30,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from wan_nb.client._summary import fingerprint, summarize
 from wan_nb.client.providers import data_home
-from wan_nb.models import MediaInput, Task, TaskError, TaskStatus, VideoRequest
+from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 
-__all__ = ["Journal", "JournalEntry", "fingerprint", "summarize"]
+__all__ = ["Journal", "JournalEntry", "UnansweredCreate", "fingerprint", "summarize"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -40,8 +46,13 @@ CREATE TABLE IF NOT EXISTS tasks (
     PRIMARY KEY (provider, task_id)
 )
 """
+_CREATES = """
+CREATE TABLE IF NOT EXISTS creates (
+    create_id TEXT PRIMARY KEY, provider TEXT NOT NULL, base_url TEXT NOT NULL,
+    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL, sent REAL NOT NULL, problem TEXT
+)
+"""
 _STATE = ("status", "status_raw", "video_url", "error_code", "error_message", "request_id")
-_PROMPT_EXCERPT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +99,21 @@ class JournalEntry:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class UnansweredCreate:
+    """A create that was sent but never settled: a task may exist upstream, and be billed."""
+
+    create_id: str
+    provider: str
+    base_url: str
+    request: dict[str, Any]
+    request_fingerprint: str
+    sent: float
+    """Unix time the create was about to be sent."""
+    problem: str | None
+    """What went wrong, when the client lived to see it; None when the process died waiting."""
+
+
 class Journal:
     """SQLite journal at ``path`` (default ``$WAN_NB_HOME/journal.sqlite3``)."""
 
@@ -103,6 +129,7 @@ class Journal:
         with self._transaction(durable=True) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            db.execute(_CREATES)
             columns = {row["name"] for row in db.execute("PRAGMA table_info(tasks)")}
             if "base_url" not in columns:  # a journal written before base URLs were kept
                 db.execute("ALTER TABLE tasks ADD COLUMN base_url TEXT")
@@ -123,18 +150,59 @@ class Journal:
             with self._db:  # commits before the block is left, or rolls back
                 yield self._db
 
-    def record(self, task: Task, *, base_url: str, dialect: str, request: VideoRequest) -> None:
-        """Journal a freshly submitted task (call before handing the task to the user)."""
-        now = time.time()
-        api = _public_base_url(base_url)
+    def sending(self, *, provider: str, base_url: str, request: VideoRequest) -> str:
+        """Note a create about to be sent; returns its ``create_id`` for ``record`` / ``refused`` / ``unsure``.
+
+        ``synchronous=NORMAL``: a killed process keeps the row (WAL), which is the failure this guards.
+        """
+        create_id = uuid.uuid4().hex
+        row = (create_id, provider, _public_base_url(base_url), *_describe_request(request), time.time())
+        with self._transaction() as db:
+            db.execute("INSERT INTO creates VALUES (?, ?, ?, ?, ?, ?, NULL)", row)
+        return create_id
+
+    def refused(self, create_id: str) -> None:
+        """The server answered the create with an error: no task exists, nothing to look for."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM creates WHERE create_id = ?", (create_id,))
+
+    def unsure(self, create_id: str, problem: str) -> None:
+        """The create got no usable answer (a reset, a timeout, a 5xx): a task may exist."""
+        with self._transaction() as db:
+            db.execute("UPDATE creates SET problem = ? WHERE create_id = ?", (problem, create_id))
+
+    def unanswered(
+        self, *, provider: str | None = None, since: float | None = None
+    ) -> list[UnansweredCreate]:
+        """Creates sent but never settled, oldest first; ``since`` (Unix time) drops older ones."""
+        query = "SELECT * FROM creates WHERE (? IS NULL OR provider = ?) AND sent >= ? ORDER BY sent"
+        with self._transaction() as db:
+            rows = db.execute(query, (provider, provider, since or 0.0)).fetchall()
+        return [UnansweredCreate(**{**dict(row), "request": json.loads(row["request"])}) for row in rows]
+
+    def record(
+        self,
+        task: Task,
+        *,
+        base_url: str,
+        dialect: str,
+        request: VideoRequest,
+        create_id: str | None = None,
+    ) -> None:
+        """Journal a freshly submitted task (call before handing the task to the user).
+
+        ``create_id`` (from ``sending``) is settled in the same transaction: the task row replaces it.
+        """
+        now, api = time.time(), _public_base_url(base_url)
+        summary, digest = _describe_request(request)
         row = {
             "task_id": task.id,
             "provider": task.provider,
             "host": urlsplit(api).netloc,
             "base_url": api,
             "dialect": dialect,
-            "request": json.dumps(summarize(request), ensure_ascii=False),
-            "request_fingerprint": fingerprint(request),
+            "request": summary,
+            "request_fingerprint": digest,
             **_state(task),
             "created": now,
             "updated": now,
@@ -143,6 +211,7 @@ class Journal:
         marks = ", ".join(f":{name}" for name in row)
         with self._transaction(durable=True) as db:
             db.execute(f"INSERT OR REPLACE INTO tasks ({names}) VALUES ({marks})", row)
+            db.execute("DELETE FROM creates WHERE create_id = ?", (create_id,))
         self._written[(task.provider, task.id)] = _state(task)
 
     def update(self, task: Task) -> None:
@@ -188,6 +257,10 @@ class Journal:
         return [entry for entry in found if not entry.status.is_terminal] if unfinished else found
 
 
+def _describe_request(request: VideoRequest) -> tuple[str, str]:
+    return json.dumps(summarize(request), ensure_ascii=False), fingerprint(request)
+
+
 def _public_base_url(url: str) -> str:
     """The base URL without user:password, query or fragment, as it is written and compared."""
     parts = urlsplit(url)
@@ -212,60 +285,3 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
     values["status"] = TaskStatus(values["status"])
     values["path"] = Path(values["path"]) if values["path"] else None
     return JournalEntry(**values)
-
-
-def summarize(request: VideoRequest) -> dict[str, Any]:
-    """What the journal keeps of a request: no payloads, no secrets."""
-    summary: dict[str, Any] = {
-        "prompt": request.prompt[:_PROMPT_EXCERPT],
-        "model": request.model,
-        "duration": request.duration,
-    }
-    for name in ("resolution", "size", "seed", "audio", "prompt_extend", "watermark"):
-        value = getattr(request, name)
-        if value is not None:
-            summary[name] = value
-    summary["media"] = {role: _describe(value) for role, value in request.media().items()}
-    return summary
-
-
-def _describe(value: MediaInput) -> dict[str, Any]:
-    if isinstance(value, bytes):
-        return {"kind": "bytes", "size": len(value)}
-    if isinstance(value, str) and value.startswith("data:"):
-        return {"kind": "data", "size": len(value)}
-    if isinstance(value, str) and "://" in value:
-        parts = urlsplit(value)
-        # The query string may be a signature: keep only the scheme, host and file name.
-        return {"kind": parts.scheme, "name": f"{parts.scheme}://{parts.netloc}/…/{Path(parts.path).name}"}
-    if isinstance(value, str | os.PathLike):
-        return {"kind": "path", "name": Path(os.fspath(value)).name}
-    return {"kind": type(value).__name__}
-
-
-def fingerprint(request: VideoRequest) -> str:
-    """A stable digest of everything that decides the output (full prompt, parameters, media identity).
-
-    Lets a caller notice that the same request was already submitted. Local files count by resolved path,
-    size and modification time; bytes and ``data:`` URIs by content.
-    """
-    identity = {**summarize(request), "prompt": request.prompt, "negative_prompt": request.negative_prompt}
-    identity["media"] = {role: _identity(value) for role, value in request.media().items()}
-    text = json.dumps(identity, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _identity(value: MediaInput) -> str:
-    if isinstance(value, bytes):
-        return "sha256:" + hashlib.sha256(value).hexdigest()
-    if isinstance(value, str) and ("://" in value or value.startswith("data:")):
-        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
-    if isinstance(value, str | os.PathLike):
-        path = Path(os.fspath(value)).expanduser()
-        try:
-            stat = path.stat()
-        except OSError:
-            return f"path:{path}"
-        return f"path:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
-    pixels = getattr(value, "tobytes", None)  # a PIL image: its pixels
-    return "sha256:" + hashlib.sha256(pixels() if callable(pixels) else repr(value).encode()).hexdigest()

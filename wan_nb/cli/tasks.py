@@ -1,0 +1,73 @@
+"""The task commands: generate, status, wait, download, cancel — each one client, one task.
+
+Must not import ``wan_nb.protocols``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from wan_nb.cli.output import Reporter
+from wan_nb.client import AsyncWanClient
+from wan_nb.errors import TaskFailed
+from wan_nb.models import Task, TaskStatus, VideoRequest
+
+__all__ = ["cmd_cancel", "cmd_download", "cmd_generate", "cmd_status", "cmd_wait"]
+
+
+def _client(args: argparse.Namespace) -> AsyncWanClient:
+    return AsyncWanClient(args.provider, base_url=args.base_url)
+
+
+async def _follow(client: AsyncWanClient, task: Task | str, limit: float, out: Reporter) -> Task:
+    """Show each state until the end; the SUCCEEDED task, else TaskFailed (WaitTimeout past ``limit`` s)."""
+    last: Task | None = None
+    async for last in client.watch(task, timeout=limit):
+        out.show(last)
+    assert last is not None  # watch yields at least once
+    if last.status is not TaskStatus.SUCCEEDED:
+        raise TaskFailed(last)
+    return last
+
+
+async def cmd_generate(args: argparse.Namespace, out: Reporter) -> int:
+    request = VideoRequest(
+        prompt=args.prompt,
+        first_frame=args.image,
+        last_frame=args.last_frame,
+        driving_audio=args.audio,
+        resolution=args.resolution,
+        duration=args.duration,
+        seed=args.seed,
+        model=args.model,
+    )
+    async with _client(args) as client:
+        task = await client.submit(request)
+        out.show(task)
+        done = await _follow(client, task, args.timeout, out)
+        out.say(str(await client.download(done, args.out)))
+    return 0
+
+
+async def cmd_status(args: argparse.Namespace, out: Reporter) -> int:
+    async with _client(args) as client:
+        out.show(await client.get(args.id))
+    return 0
+
+
+async def cmd_wait(args: argparse.Namespace, out: Reporter) -> int:
+    async with _client(args) as client:
+        await _follow(client, args.id, args.timeout, out)
+    return 0
+
+
+async def cmd_download(args: argparse.Namespace, out: Reporter) -> int:
+    async with _client(args) as client:
+        out.say(str(await client.download(args.id, args.out)))
+    return 0
+
+
+async def cmd_cancel(args: argparse.Namespace, out: Reporter) -> int:
+    async with _client(args) as client:
+        out.show(await client.cancel(args.id))
+    return 0
