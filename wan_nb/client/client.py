@@ -201,7 +201,8 @@ class AsyncWanClient:
         fresh = self._wire.parse_task(body, headers, self.provider)
         if fresh.id != task_id:  # the relay's flat poll body may leave the id out
             fresh = fresh.evolve(id=task_id)
-        await self._journal("update", fresh)
+        if self.journal is not None and not self.journal.is_current(fresh):
+            await self._journal("update", fresh)
         return fresh
 
     async def cancel(self, task: Task | str) -> Task:

@@ -214,11 +214,18 @@ class Journal:
             db.execute("DELETE FROM creates WHERE create_id = ?", (create_id,))
         self._written[(task.provider, task.id)] = _state(task)
 
+    def is_current(self, task: Task) -> bool:
+        """True when this journal last wrote exactly ``task``'s state: an ``update`` would write nothing.
+
+        A dictionary lookup, safe on the event loop: callers skip the worker-thread hop for most polls.
+        """
+        return self._written.get((task.provider, task.id)) == _state(task)
+
     def update(self, task: Task) -> None:
         """Record a new state of a journaled task (unknown tasks are ignored; an unchanged state is not written)."""
-        state, key = _state(task), (task.provider, task.id)
-        if self._written.get(key) == state:
+        if self.is_current(task):
             return
+        state, key = _state(task), (task.provider, task.id)
         sets = ", ".join(f"{name} = :{name}" for name in _STATE)
         params = {**state, "updated": time.time(), "task_id": task.id, "provider": task.provider}
         with self._transaction() as db:
