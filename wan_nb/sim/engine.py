@@ -10,7 +10,7 @@ import math
 import secrets
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,7 +166,8 @@ class Engine:
         """Without a seed in the request, the body picks one: identical requests share one render."""
         seed = job.seed if job.seed is not None else int(canonical[:8], 16) ^ self.config.seed
         short_side = SHORT_SIDE[job.resolution]
-        return RenderSpec(dict(job.media), job.duration, short_side, job.audio, job.watermark, seed)
+        spec = RenderSpec(dict(job.media), job.duration, short_side, job.audio, job.watermark, seed)
+        return replace(spec, model=job.model, fields=dict(job.fields))  # for the media limits (limits.py)
 
     def _timing(self) -> tuple[float, float]:
         """Seconds PENDING, then seconds RUNNING (about a tenth of the task is queueing)."""

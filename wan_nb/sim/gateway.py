@@ -128,7 +128,7 @@ def video_object(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
     if snap.phase == "SUCCEEDED":
         url = engine.result_url(origin, snap)
         video["expires_at"] = int(snap.end_at or 0) + int(engine.config.result_ttl)
-        video["metadata"] = {"url": url, "usage": native.usage(record.model, record.spec)}
+        video["metadata"] = {"url": url, "usage": native.usage(record.model, record.spec, snap.input_seconds)}
     elif snap.phase in ("FAILED", "CANCELED"):
         video["error"] = {
             "code": snap.code or "Canceled",

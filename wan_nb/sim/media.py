@@ -66,7 +66,7 @@ def decode_data_uri(url: str) -> bytes:
 
 
 def open_image(data: bytes, role: str) -> Image.Image:
-    """An RGB image within the documented limits (each side 240–8000 px, aspect 1:8–8:1, native.md §1.2)."""
+    """The decoded RGB image; its documented limits were checked before the render (limits.py)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -74,11 +74,6 @@ def open_image(data: bytes, role: str) -> Image.Image:
         image.load()
     except (UnidentifiedImageError, OSError) as error:
         raise MediaError(f"The {role} image format is not supported.") from error
-    width, height = image.size
-    if min(width, height) < 240 or max(width, height) > 8000:
-        raise MediaError(f"The {role} image size {width}x{height} is out of range [240, 8000].")
-    if max(width, height) > 8 * min(width, height):
-        raise MediaError(f"The {role} image aspect ratio is out of range [1:8, 8:1].")
     return image.convert("RGB")
 
 

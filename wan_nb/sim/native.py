@@ -85,15 +85,17 @@ def task_body(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
     if snap.phase != "SUCCEEDED":
         return {"output": output}
     output.update(orig_prompt=record.prompt, video_url=engine.result_url(origin, snap))
-    return {"output": output, "usage": usage(record.model, record.spec)}
+    return {"output": output, "usage": usage(record.model, record.spec, snap.input_seconds)}
 
 
-def usage(model: str, spec: dict[str, Any]) -> dict[str, Any]:
-    """wan2.7: duration = input + output seconds, SR = short side; older models: video_duration."""
+def usage(model: str, spec: dict[str, Any], input_seconds: float = 0.0) -> dict[str, Any]:
+    """wan2.7: duration = input_video_duration + output_video_duration (a first_clip's seconds are billed
+    too), SR = short side; older models: video_duration (native.md §3.1). Upstream's examples show whole
+    seconds; how it rounds a fractional clip is UNCONFIRMED, so the nearest second."""
     seconds, short_side = spec["duration"], spec["short_side"]
     if not validate.rule_for(model).media_protocol:
         return {"video_duration": seconds, "video_count": 1, "SR": short_side}
-    clip = 0  # the input clip's seconds are billed too; the simulator does not probe its length
+    clip = int(input_seconds + 0.5)
     return {
         "duration": seconds + clip,
         "input_video_duration": clip,

@@ -41,6 +41,9 @@ class RenderSpec:
     audio: bool = True
     watermark: bool = False
     seed: int = 0
+    # For the media limits checked when the task runs (limits.py): the model, and where each medium sat.
+    model: str = "wan2.7-i2v"
+    fields: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

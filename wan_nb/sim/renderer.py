@@ -14,7 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from wan_nb.sim import media
+from wan_nb.sim import limits, media
 from wan_nb.sim.config import Clock
 from wan_nb.sim.render import RenderSpec, render, write_atomically
 from wan_nb.sim.store import RenderState
@@ -77,16 +77,20 @@ class RenderPool:
             self._scratch.cleanup()
 
     def _work(self, key: str, spec: RenderSpec) -> None:
+        """Upstream's media limits first (a breach fails the task, limits.py), then the render."""
         began = time.perf_counter()
+        clip_seconds = 0.0
         try:
-            data: bytes | None = render(spec, self._resolve)
+            checked = limits.check(spec, self._resolve)
+            clip_seconds = checked.clip_seconds
+            data: bytes | None = render(spec, checked.resolve)
             error = None
         except media.MediaError as problem:
             data, error = None, str(problem)
         except Exception as problem:  # a decoder choking on odd input must fail the task, not hang it
             data, error = None, f"The media could not be processed: {type(problem).__name__}."
         try:
-            self._finish(key, RenderState(True, error, self._clock()), data)
+            self._finish(key, RenderState(True, error, self._clock(), clip_seconds), data)
         finally:
             self._running.pop(key, None)
             self.render_seconds.append(time.perf_counter() - began)
@@ -95,7 +99,7 @@ class RenderPool:
         if data is not None:
             self._remember(key, data)
             write_atomically(self._path(key, ".mp4"), data)
-        info = {"error": state.error, "finished_at": state.finished_at}
+        info = {"error": state.error, "finished_at": state.finished_at, "input_seconds": state.input_seconds}
         write_atomically(self._path(key, ".json"), json.dumps(info).encode())
         self._done[key] = state
 
@@ -104,7 +108,9 @@ class RenderPool:
         if not path.is_file():
             return False
         info = json.loads(path.read_text())
-        self._done[key] = RenderState(True, info["error"], info["finished_at"])
+        self._done[key] = RenderState(
+            True, info["error"], info["finished_at"], info.get("input_seconds", 0.0)
+        )
         return True
 
     def _remember(self, key: str, data: bytes) -> bytes:

@@ -45,6 +45,7 @@ class RenderState:
     done: bool
     error: str | None = None
     finished_at: float | None = None  # clock time the render finished (end_time when later than due_at)
+    input_seconds: float = 0.0  # the first_clip's length: billed too (native.md §3.1)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Snapshot:
     end_at: float | None
     code: str | None = None
     message: str | None = None
+    input_seconds: float = 0.0  # the first_clip's length, once SUCCEEDED
 
 
 def status_at(record: TaskRecord, now: float, render: RenderState) -> Snapshot:
@@ -75,7 +77,7 @@ def status_at(record: TaskRecord, now: float, render: RenderState) -> Snapshot:
     end_at = max(record.due_at, render.finished_at or record.due_at)
     if render.error:
         return Snapshot(record, "FAILED", 100, end_at, "InvalidParameter", render.error)
-    return Snapshot(record, "SUCCEEDED", 100, end_at)
+    return Snapshot(record, "SUCCEEDED", 100, end_at, input_seconds=render.input_seconds)
 
 
 def _progress(record: TaskRecord, now: float) -> int:

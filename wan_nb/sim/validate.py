@@ -23,6 +23,7 @@ MEDIA_SETS = frozenset(
         ("first_clip", "last_frame"),
     )
 )
+LEGACY_FIELDS = {"first_frame": "input.img_url", "driving_audio": "input.audio_url"}  # native.md §1.3
 URL_SCHEMES = ("http://", "https://", "oss://", "data:")
 SEED_MAX = 2147483647
 
@@ -61,6 +62,7 @@ class Job:
     model: str
     prompt: str
     media: Mapping[str, str]  # role -> url
+    fields: Mapping[str, str]  # role -> the request field that carried it ("input.media.0.url")
     duration: int
     resolution: str
     audio: bool
@@ -106,6 +108,7 @@ def validate(body: Any, oss_ok: Callable[[str, str], str | None]) -> Job:
         model=model,
         prompt=prompt,
         media=media,
+        fields=_fields(media, rule),
         duration=_duration(params, rule),
         resolution=_resolution(params, rule),
         audio=rule.audio and _flag(params, "audio", True),
@@ -154,6 +157,13 @@ def _legacy_media(payload: Mapping[str, Any]) -> dict[str, str]:
     if isinstance(payload.get("audio_url"), str) and payload["audio_url"]:
         media["driving_audio"] = payload["audio_url"]
     return media
+
+
+def _fields(media: Mapping[str, str], rule: ModelRule) -> dict[str, str]:
+    """Where each medium sat in the body, for messages; ``media`` keeps the list's order (one role per item)."""
+    if rule.media_protocol:
+        return {role: f"input.media.{index}.url" for index, role in enumerate(media)}
+    return {role: LEGACY_FIELDS[role] for role in media}
 
 
 def _check_url(role: str, url: str, model: str, oss_ok: Callable[[str, str], str | None]) -> None:
