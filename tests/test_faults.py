@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +76,20 @@ SOAK_KNOBS: dict[str, Any] = {
 
 
 class ForcedFaults(httpx.AsyncBaseTransport):
-    """On top of the simulator's seeded rates, the 5th task query is reset and the 9th answered 5xx (the
-    simulator's ``X-Sim-Scenario`` header): each run sees both faults however the draws fall, and the
-    fault density stays what the rates say."""
+    """On top of the simulator's seeded rates, from the 5th task query on, queries carry the simulator's
+    ``X-Sim-Scenario`` header (a reset, then a 5xx) until the simulator has served each fault once: every run
+    sees both however the draws fall (a forced query the QPS limit answers 429 first is forced again on the
+    next one), and the fault density stays what the rates say."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, faults: Counter[str]) -> None:
         self.inner = inner
+        self.faults = faults  # the simulator's own count of the faults it served
         self.queries = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET" and "/tasks/" in request.url.path:
             self.queries += 1
-            forced = {5: "reset", 9: "flaky"}.get(self.queries)
+            forced = self._due()
             if forced:  # a copy: the retry layer re-sends the original, which must stay clean
                 headers = {**request.headers, "X-Sim-Scenario": forced}
                 request = httpx.Request(
@@ -94,10 +97,15 @@ class ForcedFaults(httpx.AsyncBaseTransport):
                 )
         return await self.inner.handle_async_request(request)
 
+    def _due(self) -> str | None:
+        if self.queries < 5:
+            return None
+        return next((kind for kind in ("reset", "flaky") if not self.faults[kind]), None)
+
 
 async def _soak(app: SimApp, count: int, out: Path) -> tuple[list[BatchItem], Journal]:
     journal = Journal(out.parent / "journal.sqlite3")
-    transport = ForcedFaults(httpx.ASGITransport(app=app))
+    transport = ForcedFaults(httpx.ASGITransport(app=app), app.stats.faults)
     async with AsyncWanClient(
         "dashscope",
         api_key=KEY,
