@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.server
 import io
 import math
+import socket
+import threading
+import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +76,66 @@ def sim(**knobs: Any) -> Iterator[SimApp]:
         yield app
     finally:
         app.close()
+
+
+@contextmanager
+def served(app: SimApp) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread: yields ``http://127.0.0.1:PORT``."""
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# path -> (status, headers, body) for ``loopback_server``
+Answer = Callable[[str], tuple[int, dict[str, str], bytes]]
+
+
+@contextmanager
+def loopback_server(answer: Answer) -> Iterator[str]:
+    """A plain HTTP server on 127.0.0.1 answering GETs with ``answer(path)``; yields its base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = answer(self.path)
+            self.send_response(status)
+            for name, value in (headers | {"Content-Length": str(len(body))}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def client(app: SimApp) -> httpx.AsyncClient:

@@ -7,12 +7,24 @@ import asyncio
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from sim_fixtures import ASYNC, AUTH, NATIVE_CREATE, FakeClock, client, native_body, sim, wait_final
+from sim_fixtures import (
+    ASYNC,
+    AUTH,
+    NATIVE_CREATE,
+    FakeClock,
+    client,
+    loopback_server,
+    native_body,
+    png_bytes,
+    sim,
+    wait_final,
+)
 
 from wan_nb.sim import SimConfig, create_app
 from wan_nb.sim.cli import build_parser, knobs_from
@@ -33,6 +45,9 @@ async def test_qps_limit_answers_429_with_retry_after() -> None:
     assert answers[2].json()["message"] == "Requests rate limit exceeded, please try again later."
     assert answers[2].headers["retry-after"] == "1"
     assert gateway.status_code == 429 and set(gateway.json()) == {"code", "message", "data"}
+    assert (
+        gateway.json()["message"] == "当前分组上游负载已饱和，请稍后再试"
+    )  # new-api (unified_and_peers.md §2.1.9)
     assert later.status_code == 200
 
 
@@ -57,7 +72,12 @@ async def test_throttle_scenario_never_creates_a_task() -> None:
             answer = await http.post(
                 NATIVE_CREATE, json=native_body(), headers=ASYNC | {"X-Sim-Scenario": "throttle"}
             )
+            unified = {"model": "wan2.7-i2v", "prompt": "a cat", "image": "https://example.com/cat.png"}
+            throttled = AUTH | {"X-Sim-Scenario": "throttle"}
+            gateway = await http.post("/v1/videos", json=unified, headers=throttled)
     assert answer.status_code == 429 and "retry-after" in answer.headers
+    assert answer.json()["message"] == "Requests rate limit exceeded, please try again later."
+    assert gateway.status_code == 429 and gateway.json()["message"] == "当前分组上游负载已饱和，请稍后再试"
     assert app.stats.creates.total() == 0
 
 
@@ -170,6 +190,10 @@ def test_config_rejects_nonsense() -> None:
         SimConfig(flaky_rate=2.0)
     with pytest.raises(ValueError):
         SimConfig(time_scale=0)
+    with pytest.raises(ValueError):
+        SimConfig(create_reset_rate=1.5)
+    with pytest.raises(ValueError):
+        SimConfig(create_stall_seconds=-1)
     with pytest.raises(TypeError):
         create_app(no_such_knob=1)
 
@@ -191,6 +215,12 @@ def test_cli_flags_mirror_the_knobs() -> None:
             "sk-1",
             "--inspection-rate",
             "0.1",
+            "--create-reset-rate",
+            "0.2",
+            "--create-stall-seconds",
+            "9",
+            "--body-reset-rate",
+            "0.3",
         ]
     )
     knobs = knobs_from(arguments)
@@ -198,6 +228,7 @@ def test_cli_flags_mirror_the_knobs() -> None:
     config = SimConfig(**knobs)
     assert (config.task_time, config.realistic, config.qps, config.require_key) == (0.5, True, 3.0, False)
     assert config.state_dir == Path("/tmp/x") and config.api_key == "sk-1" and config.inspection_rate == 0.1
+    assert (config.create_reset_rate, config.create_stall_seconds, config.body_reset_rate) == (0.2, 9.0, 0.3)
 
 
 def test_python_m_wan_nb_sim_serves(tmp_path: Path) -> None:
@@ -250,13 +281,30 @@ def test_importing_the_sim_stays_light() -> None:
     assert output.strip() == "[]"
 
 
-async def test_server_stays_responsive_while_rendering() -> None:
-    """The render runs in a worker thread: queries are answered while it is in progress."""
+async def test_queries_are_answered_while_a_render_is_in_progress() -> None:
+    """The render runs off the event loop. It is held mid-way (reading its first frame from a loopback server
+    that answers only when the test says so) while the task is queried: every answer must come while the
+    server still holds the frame. A render on the loop would block the create itself until the hold gives
+    up, and the queries would then find it finished."""
     clock = FakeClock()
-    with sim(clock=clock, task_time=1.0) as app:
+    asked, release, answered = threading.Event(), threading.Event(), threading.Event()
+
+    def frame(path: str) -> tuple[int, dict[str, str], bytes]:
+        asked.set()
+        release.wait(timeout=10)  # a safety net for a broken simulator, not a measurement
+        answered.set()
+        return 200, {"Content-Type": "image/png"}, png_bytes()
+
+    with loopback_server(frame) as base, sim(clock=clock, task_time=1.0) as app:
         async with client(app) as http:
-            body = native_body(duration=5)
+            body = native_body([{"type": "first_frame", "url": f"{base}/frame.png"}])
             task_id = (await http.post(NATIVE_CREATE, json=body, headers=ASYNC)).json()["output"]["task_id"]
-            answers = [await http.get(f"/api/v1/tasks/{task_id}", headers=AUTH) for _ in range(5)]
-            await asyncio.sleep(0)
-    assert all(answer.status_code == 200 for answer in answers)
+            assert await asyncio.to_thread(asked.wait, 10)
+            clock.advance(60)  # past the task's time: only the render keeps it RUNNING
+            states = [(await http.get(f"/api/v1/tasks/{task_id}", headers=AUTH)).json() for _ in range(3)]
+            held = not answered.is_set()
+            release.set()
+            done = await wait_final(http, task_id, clock)
+    assert held and [state["output"]["task_status"] for state in states] == ["RUNNING"] * 3
+    assert all(state["output"].get("video_url") is None for state in states)
+    assert done["output"]["task_status"] == "SUCCEEDED"

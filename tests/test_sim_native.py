@@ -290,7 +290,41 @@ async def test_key_checking_any_key_and_fixed_key() -> None:
             right = await http.get(f"/api/v1/tasks/{uuid.uuid4()}", headers=AUTH)
     assert (wrong.status_code, wrong.json()["message"]) == (401, "Invalid API-key provided.")
     assert right.status_code == 200
+    with sim(api_key=KEY) as app:
+        async with client(app) as http:
+            schemes = {
+                scheme: await http.get("/api/v1/tasks/x", headers={"Authorization": scheme + KEY})
+                for scheme in ("", "Basic ", "Token ", "bearer ")
+            }
+            gateway = await http.get("/v1/videos/x", headers={"Authorization": KEY})
+    assert {scheme: answer.status_code for scheme, answer in schemes.items()} == {
+        "": 401,
+        "Basic ": 401,
+        "Token ": 401,
+        "bearer ": 200,  # the scheme is case-insensitive (RFC 7235 §2.1)
+    }
+    assert schemes[""].json()["code"] == "InvalidApiKey"
+    assert gateway.status_code == 401 and gateway.json()["error"]["code"] == "invalid_api_key"
     with sim(require_key=False) as app:
         async with client(app) as http:
             open_door = await http.get(f"/api/v1/tasks/{uuid.uuid4()}")
     assert open_door.status_code == 200
+
+
+async def test_unknown_paths_answer_like_each_service() -> None:
+    """DashScope: 400 InvalidParameter "url error, please check url!" (native.md §2, §7); the gateway: 404."""
+    with sim() as app:
+        async with client(app) as http:
+            wrong_path = await http.post("/api/v1/services/aigc/image2video/video-synthesis", headers=ASYNC)
+            wrong_method = await http.get(NATIVE_CREATE, headers=AUTH)
+            relay = await http.get("/wan/api/v1/nothing", headers=AUTH)
+            gateway = await http.get("/v1/nothing", headers=AUTH)
+            storage = await http.post("/results/x.mp4")
+    for answer in (wrong_path, wrong_method, relay):
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "InvalidParameter"
+        assert answer.json()["message"] == "url error, please check url!"
+        assert set(answer.json()) == {"code", "message", "request_id"}
+    assert gateway.status_code == 404 and gateway.json()["error"]["type"] == "invalid_request_error"
+    assert storage.status_code == 405 and b"<Code>MethodNotAllowed</Code>" in storage.content
+    assert app.stats.requests["unmatched"] == 5

@@ -12,7 +12,9 @@ from sim_fixtures import (
     NATIVE_CREATE,
     FakeClock,
     client,
+    closed_port,
     data_uri,
+    loopback_server,
     native_body,
     png_bytes,
     probe,
@@ -45,6 +47,12 @@ def _audio_seconds(data: bytes) -> float:
 
 
 FIRST = data_uri(png_bytes(800, 450, "teal"))
+
+
+def _png(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -124,9 +132,24 @@ def test_first_clip_continues_from_its_last_frame(clip: bytes) -> None:
     assert abs(_frames(clip)[-1].astype(int).mean() - _frames(follow)[0].astype(int).mean()) < 15
 
 
+def _sharp_edges(frame: Any) -> int:
+    """Horizontal neighbours over 40 grey levels apart: none in a vertical gradient, thousands in text."""
+    import numpy as np
+
+    grey = frame.astype(int).mean(axis=2)
+    return int((np.abs(np.diff(grey, axis=1)) > 40).sum())
+
+
 def test_public_urls_render_a_placeholder_card_without_network() -> None:
+    from PIL import Image
+
     spec = RenderSpec({"first_frame": "https://example.com/cat.png"}, duration=1)
-    assert probe(render(spec, _offline))["size"] == (1280, 720)
+    card = render(spec, _offline)
+    gradient = Image.linear_gradient("L").resize((1280, 720)).convert("RGB")
+    plain = render(RenderSpec({"first_frame": data_uri(_png(gradient))}, duration=1), _offline)
+    assert probe(card)["size"] == (1280, 720)
+    assert _sharp_edges(_frames(plain)[0]) == 0  # a bare gradient, through the same encoder...
+    assert _sharp_edges(_frames(card)[0]) > 1000  # ...and the card, whose lines of text say what it is
     assert media.fetch("https://example.com/cat.png", _offline) is None
     assert media.is_loopback("http://127.0.0.5:9/x") and media.is_loopback("http://sim.localhost/x")
     assert not media.is_loopback("http://localhost.example.com/x")
@@ -151,30 +174,42 @@ def test_fifteen_seconds_of_1080p() -> None:
     assert info["size"] == (1920, 1080) and abs(info["duration"] - 15) <= 0.1
 
 
-def test_loopback_urls_are_fetched_for_real() -> None:
-    import http.server
-    import threading
-
+def test_loopback_urls_are_fetched_for_real_without_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     picture = png_bytes(360, 640, "gold")
+    dead_proxy = f"http://127.0.0.1:{closed_port()}"
+    for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, dead_proxy)  # honoured, it would refuse every fetch
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(picture)))
-            self.end_headers()
-            self.wfile.write(picture)
+    def answer(path: str) -> tuple[int, dict[str, str], bytes]:
+        if path == "/moved":
+            return 302, {"Location": "/frame.png"}, b""
+        if path == "/away":
+            return 302, {"Location": "http://example.com/frame.png"}, b""
+        return 200, {"Content-Type": "image/png"}, picture
 
-        def log_message(self, *args: object) -> None:
-            pass
+    with loopback_server(answer) as base:
+        assert media.fetch(f"{base}/frame.png", _offline) == picture
+        assert media.fetch(f"{base}/moved", _offline) == picture  # a redirect that stays on loopback
+        with pytest.raises(
+            media.FetchError, match=r"redirected off loopback to http://example\.com/frame\.png"
+        ):
+            media.fetch(f"{base}/away", _offline)
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/frame.png"
-        assert media.fetch(url, _offline) == picture
-    finally:
-        server.shutdown()
-        server.server_close()
+
+async def test_unreachable_loopback_url_fails_the_task_naming_url_and_field() -> None:
+    clock = FakeClock()
+    url = f"http://127.0.0.1:{closed_port()}/frame.png"
+    body = native_body([{"type": "first_frame", "url": url}])
+    with sim(clock=clock, task_time=1.0) as app:
+        async with client(app) as http:
+            task_id = (await http.post(NATIVE_CREATE, json=body, headers=ASYNC)).json()["output"]["task_id"]
+            done = await wait_final(http, task_id, clock)
+    output = done["output"]
+    assert (output["task_status"], output["code"]) == ("FAILED", "InvalidParameter")
+    assert output["message"].startswith(f"The first_frame at {url} could not be fetched (")
+    assert output["message"].endswith(": input.media.0.url")
 
 
 async def test_first_clip_may_be_an_earlier_result_url() -> None:

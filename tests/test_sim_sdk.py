@@ -3,46 +3,25 @@ served by uvicorn on a free loopback port (native.md §5.5 for pointing the SDK 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sim_fixtures import KEY, png_bytes, probe
+from sim_fixtures import served as serve
 
 from wan_nb.sim import SimApp, create_app
 
 dashscope = pytest.importorskip("dashscope")
-uvicorn = pytest.importorskip("uvicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, SimApp]]:
     """One real server for the module: ``http://127.0.0.1:PORT``."""
     app = create_app(task_time=0.5, api_key=KEY, seed=11)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as url:
+        yield url, app
 
 
 @pytest.fixture

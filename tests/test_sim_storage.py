@@ -67,9 +67,33 @@ async def test_upload_then_create_with_resolve_header_renders_the_upload() -> No
             video = await http.get(done["output"]["video_url"])
     assert stored.status_code == 200 and stored.content == b""
     assert refused.status_code == 400
-    assert refused.json()["code"] == "InvalidParameter"
-    assert "The provided URL does not appear to be valid" in refused.json()["message"]
+    assert refused.json()["code"] == "invalid_parameter_error"  # native.md §2, §4 (get-temporary-file-url)
+    assert refused.json()["message"] == (
+        "InternalError.Algo.InvalidParameter: The provided URL does not appear to be valid. "
+        "Ensure it is correctly formatted."
+    )
     assert probe(video.content)["size"] == (720, 1280)  # the upload's portrait aspect, not a placeholder
+
+
+async def test_reuploading_the_same_file_is_a_duplicate_and_shares_the_render() -> None:
+    """Each upload lands in a fresh folder, so the ``oss://`` URL differs; the file's bytes do not."""
+    clock = FakeClock()
+    picture, other = png_bytes(360, 640), png_bytes(360, 640, "navy")
+    headers = ASYNC | {"X-DashScope-OssResourceResolve": "enable"}
+    with sim(clock=clock, task_time=1.0) as app:
+        async with client(app) as http:
+            urls = []
+            for data in (picture, picture, other):
+                policy = await _policy(http)
+                assert (await _upload(http, policy, "frame.png", data)).status_code == 200
+                urls.append(f"oss://{policy['upload_dir']}/frame.png")
+            for url in urls:
+                body = native_body([{"type": "first_frame", "url": url}])
+                assert (await http.post(NATIVE_CREATE, json=body, headers=headers)).status_code == 200
+    assert len(set(urls)) == 3
+    assert sorted(app.stats.creates.values()) == [1, 2]
+    assert list(app.stats.duplicates().values()) == [2]
+    assert app.stats.render_cache_hits == 1
 
 
 async def test_upload_refusals() -> None:

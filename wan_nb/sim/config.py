@@ -8,14 +8,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 Clock = Callable[[], float]
 
-# Scenario names usable in ``X-Sim-Scenario`` headers and ``[sim:NAME]`` prompt markers.
-SCENARIOS = ("inspection", "internal", "throttle", "flaky", "reset", "slow")
+# Scenario names usable in ``X-Sim-Scenario`` headers and ``[sim:NAME]`` prompt markers (faults.py says what
+# each does).
+SCENARIOS = (
+    "inspection",
+    "internal",
+    "throttle",
+    "flaky",
+    "reset",
+    "body_reset",
+    "slow",
+    "create_reset",
+    "create_stall",
+)
 
 
 def _knob(default: Any, text: str) -> Any:
@@ -30,7 +41,7 @@ class SimConfig:
     # 720P/5 s took 45–155 s on the relay (native.md §6 "Timing").
     realistic: bool = _knob(False, "draw each task's time from 45–155 s like the real service")
     time_scale: float = _knob(1.0, "multiply every task's time (benchmarks compress time)")
-    seed: int = _knob(0, "seed for scenario draws, task times and renders without a request seed")
+    seed: int = _knob(0, "seed for fault draws, each task's time and outcome, renders without a seed")
     api_key: str | None = _knob(None, "the only key accepted; unset: any non-empty key")
     require_key: bool = _knob(True, "answer 401 InvalidApiKey without an Authorization header")
     result_ttl: float = _knob(86400.0, "seconds a signed result URL stays valid (24 h like OSS)")
@@ -39,10 +50,18 @@ class SimConfig:
     )
     inspection_rate: float = _knob(0.0, "share of tasks ending FAILED DataInspectionFailed")
     internal_error_rate: float = _knob(0.0, "share of tasks ending FAILED InternalError")
-    flaky_rate: float = _knob(0.0, "share of task queries answered 500/503")
-    reset_rate: float = _knob(0.0, "share of task queries whose connection is reset")
+    flaky_rate: float = _knob(0.0, "share of task queries and video downloads answered 500/503")
+    reset_rate: float = _knob(0.0, "share of task queries and video downloads whose connection is reset")
+    body_reset_rate: float = _knob(
+        0.0, "share of video downloads cut mid-body (half the bytes, then a reset)"
+    )
     slow_rate: float = _knob(0.0, "share of requests delayed by --slow-seconds")
     slow_seconds: float = _knob(2.0, "delay of a slow request")
+    create_reset_rate: float = _knob(
+        0.0, "share of creates accepted (the task runs, bills) whose answer is reset"
+    )
+    create_stall_rate: float = _knob(0.0, "share of accepted creates whose answer stalls, then is reset")
+    create_stall_seconds: float = _knob(300.0, "how long a stalled create answer hangs before the reset")
     qps: float | None = _knob(None, "API requests per second before 429 Throttling.RateQuota")
     max_concurrency: int | None = _knob(None, "unfinished tasks before a create gets 429 Throttling")
     render_workers: int = _knob(1, "render threads (x264 already uses every core)")
@@ -51,8 +70,8 @@ class SimConfig:
     def __post_init__(self) -> None:
         # Accept a str from callers and the CLI alike.
         object.__setattr__(self, "state_dir", None if self.state_dir is None else Path(self.state_dir))
-        for name in ("inspection_rate", "internal_error_rate", "flaky_rate", "reset_rate", "slow_rate"):
+        for name in (knob.name for knob in fields(self) if knob.name.endswith("_rate")):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        if self.task_time < 0 or self.time_scale <= 0:
-            raise ValueError("task_time must be >= 0 and time_scale > 0")
+        if self.task_time < 0 or self.time_scale <= 0 or self.create_stall_seconds < 0:
+            raise ValueError("task_time and create_stall_seconds must be >= 0, time_scale > 0")

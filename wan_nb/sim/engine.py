@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import math
+import random
 import secrets
 import uuid
 from collections import Counter
@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wan_nb.sim import media
+from wan_nb.sim import identity, media
 from wan_nb.sim.config import SimConfig
-from wan_nb.sim.faults import Faults, Throttle
+from wan_nb.sim.faults import Faults, Throttle, chance, task_stream
+from wan_nb.sim.http import Drop, Response
 from wan_nb.sim.render import RenderSpec
 from wan_nb.sim.renderer import RenderPool, render_key
 from wan_nb.sim.store import RenderState, Snapshot, TaskRecord, TaskStore, status_at
 from wan_nb.sim.upload import OssStore
-from wan_nb.sim.validate import SHORT_SIDE, Job
+from wan_nb.sim.validate import SHORT_SIDE, Invalid, Job
 from wan_nb.sim.wire import INSPECTION, INTERNAL, OSS_UNRESOLVED, RATE_LIMITED
 
 RETENTION = 24 * 3600  # tasks are queryable for 24 h, then UNKNOWN (native.md §3.1)
@@ -34,21 +35,39 @@ OUTCOMES = {"inspection": ("DataInspectionFailed", INSPECTION), "internal": ("In
 
 @dataclass
 class SimStats:
-    """Counters for tests and benchmarks: ``creates`` proves a client never submitted a request twice."""
+    """Counters for tests and benchmarks.
+
+    ``creates`` proves a client never submitted a request twice: accepted creates per request fingerprint,
+    where a medium given inline (``data:``) or uploaded (``oss://``) counts by its bytes (identity.py), so
+    re-sending the same file is a duplicate too.
+
+    ``downloads`` and ``bytes_served`` prove nothing was downloaded twice: per task id, the video GETs (signed
+    result URL or ``/v1/videos/{id}/content``) that delivered the file's last byte without being cut, and
+    every body byte those GETs sent (partial answers, Range resumes and cut bodies included). HEADs and
+    refused GETs count for neither.
+    """
 
     creates: Counter[str] = field(default_factory=Counter)  # accepted creates per request fingerprint
     requests: Counter[str] = field(default_factory=Counter)  # per route name, e.g. "native.get"
-    responses: Counter[int] = field(default_factory=Counter)  # per HTTP status
+    responses: Counter[int] = field(default_factory=Counter)  # per HTTP status (lost answers not counted)
     faults: Counter[str] = field(default_factory=Counter)  # injected scenarios
+    downloads: Counter[str] = field(default_factory=Counter)  # task id -> complete video downloads
+    bytes_served: Counter[str] = field(default_factory=Counter)  # task id -> video body bytes sent
     render_cache_hits: int = 0
 
     def duplicates(self) -> dict[str, int]:
         return {fingerprint: count for fingerprint, count in self.creates.items() if count > 1}
 
 
-def fingerprint(body: Any) -> str:
-    """The hash of the canonical body: two creates with the same JSON count as a duplicate."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+@dataclass(frozen=True)
+class Accepted:
+    """A created task, and whether the answer telling the client about it is lost (faults.py)."""
+
+    record: TaskRecord
+    lost: Drop | None = None
+
+    def answer(self, response: Response) -> Response:
+        return response if self.lost is None else replace(response, drop=self.lost)
 
 
 class Engine:
@@ -65,14 +84,14 @@ class Engine:
     def now(self) -> float:
         return self.config.clock()
 
-    def submit(
-        self, job: Job, dialect: str, body: Any, scenarios: frozenset[str], **extra: Any
-    ) -> TaskRecord:
-        """Create a task: draw its timing and outcome, start its render, count its fingerprint."""
-        canonical = fingerprint(body)
+    def submit(self, job: Job, dialect: str, body: Any, scenarios: frozenset[str], **extra: Any) -> Accepted:
+        """Create a task: draw its timing, outcome and answer from its own stream, start its render, count
+        its fingerprint. Its number is the count of tasks so far (persisted: a restart continues it)."""
+        canonical = identity.fingerprint(body, self.upload)
         spec = self._spec(job, canonical)
-        queue, run = self._timing()
-        code, message = self._outcome(scenarios)
+        stream = task_stream(self.config.seed, len(self.tasks))
+        queue, run = self._timing(stream)
+        code, message = self._outcome(scenarios, stream)
         record = TaskRecord(
             task_id=("task_" + uuid.uuid4().hex) if dialect == "unified" else str(uuid.uuid4()),
             dialect=dialect,
@@ -82,7 +101,7 @@ class Engine:
             queue_seconds=queue,
             run_seconds=run,
             spec=spec.to_json(),
-            render_key=render_key(spec),
+            render_key=render_key(spec, self.media_id),
             fail_code=code,
             fail_message=message,
             extra=extra or None,
@@ -92,7 +111,7 @@ class Engine:
         self.tasks.add(record)
         self.faults.arm(record.task_id, scenarios)
         self.stats.creates[canonical] += 1
-        return record
+        return Accepted(record, self.faults.lost_answer(scenarios, stream))
 
     def cancel(self, task_id: str) -> None:
         record = self.tasks.cancel(task_id, self.now())
@@ -143,20 +162,31 @@ class Engine:
         record = self.tasks.get(task_id)
         return self.renders.video(record.render_key) if record else None
 
-    def oss_problem(self, url: str, model: str, resolve_header: bool) -> str | None:
-        """Why an ``oss://`` URL cannot be used by this create, or None (native.md §4)."""
+    def oss_problem(self, url: str, model: str, resolve_header: bool) -> Invalid | None:
+        """Why an ``oss://`` URL cannot be used by this create, or None. Without the resolve header (or for
+        an unknown or expired object) the documented 400 ``invalid_parameter_error`` (native.md §2, §4)."""
         upload = self.oss.get(url.removeprefix("oss://"))
         if not resolve_header or upload is None or upload.expires_at < self.now():
-            return OSS_UNRESOLVED
+            return Invalid(400, "invalid_parameter_error", OSS_UNRESOLVED)
         if upload.model != model:
-            return f"The uploaded file is bound to model {upload.model}, not {model}."
+            # Uploads are bound to the model named at getPolicy (native.md §4); the error is not documented.
+            return Invalid(
+                400, "InvalidParameter", f"The uploaded file is bound to model {upload.model}, not {model}."
+            )
         return None
+
+    def upload(self, url: str) -> bytes | None:
+        """The bytes of one of our ``oss://`` uploads, None for anything else."""
+        found = self.oss.get(url.removeprefix("oss://")) if url.startswith("oss://") else None
+        return found.data if found else None
+
+    def media_id(self, url: str) -> str:
+        return identity.media_id(url, self.upload)
 
     def resolve(self, url: str) -> bytes | None:
         """Our own objects for the renderer: uploads and earlier results (a first_clip may be one)."""
         if url.startswith("oss://"):
-            upload = self.oss.get(url.removeprefix("oss://"))
-            return upload.data if upload else None
+            return self.upload(url)
         parts = urlsplit(url)
         if media.is_loopback(url) and parts.path.startswith("/results/"):
             return self.video(parts.path.removeprefix("/results/").removesuffix(".mp4"))
@@ -169,17 +199,17 @@ class Engine:
         spec = RenderSpec(dict(job.media), job.duration, short_side, job.audio, job.watermark, seed)
         return replace(spec, model=job.model, fields=dict(job.fields))  # for the media limits (limits.py)
 
-    def _timing(self) -> tuple[float, float]:
+    def _timing(self, stream: random.Random) -> tuple[float, float]:
         """Seconds PENDING, then seconds RUNNING (about a tenth of the task is queueing)."""
-        total = self.faults.uniform(*REALISTIC) if self.config.realistic else self.config.task_time
+        total = stream.uniform(*REALISTIC) if self.config.realistic else self.config.task_time
         total *= self.config.time_scale
         queue = min(total * 0.1, 10.0) if self.config.realistic else total * 0.25
         return queue, total - queue
 
-    def _outcome(self, scenarios: frozenset[str]) -> tuple[str | None, str | None]:
+    def _outcome(self, scenarios: frozenset[str], stream: random.Random) -> tuple[str | None, str | None]:
         rates = {"inspection": self.config.inspection_rate, "internal": self.config.internal_error_rate}
         for name, (code, message) in OUTCOMES.items():
-            if name in scenarios or self.faults.draw(rates[name]):
+            if name in scenarios or chance(stream, rates[name]):
                 return code, message
         return None, None
 

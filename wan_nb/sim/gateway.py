@@ -33,8 +33,9 @@ def create(engine: Engine, request: Request, params: dict[str, str]) -> Response
     # The gateway cannot carry the OSS resolve header: oss:// URLs never resolve through it.
     job, scenarios = native.admit(engine, request, native_body, False, gateway_error)
     size, seconds = str(body.get("size") or job.resolution), str(job.duration)
-    record = engine.submit(job, "unified", body, scenarios, size=size, seconds=seconds)
-    return json_response(200, video_object(engine, request.origin, _known(engine, record.task_id)))
+    accepted = engine.submit(job, "unified", body, scenarios, size=size, seconds=seconds)
+    video = video_object(engine, request.origin, _known(engine, accepted.record.task_id))
+    return accepted.answer(json_response(200, video))
 
 
 def _body(request: Request) -> Mapping[str, Any]:

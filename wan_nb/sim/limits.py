@@ -74,10 +74,10 @@ def limit_for(role: str, model: str) -> Limit:
 
 
 def check(spec: RenderSpec, resolve: media.Resolver) -> Checked:
-    """Raise ``media.MediaError`` for the first readable medium out of its limits."""
+    """Raise ``media.MediaError`` for the first medium that cannot be read or is out of its limits."""
     checked = Checked(resolve)
     for role, url in spec.media.items():
-        data = media.fetch(url, resolve)
+        data = _fetch(role, url, spec.fields.get(role, role), resolve)
         if data is None:
             continue  # a public URL: not fetched offline, a placeholder card stands in for it
         checked.fetched[url] = data
@@ -89,6 +89,17 @@ def check(spec: RenderSpec, resolve: media.Resolver) -> Checked:
         if role == "first_clip" and facts.seconds is not None:
             checked.clip_seconds = facts.seconds
     return checked
+
+
+def _fetch(role: str, url: str, where: str, resolve: media.Resolver) -> bytes | None:
+    """An unreadable loopback URL fails the task naming the URL and the field; upstream's own wording for
+    a URL it cannot download is not documented."""
+    try:
+        return media.fetch(url, resolve)
+    except media.FetchError as error:
+        raise media.MediaError(
+            f"The {role} at {url} could not be fetched ({error.reason}): {where}"
+        ) from error
 
 
 def inspect(role: str, data: bytes) -> Facts:

@@ -8,12 +8,14 @@ public URL renders from a card that says so instead of failing.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import ipaddress
+import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 if TYPE_CHECKING:
@@ -31,7 +33,32 @@ FONT_PATHS = (
 
 
 class MediaError(Exception):
-    """The medium was fetched but is not usable (the task fails with InvalidParameter, like upstream)."""
+    """The medium cannot be read or is not usable (the task fails with InvalidParameter, like upstream)."""
+
+
+class FetchError(Exception):
+    """A loopback URL that could not be read; ``reason`` says why (limits.py names the URL and field)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _LoopbackRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only while it stays on loopback: the simulator never contacts another host."""
+
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
+        if not is_loopback(newurl):
+            raise FetchError(f"redirected off loopback to {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """No proxies (HTTP(S)_PROXY would send loopback traffic elsewhere); redirects only on loopback."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _LoopbackRedirects())
 
 
 def is_loopback(url: str) -> bool:
@@ -45,7 +72,8 @@ def is_loopback(url: str) -> bool:
 
 
 def fetch(url: str, resolve: Resolver) -> bytes | None:
-    """The bytes behind ``url``, or None when it is a public URL we must not contact."""
+    """The bytes behind ``url``, or None when it is a public URL we must not contact; ``FetchError`` when a
+    loopback URL cannot be read."""
     if url.startswith("data:"):
         return decode_data_uri(url)
     own = resolve(url)
@@ -53,9 +81,16 @@ def fetch(url: str, resolve: Resolver) -> bytes | None:
         return own
     if not (url.startswith(("http://", "https://")) and is_loopback(url)):
         return None
-    with urllib.request.urlopen(url, timeout=30) as answer:  # loopback only, checked above
-        data: bytes = answer.read()
-        return data
+    try:
+        with _opener().open(url, timeout=30) as answer:  # loopback only, checked above
+            data: bytes = answer.read()
+            return data
+    except urllib.error.HTTPError as error:
+        raise FetchError(f"HTTP {error.code}") from error
+    except urllib.error.URLError as error:
+        raise FetchError(str(error.reason)) from error
+    except (OSError, ValueError) as error:  # a timeout or a connection dropped mid-body; a malformed URL
+        raise FetchError(str(error) or type(error).__name__) from error
 
 
 def decode_data_uri(url: str) -> bytes:

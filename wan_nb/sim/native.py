@@ -54,9 +54,9 @@ def create(engine: Engine, request: Request, params: dict[str, str], dialect: st
     body = parse_body(request)
     resolve_header = request.header("x-dashscope-ossresourceresolve").lower() == "enable"
     job, scenarios = admit(engine, request, body, resolve_header, native_error)
-    record = engine.submit(job, dialect, body, scenarios)
-    output = {"task_id": record.task_id, "task_status": "PENDING"}
-    return json_response(200, {"request_id": request_id(), "output": output})
+    accepted = engine.submit(job, dialect, body, scenarios)
+    output = {"task_id": accepted.record.task_id, "task_status": "PENDING"}
+    return accepted.answer(json_response(200, {"request_id": request_id(), "output": output}))
 
 
 def get(engine: Engine, request: Request, params: dict[str, str]) -> Response:

@@ -11,6 +11,7 @@ import json
 import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,13 +23,11 @@ from wan_nb.sim.store import RenderState
 MEMORY_ITEMS = 8  # a 15 s 1080P clip is ~0.5–2 MB
 
 
-def render_key(spec: RenderSpec) -> str:
-    """Identical inputs → identical key; big ``data:`` URIs enter by their digest."""
+def render_key(spec: RenderSpec, media_id: Callable[[str], str]) -> str:
+    """Identical inputs → identical key; media enter by ``media_id`` (identity.py: the same bytes, re-uploaded
+    or inline, share one render)."""
     canonical = spec.to_json()
-    canonical["media"] = {
-        role: "sha256:" + hashlib.sha256(url.encode()).hexdigest() if url.startswith("data:") else url
-        for role, url in spec.media.items()
-    }
+    canonical["media"] = {role: media_id(url) for role, url in spec.media.items()}
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()[:40]
 
 

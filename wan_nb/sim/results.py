@@ -9,11 +9,12 @@ from __future__ import annotations
 import hmac
 import re
 
-from wan_nb.sim.engine import Engine
+from wan_nb.sim.engine import Engine, SimStats
 from wan_nb.sim.http import HTTPError, Request, Response
 from wan_nb.sim.wire import oss_error
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)$")
 VIDEO_HEADERS = {"content-type": "video/mp4", "accept-ranges": "bytes"}
 
 
@@ -49,3 +50,18 @@ def serve_bytes(data: bytes, range_header: str) -> Response:
         return Response(416, b"", {"content-range": f"bytes */{size}", **VIDEO_HEADERS})
     headers = {"content-range": f"bytes {start}-{end}/{size}", **VIDEO_HEADERS}
     return Response(206, data[start : end + 1], headers)
+
+
+def count_download(stats: SimStats, task_id: str, response: Response) -> None:
+    """``stats.bytes_served`` gets every body byte sent; ``stats.downloads`` one more when this answer sent
+    the file's last byte and was not cut (a whole 200, or the 206 that finished a Range resume)."""
+    stats.bytes_served[task_id] += len(response.sent)
+    if response.drop is None and _reaches_the_end(response):
+        stats.downloads[task_id] += 1
+
+
+def _reaches_the_end(response: Response) -> bool:
+    if response.status == 200:
+        return True
+    match = CONTENT_RANGE.match(response.headers.get("content-range", ""))
+    return match is not None and int(match[2]) + 1 == int(match[3])

@@ -109,6 +109,9 @@ class TaskStore:
         self.add(record)
         return record
 
+    def __len__(self) -> int:
+        return len(self._tasks)
+
     def __iter__(self) -> Iterator[TaskRecord]:
         return iter(sorted(self._tasks.values(), key=lambda record: record.submit_at))
 

@@ -85,8 +85,8 @@ def rule_for(model: str) -> ModelRule:
     raise bad("Model not exist.")
 
 
-def validate(body: Any, oss_ok: Callable[[str, str], str | None]) -> Job:
-    """The whole check; ``oss_ok(url, model)`` returns an error message for an unusable ``oss://`` URL."""
+def validate(body: Any, oss_ok: Callable[[str, str], Invalid | None]) -> Job:
+    """The whole check; ``oss_ok(url, model)`` returns the error for an unusable ``oss://`` URL."""
     if not isinstance(body, Mapping):
         raise bad("Request body must be a JSON object.")
     model = body.get("model")
@@ -166,12 +166,12 @@ def _fields(media: Mapping[str, str], rule: ModelRule) -> dict[str, str]:
     return {role: LEGACY_FIELDS[role] for role in media}
 
 
-def _check_url(role: str, url: str, model: str, oss_ok: Callable[[str, str], str | None]) -> None:
+def _check_url(role: str, url: str, model: str, oss_ok: Callable[[str, str], Invalid | None]) -> None:
     if not url.startswith(URL_SCHEMES):
         raise bad("Invalid URL provided in your request.", "InvalidURL")
     problem = oss_ok(url, model) if url.startswith("oss://") else None
     if problem:
-        raise bad(problem)
+        raise problem
 
 
 def _duration(params: Mapping[str, Any], rule: ModelRule) -> int:

@@ -28,6 +28,11 @@ OSS_UNRESOLVED = (
     "Ensure it is correctly formatted."
 )
 NOT_PENDING = "Failed to cancel the task, please confirm if the task is in PENDING status."
+URL_ERROR = "url error, please check url!"  # wrong path (native.md §2 InvalidParameter row, §7)
+# new-api replaces the message of every 429 it writes (unified_and_peers.md §2.1.9, controller/relay.go).
+GATEWAY_BUSY = "当前分组上游负载已饱和，请稍后再试"
+# Object storage's own wording: the research quotes no OSS 5xx body; this is OSS's (and S3's) standard text.
+OSS_INTERNAL = "We encountered an internal error. Please try again."
 
 
 def request_id() -> str:
@@ -58,8 +63,10 @@ def native_error(status: int, code: str, message: str, headers: dict[str, str] |
 
 
 def gateway_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> HTTPError:
-    """new-api's task error ``{"code", "message", "data"}`` (controller/relay.go)."""
-    return HTTPError(json_response(status, {"code": code, "message": message, "data": None}, headers))
+    """new-api's task error ``{"code", "message", "data"}`` (controller/relay.go), whose 429s all say
+    ``GATEWAY_BUSY`` whatever upstream said."""
+    text = GATEWAY_BUSY if status == 429 else message
+    return HTTPError(json_response(status, {"code": code, "message": text, "data": None}, headers))
 
 
 def openai_error(status: int, message: str, kind: str, code: str | None = None) -> HTTPError:
@@ -88,3 +95,15 @@ def dialect_error(
     if shape == "native":
         return native_error(status, code, message, headers)
     return gateway_error(status, code, message, headers)
+
+
+def server_error(shape: str, status: int) -> HTTPError:
+    """A 500 or 503 as the route's server spells it (an injected ``flaky`` fault)."""
+    code, message = ("InternalError", INTERNAL) if status == 500 else ("ServiceUnavailable", UNAVAILABLE)
+    if shape == "oss":
+        return HTTPError(oss_error(status, "InternalError", OSS_INTERNAL))
+    if shape == "proxy":
+        # new-api's video proxy spells its errors OpenAI-style (unified_and_peers.md §2.1.8); its 5xx body is
+        # not documented, so the same shape with the server_error type.
+        return openai_error(status, message, "server_error")
+    return dialect_error(shape, status, code, message)
