@@ -155,8 +155,38 @@ async def test_httpx_errors_never_escape_raw() -> None:
     async with make_client(handler, max_retries=1) as client:
         with pytest.raises(TransportError) as caught:
             await client.get("t1")
-    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert "ConnectError: name resolution failed" in str(caught.value) and caught.value.sent is False
+    # Not chained: the httpx error's .request carries the Authorization header.
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
     assert caught.value.method == "GET" and "/api/v1/tasks/t1" in caught.value.url
+
+
+@pytest.mark.parametrize("bad", ["", "  ", "a\nb", "x" * 257, "tab\there"])
+async def test_a_task_id_that_cannot_be_one_is_refused_before_any_request(bad: str) -> None:
+    seen: list[httpx.Request] = []
+    async with make_client(lambda request: seen.append(request) or json_response(200, {})) as client:
+        with pytest.raises(ValidationError, match=r"^task_id: "):
+            await client.get(bad)
+        with pytest.raises(ValidationError, match=r"^task_id: "):
+            await client.cancel(bad)
+    assert seen == []
+
+
+async def test_a_task_id_stays_one_path_segment() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return json_response(200, {"output": {"task_id": "x", "task_status": "RUNNING"}})
+
+    async with make_client(handler, max_retries=0) as client:
+        await client.get("../../uploads?action=getPolicy")
+        await client.cancel("../services/aigc/video-generation/video-synthesis?")
+    assert seen == [
+        "/api/v1/tasks/..%2F..%2Fuploads%3Faction%3DgetPolicy",
+        "/api/v1/tasks/..%2Fservices%2Faigc%2Fvideo-generation%2Fvideo-synthesis%3F/cancel",
+        "/api/v1/tasks/..%2Fservices%2Faigc%2Fvideo-generation%2Fvideo-synthesis%3F",
+    ]
 
 
 # --- submit ----------------------------------------------------------------------------------------------
@@ -483,9 +513,38 @@ async def test_the_key_never_shows(tmp_path: Path, caplog: pytest.LogCaptureFixt
     assert all(CANARY not in text for text in texts)
 
 
+@pytest.mark.parametrize(
+    ("provider", "path", "body"),
+    [
+        (
+            "dashscope",
+            NATIVE_CREATE,
+            {"code": "InvalidApiKey", "message": f"Invalid API-key provided: {CANARY}"},
+        ),
+        (
+            "gateway",
+            "/v1/videos",
+            {"error": {"message": f"Incorrect API key provided: {CANARY}.", "type": "x"}},
+        ),
+    ],
+)
+async def test_a_key_the_server_quotes_back_is_not_repeated(provider: str, path: str, body: object) -> None:
+    service = FakeService(overrides={("POST", path): [json_response(401, body)]})
+    async with make_client(service, provider=provider) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await client.submit(VideoRequest(prompt="a cat", first_frame="https://example.com/cat.png"))
+    error = caught.value
+    assert CANARY not in str(error) and CANARY not in repr(error.body) and CANARY not in (error.message or "")
+    assert "provided: ***" in str(error)
+
+
 def test_constructor_repr_with_a_key() -> None:
     client = AsyncWanClient("relay", api_key=CANARY, journal=False)
     assert CANARY not in repr(client) and "relay" in repr(client) and "https://api.apiyi.com" in repr(client)
+    keyed_url = AsyncWanClient(
+        "relay", api_key="k", base_url=f"https://me:{CANARY}@relay.example", journal=False
+    )
+    assert CANARY not in repr(keyed_url) and "https://relay.example" in repr(keyed_url)
 
 
 async def test_a_wait_outlives_polls_that_fail_past_their_retries() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -22,10 +26,21 @@ from test_client_fakes import (
 
 from wan_nb.client import AsyncWanClient, Journal
 from wan_nb.client.journal import fingerprint, summarize
-from wan_nb.errors import ConfigError, WanError
+from wan_nb.errors import ConfigError, ValidationError, WanError
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 
 NATIVE_CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
+
+
+def _png(width: int = 320, height: int = 240) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "teal").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
 
 
 def _task(task_id: str = "t1", status: TaskStatus = TaskStatus.QUEUED, **kwargs: object) -> Task:
@@ -276,8 +291,8 @@ async def test_resume_after_a_crash_finishes_and_downloads_once(tmp_path: Path) 
     crashed = make_client(service, journal=journal)
     task = await crashed.submit(REQUEST)
     async for state in crashed.watch(task):
-        assert state.status is TaskStatus.RUNNING
-        break  # the kernel dies mid-wait: the client object is simply dropped, never closed
+        if state.status is TaskStatus.RUNNING:
+            break  # the kernel dies mid-wait: the client object is simply dropped, never closed
     del crashed
 
     out = tmp_path / "videos"
@@ -342,3 +357,143 @@ def test_an_unusable_default_journal_is_a_config_error(
     assert AsyncWanClient("gateway", api_key=CANARY, journal=False).journal is None
     with pytest.raises(ConfigError, match="simulator cannot keep its state"):
         AsyncWanClient("sim", journal=False)
+
+
+# --- planned batches -------------------------------------------------------------------------------------
+
+
+def test_a_planned_request_is_claimed_once_and_unclaimed_when_refused(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    (plan_id,) = journal.plan(['{"prompt": "p"}'], provider="dashscope", base_url="https://h/")
+    (planned,) = journal.planned(provider="dashscope", base_url="https://h")
+    assert (planned.plan_id, planned.position, planned.request) == (plan_id, 0, '{"prompt": "p"}')
+    first = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST, plan_id=plan_id)
+    assert journal.planned() == []  # claimed: never offered to resume again
+    other = Journal(journal.path)  # a second process (a `wan-nb resume` beside the batch)
+    with pytest.raises(WanError, match="already sent by another process"):
+        other.sending(provider="dashscope", base_url="https://h", request=REQUEST, plan_id=plan_id)
+    assert len(journal.unanswered()) == 1  # the losing claim wrote nothing
+    journal.refused(first)  # a 429: nothing was created, so the request is planned again
+    assert [p.plan_id for p in journal.planned()] == [plan_id] and journal.unanswered() == []
+    second = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST, plan_id=plan_id)
+    journal.record(_task(), base_url="https://h", dialect="native", request=REQUEST, create_id=second)
+    assert journal.planned() == [] and journal.unanswered() == [] and len(journal.entries()) == 1
+    with sqlite3.connect(journal.path) as db:
+        assert db.execute("SELECT COUNT(*) FROM planned").fetchone()[0] == 0  # retired with the record
+
+
+def test_an_unanswered_create_keeps_its_plan_claimed(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    (plan_id,) = journal.plan(["{}"], provider="dashscope", base_url="https://h")
+    create = journal.sending(provider="dashscope", base_url="https://h", request=REQUEST, plan_id=plan_id)
+    journal.unsure(create, "ReadError: reset")
+    assert journal.planned() == []  # the task may exist: resume must never send it again
+    assert [u.problem for u in journal.unanswered()] == ["ReadError: reset"]
+
+
+def test_replayable_requests_rebuild_equal_and_spool_bytes(tmp_path: Path) -> None:
+    from wan_nb.client._plan import rebuild, replayable, sweep
+
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(PNG)
+    spool = tmp_path / "spool"
+    request = VideoRequest(
+        prompt="p", first_frame=PNG, last_frame=str(frame), driving_audio="https://cdn/a.mp3", seed=4
+    )
+    rebuilt = rebuild(replayable(request, spool))
+    (spooled,) = spool.iterdir()
+    assert spooled.read_bytes() == PNG and spooled.suffix == ".png"
+    assert rebuilt == VideoRequest(
+        prompt="p", first_frame=str(spooled), last_frame=str(frame), driving_audio="https://cdn/a.mp3", seed=4
+    )
+    sweep(spool, [replayable(request, spool)], now=spooled.stat().st_mtime + 7200)
+    assert spooled.exists()  # still named by a planned request
+    sweep(spool, [], now=spooled.stat().st_mtime + 60)
+    assert spooled.exists()  # unnamed, but young: another batch may be planning it right now
+    sweep(spool, [], now=spooled.stat().st_mtime + 7200)
+    assert not spooled.exists()
+
+
+async def test_map_plans_its_batch_and_resume_sends_what_was_never_sent(tmp_path: Path) -> None:
+    # The gateway inlines bytes as a data: URI (no upload step to fake); the plan spools them to a file.
+    service = FakeService(script=("PENDING", "RUNNING"), dialect="unified")  # the first task never ends
+    journal = Journal(tmp_path / "j.sqlite3")
+    requests = [VideoRequest(prompt=f"p{i}", first_frame=PNG) for i in range(4)]
+    out = tmp_path / "videos"
+    async with make_client(service, journal=journal, provider="gateway") as client:
+        batch = client.map(requests, concurrency=1, out=out, timeout=1e9)  # fake time runs fast
+        with pytest.raises(TimeoutError):  # the process dies while p0 runs: p1-p3 were never sent
+            await asyncio.wait_for(batch.__anext__(), timeout=0.3)
+        await batch.aclose()  # type: ignore[attr-defined]
+    assert sorted(json.loads(plan.request)["prompt"] for plan in journal.planned()) == ["p1", "p2", "p3"]
+    service.script = ("PENDING", "SUCCEEDED")
+    async with make_client(service, FakeTime(), journal=Journal(journal.path), provider="gateway") as revived:
+        items = [item async for item in revived.resume(out=out)]
+    sent_by_resume = sorted(item.request.prompt for item in items if item.request)
+    assert sent_by_resume == ["p1", "p2", "p3"] and all(item.ok for item in items)
+    assert len(list(out.glob("*.mp4"))) == 4
+    assert len(service.seen("POST", "/v1/videos")) == 4  # each request sent exactly once
+    assert journal.planned() == [] and journal.unanswered() == []
+
+
+async def test_a_planned_request_whose_file_is_gone_is_dropped_with_a_clear_error(tmp_path: Path) -> None:
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(PNG)
+    journal = Journal(tmp_path / "j.sqlite3")
+    async with make_client(FakeService(), journal=journal) as client:
+        from wan_nb.client._plan import replayable
+
+        request = VideoRequest(prompt="p", first_frame=frame)
+        journal.plan([replayable(request, tmp_path)], provider=client.provider, base_url=client.base_url)
+        frame.unlink()
+        (item,) = [item async for item in client.resume(out=tmp_path)]
+    assert isinstance(item.error, ValidationError) and "first_frame" in str(item.error)
+    assert journal.planned() == []
+
+
+# --- the writer thread -----------------------------------------------------------------------------------
+
+
+class CountingJournal(Journal):
+    """A journal that counts its fsyncs (subclassing the public class: nothing private is patched)."""
+
+    syncs = 0
+
+    def sync(self) -> None:
+        self.syncs += 1
+        if self.syncs == 1:
+            time.sleep(0.05)  # a slow disk: every record queued meanwhile must share the next fsync
+        super().sync()
+
+
+async def test_the_writer_keeps_order_and_shares_fsyncs_among_concurrent_records(tmp_path: Path) -> None:
+    from wan_nb.client._writer import JournalWriter
+
+    journal = CountingJournal(tmp_path / "j.sqlite3")
+    writer = JournalWriter(journal)
+    records = [
+        writer.call("record", _task(f"t{i}"), base_url="https://h", dialect="native", request=REQUEST)
+        for i in range(20)
+    ]
+    await asyncio.gather(*records)
+    await writer.call("update", _task("t0", TaskStatus.SUCCEEDED))  # queued after the records: runs after
+    writer.close()
+    entries = {entry.task_id: entry.status for entry in journal.entries()}
+    assert len(entries) == 20 and entries["t0"] is TaskStatus.SUCCEEDED
+    assert journal.syncs <= 2  # every record fsynced before its caller heard back, in shared fsyncs
+
+
+async def test_a_write_whose_caller_gave_up_still_lands_and_errors_reach_the_caller(tmp_path: Path) -> None:
+    from wan_nb.client._writer import JournalWriter
+
+    journal = Journal(tmp_path / "j.sqlite3")
+    writer = JournalWriter(journal)
+    call = asyncio.ensure_future(
+        writer.call("record", _task("kept"), base_url="https://h", dialect="native", request=REQUEST)
+    )
+    await asyncio.sleep(0)
+    call.cancel()  # the waiting wait was cancelled; the task id must reach the disk anyway
+    with pytest.raises(sqlite3.Error):
+        await writer.call("entries", provider=object())  # a bad argument: the caller sees the error
+    writer.close()
+    assert [entry.task_id for entry in journal.entries()] == ["kept"]

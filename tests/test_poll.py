@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from time import monotonic
 
 import httpx
@@ -13,7 +14,7 @@ from wan_nb.client import AsyncWanClient, PollSchedule, _poll
 from wan_nb.client._poll import DASHSCOPE_SDK, figures, simulate
 from wan_nb.client._watch import LAST_POLL_GRACE
 from wan_nb.errors import TaskFailed, WaitTimeout
-from wan_nb.models import Task, TaskStatus
+from wan_nb.models import Task, TaskStatus, VideoRequest
 
 
 def test_early_polls_are_quick_then_proportional_within_floor_and_cap() -> None:
@@ -74,7 +75,25 @@ async def test_wait_returns_the_succeeded_task_after_the_schedule() -> None:
     async with make_client(service, time) as client:
         task = await client.wait(await client.submit(REQUEST))
     assert task.status is TaskStatus.SUCCEEDED and task.video_url
-    assert time.sleeps == [1.0, 1.0, 2.0]  # four GETs, the schedule's first waits
+    # Four GETs at 1, 2, 4 and 6 s: none at 0 s, the create had just answered PENDING.
+    assert time.sleeps == [1.0, 1.0, 2.0, 2.0] and len(service.seen("GET")) == 4
+
+
+def test_an_older_task_starts_past_the_quick_polls() -> None:
+    schedule = PollSchedule()  # quick waits 1, 1, 2, 2: done by 6 s
+    assert [schedule.first_attempt(age) for age in (0, 0.5, 1, 2.5, 5.9, 6, 600)] == [0, 0, 1, 2, 3, 4, 4]
+
+
+async def test_re_attaching_to_an_older_task_keeps_its_pace() -> None:
+    # A task journaled a minute ago (resume, or a second wait) is polled as a one-minute-old task would be:
+    # no burst of 1-2 s polls (the relay asks for no more than one query per 3 s per task).
+    time = FakeTime()
+    service = FakeService(script=("RUNNING", "RUNNING", "SUCCEEDED"))
+    async with make_client(service, time) as client:
+        submitted = await client.submit(REQUEST)
+        older = submitted.evolve(created_at=datetime.now(UTC) - timedelta(seconds=60))
+        await client.wait(older)
+    assert time.sleeps and set(time.sleeps) == {10.0}  # a quarter of 60 s, capped at 10 s
 
 
 async def test_watch_yields_each_new_state_once() -> None:
@@ -171,3 +190,39 @@ async def test_a_throttled_poll_waits_and_keeps_going() -> None:
     async with make_client(lambda request: next(answers), time) as client:
         assert (await client.wait("t")).status is TaskStatus.SUCCEEDED
     assert time.sleeps == [120.0]  # beyond the retry layer's cap, so the wait loop honoured it
+
+
+# --- run times learned per kind of request ----------------------------------------------------------------
+
+
+def test_run_times_learn_the_shortest_success_per_kind() -> None:
+    from wan_nb.client._runs import RunTimes
+
+    runs, short = RunTimes(), REQUEST
+    other_kind = VideoRequest(prompt="x", first_frame="https://example.com/cat.png", duration=10)
+    runs.created("a", short, now=100.0)
+    runs.created("b", short, now=100.0)
+    runs.created("c", other_kind, now=100.0)
+    assert runs.until_possible("b", now=101.0) is None  # nothing of its kind has finished yet
+    runs.ended(Task("a", TaskStatus.SUCCEEDED), now=160.0)  # no timestamps (relay): the client's clock
+    assert runs.until_possible("b", now=110.0) == 50.0 and runs.until_possible("c", now=110.0) is None
+    began = datetime(2026, 1, 1, tzinfo=UTC)
+    timed = Task("b", TaskStatus.SUCCEEDED, created_at=began, finished_at=began + timedelta(seconds=45))
+    runs.ended(timed, now=170.0)  # the service's own timestamps win over the client's clock
+    runs.created("d", short, now=200.0)
+    assert runs.until_possible("d", now=200.0) == 45.0
+    runs.ended(Task("c", TaskStatus.FAILED), now=101.0)  # a failure says nothing about run time
+    runs.created("e", other_kind, now=200.0)
+    assert runs.until_possible("e", now=200.0) is None
+
+
+async def test_a_task_is_not_polled_before_its_fastest_sibling_finished() -> None:
+    time = FakeTime()
+    service = FakeService(script=("PENDING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"))
+    async with make_client(service, time) as client:
+        await client.wait(await client.submit(REQUEST))
+        first_run = sum(time.sleeps)  # polls at 1, 2, 4, 6, 9 s: seen done 9 s after its create
+        time.sleeps.clear()
+        await client.wait(await client.submit(REQUEST))
+    # One quick poll (an instant failure), then straight to 9 s: polls at 2, 4, 6 s could never see it done.
+    assert first_run == 9.0 and time.sleeps[:2] == [1.0, 8.0]

@@ -222,7 +222,7 @@ async def test_client_exposes_the_resolution(monkeypatch: pytest.MonkeyPatch) ->
     [
         ({"HTTPS_PROXY": "http://proxy:3128"}, "https://dashscope.aliyuncs.com", "http://proxy:3128"),
         ({"https_proxy": "http://p:1", "HTTPS_PROXY": "http://P:2"}, "https://x.com", "http://p:1"),
-        ({"ALL_PROXY": "socks5://p:1080"}, "https://x.com", "socks5://p:1080"),
+        ({"ALL_PROXY": "http://p:1080"}, "https://x.com", "http://p:1080"),
         ({"HTTP_PROXY": "http://p:1"}, "https://x.com", None),
         (
             {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.org,.aliyuncs.com"},
@@ -235,6 +235,11 @@ async def test_client_exposes_the_resolution(monkeypatch: pytest.MonkeyPatch) ->
 )
 def test_proxy_from_the_environment(env: dict[str, str], url: str, expected: str | None) -> None:
     assert proxy_for(url, env) == expected
+
+
+def test_a_socks_proxy_is_refused_before_any_request() -> None:
+    with pytest.raises(ConfigError, match=r"^ALL_PROXY: only http:// and https:// proxies are supported"):
+        resolve("gateway", api_key=KEY, env={"ALL_PROXY": "socks5://p:1080"})
 
 
 def test_proxy_credentials_stay_out_of_the_repr() -> None:

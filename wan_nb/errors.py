@@ -68,11 +68,17 @@ class ConfigError(ValidationError):
 
 
 class TransportError(WanError):
-    """The host could not be reached or the connection broke; ``method`` and ``url`` say where."""
+    """The host could not be reached or the connection broke; ``method`` and ``url`` say where.
 
-    def __init__(self, message: str, *, method: str = "", url: str = "") -> None:
+    ``sent`` is False only when no connection was ever made, so the server cannot have seen the request
+    (for a create: no task exists, submitting again is safe). The httpx error is named in the message but not
+    chained: its ``.request`` carries the Authorization header.
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True) -> None:
         self.method = method
         self.url = url
+        self.sent = sent
         where = f" ({method} {url})" if method else ""
         super().__init__(f"{message}{where}")
 

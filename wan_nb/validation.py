@@ -29,7 +29,15 @@ from wan_nb import media
 from wan_nb.errors import ValidationError
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
-__all__ = ["MODELS", "MediaLimits", "ModelLimits", "model_limits", "nearest_resolution", "validate"]
+__all__ = [
+    "MODELS",
+    "MediaLimits",
+    "ModelLimits",
+    "check_task_id",
+    "model_limits",
+    "nearest_resolution",
+    "validate",
+]
 
 DIALECTS = ("unified", "native", "relay")
 MB = 1024 * 1024
@@ -141,6 +149,16 @@ def nearest_resolution(size: str, model: str) -> str:
     """The model's resolution whose short side is nearest ``size``'s (ties go to the smaller)."""
     short = min(_parse_size(size))
     return min(model_limits(model).resolutions, key=lambda res: (abs(short - int(res[:-1])), int(res[:-1])))
+
+
+def check_task_id(task_id: object) -> str:
+    """``task_id`` when it can be one (a non-empty line of printable text, at most 256 characters)."""
+    if not isinstance(task_id, str):
+        raise TypeError(f"task_id: expected a Task or a task id string, got {type(task_id).__name__}")
+    if not task_id.strip() or len(task_id) > 256 or any(ord(ch) < 32 or ord(ch) == 127 for ch in task_id):
+        shown = task_id if len(task_id) <= 60 else task_id[:59] + "…"
+        raise ValidationError("task_id", f"{shown!r} is not a task id (printable text, 1-256 characters)")
+    return task_id
 
 
 def validate(request: VideoRequest, dialect: str) -> None:

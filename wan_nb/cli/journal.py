@@ -6,6 +6,7 @@ Must not import ``wan_nb.protocols``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 
 from wan_nb.cli.output import EXIT_FAILED, Reporter, fail
 from wan_nb.client import AsyncWanClient, BatchItem
-from wan_nb.client.journal import Journal, JournalEntry
+from wan_nb.client.journal import Journal, JournalEntry, PlannedRequest
 from wan_nb.client.providers import is_loopback
 from wan_nb.errors import ConfigError
 from wan_nb.models import TaskStatus
@@ -36,7 +37,15 @@ async def cmd_list(args: argparse.Namespace, out: Reporter) -> int:
     for create in Journal().unanswered(provider=args.provider):
         sent = f"sent {_local_time(create.sent)}" + (f": {create.problem}" if create.problem else "")
         out.say("  ".join(["-", create.provider, "UNANSWERED", _excerpt(create.request), sent]))
+    for plan in _planned(args):
+        note = f"batch {plan.batch_id[:8]} item {plan.position}, planned {_local_time(plan.planned)}"
+        out.say("  ".join(["-", plan.provider, "PLANNED", _excerpt(json.loads(plan.request)), note]))
     return 0
+
+
+def _planned(args: argparse.Namespace) -> list[PlannedRequest]:
+    """Requests of a batch that stopped before sending them (``resume`` sends them)."""
+    return Journal().planned(provider=args.provider, base_url=args.base_url)
 
 
 def _excerpt(request: dict[str, object]) -> str:
@@ -51,7 +60,7 @@ def _local_time(stamp: float) -> str:
 async def cmd_resume(args: argparse.Namespace, out: Reporter) -> int:
     """Every (provider, base URL) in the journal with work left: re-attach, wait, download."""
     failures = 0
-    for provider, base_url in _pending_sources(_journal(args)):
+    for provider, base_url in _pending_sources(_journal(args), _planned(args)):
         try:
             client = AsyncWanClient(provider, base_url=base_url)
         except ConfigError as exc:
@@ -89,17 +98,22 @@ def _report(item: BatchItem, out: Reporter) -> int:
     return 0
 
 
-def _pending_sources(entries: Sequence[JournalEntry]) -> list[tuple[str, str]]:
-    """(provider, base URL) pairs with an unfinished task or a finished one not yet on disk, in journal order.
+def _pending_sources(
+    entries: Sequence[JournalEntry], planned: Sequence[PlannedRequest]
+) -> list[tuple[str, str]]:
+    """(provider, base URL) pairs with work left, in journal order: an unfinished task, a finished one not yet
+    on disk (and not expired), a planned request never sent.
 
     One client per pair: a client resumes only its own provider and API, and needs that provider's key.
     """
     wanted = (
         e
         for e in entries
-        if not e.status.is_terminal or (e.status is TaskStatus.SUCCEEDED and not e.downloaded)
+        if not e.status.is_terminal
+        or (e.status is TaskStatus.SUCCEEDED and not e.downloaded and not e.expired)
     )
-    return list(dict.fromkeys((e.provider, e.base_url or _legacy_base_url(e.host)) for e in wanted))
+    sources = [(e.provider, e.base_url or _legacy_base_url(e.host)) for e in wanted]
+    return list(dict.fromkeys(sources + [(plan.provider, plan.base_url) for plan in planned]))
 
 
 def _legacy_base_url(host: str) -> str:

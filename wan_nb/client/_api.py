@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,7 +23,7 @@ from wan_nb.errors import APIError, ResultExpired, TransportError, WanError, api
 from wan_nb.models import Task
 from wan_nb.protocols.base import Call, Dialect
 
-__all__ = ["Api", "storage_errors"]
+__all__ = ["Api", "redact", "send", "storage_errors", "transport_error"]
 
 _DASHSCOPE = [row.name for row in PROVIDERS.values() if row.region]
 
@@ -48,19 +49,15 @@ class Api:
         request = self.http.build_request(
             call.method, call.path, headers=self.authorized(call.headers), json=call.json, params=call.params
         )
-        try:
-            response = await self.http.send(request)
-        except httpx.HTTPError as exc:
-            raise TransportError(
-                f"{type(exc).__name__}: {exc}", method=call.method, url=str(request.url)
-            ) from exc
+        response = await send(self.http, request)
         body = parse_json(response.content)
         if not response.is_success:
             raise self.error(response.status_code, body, response.headers)
         return (body if isinstance(body, Mapping) else {}), response.headers
 
     def error(self, status: int, body: Any, headers: httpx.Headers) -> APIError:
-        return self.wire.parse_error(status, body, headers, hint=self.hint(status))
+        # Some servers quote the key they refused ("Incorrect API key provided: sk-..."): never repeat it.
+        return self.wire.parse_error(status, redact(body, self._key), headers, hint=self.hint(status))
 
     def content_errors(self, status: int, head: bytes, headers: httpx.Headers) -> WanError:
         """Errors of a download from the API host (the gateway's ``/content``)."""
@@ -85,6 +82,36 @@ class Api:
                 "a 403 can also mean the model is not activated or the account is in arrears"
             )
         return hint
+
+
+async def send(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """``http.send``, with httpx's failures turned into :class:`TransportError`."""
+    try:
+        return await http.send(request)
+    except httpx.HTTPError as exc:
+        error = transport_error(exc, request.method, str(request.url))
+    # Raised outside the except block, so the httpx error is neither the cause nor the context: its
+    # ``.request`` holds the Authorization header, and tracebacks and debuggers walk both links.
+    raise error
+
+
+def transport_error(exc: Exception, method: str, url: str) -> TransportError:
+    """The TransportError for an httpx failure; ``sent`` is False when no connection was ever made."""
+    never_connected = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user:password
+    return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=shown, sent=not never_connected)
+
+
+def redact(value: Any, secret: str) -> Any:
+    """``value`` (parsed JSON) with every occurrence of ``secret`` in its strings replaced by ``***``."""
+    if isinstance(value, str):
+        return value.replace(secret, "***") if secret else value
+    if isinstance(value, Mapping):
+        return {redact(key, secret): redact(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, secret) for item in value]
+    return value
 
 
 def parse_json(content: bytes) -> Any:

@@ -1,12 +1,15 @@
 """Batches for ``AsyncWanClient.map`` and ``AsyncWanClient.resume``: bounded concurrency, results as they finish.
 
-``map`` validates every request before submitting any, so a typo in item 40 costs nothing for items 1-39.
+``map`` validates every request before submitting any, so a typo in item 40 costs nothing for items 1-39, then
+plans the whole batch in the journal (``_plan``) before the first create, so a batch killed half-way is finished
+by ``resume``: it sends the planned requests that were never sent (each exactly once: sending claims it).
 A create answered 429 is re-submitted after ``Retry-After`` until the batch's deadline: DashScope and the relay
 refuse a throttled create before creating anything, so nothing was billed. Nothing else about a create is
 retried (a transport error may mean the task exists). ``concurrency`` bounds tasks *in flight on the server*
 (submit until finished); downloads happen outside that bound, so a slot the server has freed is refilled
-without waiting for the previous video to land on disk. ``resume`` walks the journal: unfinished tasks are waited for and downloaded, finished
-ones not yet on disk are downloaded, nothing is downloaded twice.
+without waiting for the previous video to land on disk. ``resume`` walks the journal: unfinished tasks are
+waited for and downloaded, finished ones not yet on disk (and not expired) are downloaded, planned requests
+are sent; nothing is downloaded twice.
 Must not import ipywidgets, panel or cli.
 """
 
@@ -17,10 +20,13 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wan_nb.client.journal import JournalEntry
-from wan_nb.errors import RateLimitError, TaskFailed, ValidationError, WaitTimeout, WanError
+from wan_nb.client import _create
+from wan_nb.client._plan import rebuild, replayable, sweep
+from wan_nb.client.journal import JournalEntry, PlannedRequest
+from wan_nb.errors import TaskFailed, ValidationError, WaitTimeout, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.validation import validate
 
@@ -32,18 +38,15 @@ __all__ = ["BatchItem", "map_requests", "resume"]
 Dest = str | PathLike[str]
 Job = Callable[[], Awaitable["BatchItem"]]
 
-THROTTLE_BACKOFF = 2.0  # seconds, doubled per attempt (up to THROTTLE_CAP), when a 429 has no Retry-After
-THROTTLE_CAP = 30.0
-
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
     """One finished item of a batch: its Task (with ``.path`` when downloaded) or the error that stopped it."""
 
     index: int
-    """Position in the requests given to ``map`` (or in the journal's list, for ``resume``)."""
+    """Position in the requests given to ``map`` (or in the list of work ``resume`` found)."""
     request: VideoRequest | None
-    """The request (None for ``resume``: the journal keeps only a summary)."""
+    """The request (for ``resume``: a planned request it sent; None for a task the journal only summarises)."""
     task: Task | None
     """The last state seen, when a task was created."""
     error: WanError | None
@@ -64,12 +67,45 @@ def map_requests(
             validate(request, client.dialect)
         except ValidationError as exc:
             raise ValidationError(f"requests[{index}].{exc.field}", exc.message) from exc
+    return _map(client, list(requests), concurrency, out, timeout)
+
+
+async def _map(
+    client: AsyncWanClient, requests: list[VideoRequest], concurrency: int, out: Dest, wait_limit: float
+) -> AsyncIterator[BatchItem]:
+    plan_ids = await _plan(client, requests)
     folder, slots = _folder(out), asyncio.Semaphore(concurrency)
     jobs = [
-        _job(_generate, client, slots, index, request, folder, timeout)
+        _job(_generate, client, slots, index, request, folder, wait_limit, plan_ids[index])
         for index, request in enumerate(requests)
     ]
-    return _pool(jobs)
+    try:
+        async for item in _pool(jobs):
+            yield item
+    finally:
+        await _sweep_spool(client)
+
+
+async def _plan(client: AsyncWanClient, requests: list[VideoRequest]) -> list[str | None]:
+    """Write the batch into the journal before anything is sent; plan ids (None each without a journal)."""
+    if client.journal is None:
+        return [None] * len(requests)
+    spool = _spool(client)
+    texts = await asyncio.to_thread(lambda: [replayable(request, spool) for request in requests])
+    ids = await client._journal("plan", texts, provider=client.provider, base_url=client.base_url)
+    return list(ids) if ids is not None else [None] * len(requests)
+
+
+def _spool(client: AsyncWanClient) -> Path:
+    assert client.journal is not None
+    return client.journal.path.parent / "spool"
+
+
+async def _sweep_spool(client: AsyncWanClient) -> None:
+    if client.journal is None:
+        return
+    needed = await client._journal("planned") or []
+    await asyncio.to_thread(sweep, _spool(client), [plan.request for plan in needed])
 
 
 def _folder(out: Dest) -> str:
@@ -88,32 +124,17 @@ async def _generate(
     request: VideoRequest,
     out: Dest,
     wait_limit: float,
+    plan_id: str | None,
 ) -> BatchItem:
     task: Task | None = None
     try:
         async with slots:
-            task = await _submit(client, request, wait_limit)
+            task = await _create.create(client, request, patience=wait_limit, plan_id=plan_id)
             task = await client.wait(task, timeout=wait_limit)
         task = task.evolve(path=await client.download(task, out))
     except WanError as exc:
         return BatchItem(index, request, _task_of(exc, task), exc)
     return BatchItem(index, request, task, None)
-
-
-async def _submit(client: AsyncWanClient, request: VideoRequest, limit: float) -> Task:
-    """``submit``, re-tried after each explicit 429 (the server created nothing) for up to ``limit`` seconds."""
-    started, attempt = client.poll.clock(), 0
-    while True:
-        try:
-            return await client.submit(request)
-        except RateLimitError as exc:
-            wait = exc.retry_after
-            if wait is None:
-                wait = min(THROTTLE_BACKOFF * 2**attempt, THROTTLE_CAP)
-            if client.poll.clock() - started + wait > limit:
-                raise
-            await client.poll.sleep(wait)
-            attempt += 1
 
 
 def _task_of(exc: WanError, task: Task | None) -> Task | None:
@@ -123,22 +144,38 @@ def _task_of(exc: WanError, task: Task | None) -> Task | None:
 def resume(
     client: AsyncWanClient, *, out: Dest, timeout: float, concurrency: int
 ) -> AsyncIterator[BatchItem]:
-    """Jobs for the journal entries of this provider and base URL that still need waiting or downloading."""
+    """Journaled work of this provider and base URL: tasks to wait for or download, planned requests to send."""
     if client.journal is None:
         raise ValidationError(
             "journal", "resume needs the journal; this client was created with journal=False"
         )
-    entries = client.journal.entries(provider=client.provider, base_url=client.base_url)
+    return _resume(client, out, timeout, concurrency)
+
+
+async def _resume(
+    client: AsyncWanClient, out: Dest, wait_limit: float, concurrency: int
+) -> AsyncIterator[BatchItem]:
+    where = {"provider": client.provider, "base_url": client.base_url}
+    entries: list[JournalEntry] = await client._journal("entries", **where) or []
+    planned: list[PlannedRequest] = await client._journal("planned", **where) or []
     todo = [entry for entry in entries if _pending(entry)]
     slots, folder = asyncio.Semaphore(concurrency), _folder(out)
-    jobs = [_job(_finish, client, slots, index, entry, folder, timeout) for index, entry in enumerate(todo)]
-    return _pool(jobs)
+    jobs = [_job(_finish, client, slots, i, entry, folder, wait_limit) for i, entry in enumerate(todo)]
+    jobs += [
+        _job(_send_planned, client, slots, len(todo) + i, plan, folder, wait_limit)
+        for i, plan in enumerate(planned)
+    ]
+    try:
+        async for item in _pool(jobs):
+            yield item
+    finally:
+        await _sweep_spool(client)
 
 
 def _pending(entry: JournalEntry) -> bool:
     if not entry.status.is_terminal:
         return True
-    return entry.status is TaskStatus.SUCCEEDED and not entry.downloaded
+    return entry.status is TaskStatus.SUCCEEDED and not entry.downloaded and not entry.expired
 
 
 async def _finish(
@@ -153,11 +190,30 @@ async def _finish(
     try:
         if not task.done:
             async with slots:
-                task = await client.wait(task.id, timeout=wait_limit)
+                task = await client.wait(task, timeout=wait_limit)
         task = task.evolve(path=await client.download(task, out))
     except WanError as exc:
         return BatchItem(index, None, _task_of(exc, task), exc)
     return BatchItem(index, None, task, None)
+
+
+async def _send_planned(
+    client: AsyncWanClient,
+    slots: asyncio.Semaphore,
+    index: int,
+    plan: PlannedRequest,
+    out: Dest,
+    wait_limit: float,
+) -> BatchItem:
+    """A request a killed batch never sent; one that can no longer be sent (its file is gone) is dropped."""
+    try:
+        request = rebuild(plan.request)
+        validate(request, client.dialect)
+    except (ValidationError, TypeError, ValueError) as exc:
+        await client._journal("unplan", plan.plan_id)
+        message = f"planned request {plan.position} of batch {plan.batch_id} dropped: {exc}"
+        return BatchItem(index, None, None, ValidationError("request", message))
+    return await _generate(client, slots, index, request, out, wait_limit, plan.plan_id)
 
 
 async def _pool(jobs: list[Job]) -> AsyncIterator[BatchItem]:

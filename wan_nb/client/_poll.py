@@ -21,6 +21,12 @@ dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5
 
 So: 15 % fewer queries on a one-minute task and a third fewer on a 150 s task, for 2-2.5 s more latency, and
 the gap widens with length (300 s: 38.9 vs 65.5 GETs). ``tests/test_poll.py`` recomputes the table.
+
+Two things the schedule alone does not know, added by the wait loop (``_watch``): a task this client created a
+moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once
+a task of the same kind has succeeded, no query is made between the first quick one and the shortest run seen
+(``_runs``): a batch's later tasks are each queried about three times, and seen done the moment they can be.
+When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
 Must not import anything above ``wan_nb.models``.
 """
 
@@ -56,6 +62,17 @@ class PollSchedule:
         if attempt < len(self.quick):
             return self.quick[attempt]
         return min(self.cap, max(self.floor, self.ratio * elapsed))
+
+    def first_attempt(self, age: float) -> int:
+        """How many quick waits a task ``age`` seconds old has already outlived: a wait that re-attaches to
+        an older task (``resume``, a second ``wait``) starts past them, at the pace its age calls for."""
+        total, attempt = 0.0, 0
+        for wait in self.quick:
+            total += wait
+            if total > age:
+                break
+            attempt += 1
+        return attempt
 
     def next_wait(self, task: Task, elapsed: float, attempt: int) -> float:
         """The server's hint when the last answer carried one, else :meth:`delay`."""

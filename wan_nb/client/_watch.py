@@ -16,6 +16,7 @@ import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from wan_nb.errors import RateLimitError, ServerError, TransportError, WaitTimeout
@@ -41,7 +42,15 @@ async def watch(client: AsyncWanClient, task: Task | str, timeout: float | None)
     clock, start = client.poll.clock, client.poll.clock()
     deadline = math.inf if timeout is None else start + timeout
     last: Task | None = None
-    attempt = failures = 0
+    age = _age(task)
+    attempt, failures = client.poll.first_attempt(age), 0
+    fresh = client.runs.age(task_id, clock()) if isinstance(task, Task) else None
+    if isinstance(task, Task) and fresh is not None and attempt == 0:
+        # Created by this client a moment ago: the create's answer is the state; the first query waits for
+        # the first quick interval instead of asking at once what was just answered.
+        yield task
+        last, attempt = task, 1
+        await client.poll.sleep(min(max(client.poll.delay(0.0, 0) - fresh, 0.0), deadline - clock()))
     while True:
         polled = await _poll_before(client, task_id, failures, deadline - clock())
         current, hint = polled or (None, None)
@@ -51,12 +60,16 @@ async def watch(client: AsyncWanClient, task: Task | str, timeout: float | None)
                 yield current
             last = current
             if current.done:
+                client.runs.ended(current, clock())
                 return
         remaining = deadline - clock()
         if polled is None or remaining <= 0:
             seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
             raise WaitTimeout(seen, timeout or 0.0)
-        await client.poll.sleep(min(_delay(client, current, hint, clock() - start, attempt), remaining))
+        wait = _delay(client, current, hint, clock() - start + age, attempt)
+        if attempt >= 1 and not _hinted(current, hint):  # after the quick check for an instant failure
+            wait = _until_possible(client, task_id, wait)
+        await client.poll.sleep(min(wait, remaining))
         attempt += 1
 
 
@@ -97,6 +110,23 @@ def _delay(
     if current is not None:
         return client.poll.next_wait(current, elapsed, attempt)
     return hint if hint is not None else client.poll.delay(elapsed, attempt)
+
+
+def _hinted(current: Task | None, hint: float | None) -> bool:
+    return hint is not None or (current is not None and current.poll_after is not None)
+
+
+def _until_possible(client: AsyncWanClient, task_id: str, wait: float) -> float:
+    """When tasks of this kind have succeeded before: no poll before the shortest of them, one right at it."""
+    possible = client.runs.until_possible(task_id, client.poll.clock())
+    return possible if possible is not None and possible > 0 else wait
+
+
+def _age(task: Task | str) -> float:
+    """Seconds since the task was created, when the Task says (a bare id: 0, a fresh start)."""
+    if not isinstance(task, Task) or task.created_at is None:
+        return 0.0
+    return max(0.0, (datetime.now(UTC) - task.created_at).total_seconds())
 
 
 def _state(task: Task) -> tuple[object, ...]:

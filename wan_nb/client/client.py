@@ -12,7 +12,6 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import warnings
@@ -23,28 +22,30 @@ from typing import Any, Literal, cast
 
 import httpx
 
-from wan_nb.client import _batch, _watch
-from wan_nb.client._api import Api, storage_errors
+from wan_nb.client import _batch, _create, _watch
+from wan_nb.client._api import Api, storage_errors, transport_error
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._retry import RetryTransport
+from wan_nb.client._rows import public_base_url
+from wan_nb.client._runs import RunTimes
+from wan_nb.client._transport import AiohttpTransport
+from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
 from wan_nb.client.providers import resolve, sim_transport
-from wan_nb.client.uploads import Uploader, media_urls
 from wan_nb.errors import (
     APIError,
     ConfigError,
     DownloadError,
+    ResultExpired,
     TaskFailed,
-    TransportError,
     ValidationError,
-    WanError,
 )
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_module
 from wan_nb.protocols import native
 from wan_nb.protocols.base import Dialect
-from wan_nb.validation import validate
+from wan_nb.validation import check_task_id
 
 __all__ = ["AsyncWanClient"]
 
@@ -71,6 +72,8 @@ class AsyncWanClient:
     """Where submitted tasks are recorded; None when created with ``journal=False``."""
     poll: PollSchedule
     """The poll schedule, with the clock and sleep every wait and backoff uses."""
+    runs: RunTimes
+    """How long this client's tasks took, per kind of request: waits skip polls that cannot find one done."""
 
     def __init__(
         self,
@@ -92,8 +95,9 @@ class AsyncWanClient:
         self.host = config.host
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
         self._owns_journal = journal is None
+        self._writer = JournalWriter(self.journal) if self.journal is not None else None
         inner = transport or (
-            sim_transport(config.home) if config.in_process else httpx.AsyncHTTPTransport(proxy=config.proxy)
+            sim_transport(config.home) if config.in_process else AiohttpTransport(proxy=config.proxy)
         )
         if not isinstance(inner, RetryTransport):
             inner = RetryTransport(inner, max_retries=max_retries)
@@ -102,9 +106,11 @@ class AsyncWanClient:
         self._wire = cast(Dialect, dialect_module(self.dialect))
         self._api = Api(http, self._wire, config.provider, config.api_key)
         self.poll = poll or PollSchedule()
+        self.runs = RunTimes()
 
     def __repr__(self) -> str:
-        return f"AsyncWanClient(provider={self.provider!r}, base_url={self.base_url!r}, dialect={self.dialect!r})"
+        shown = public_base_url(self.base_url)  # without a user:password written into the URL
+        return f"AsyncWanClient(provider={self.provider!r}, base_url={shown!r}, dialect={self.dialect!r})"
 
     async def __aenter__(self) -> AsyncWanClient:
         return self
@@ -115,84 +121,39 @@ class AsyncWanClient:
     async def aclose(self) -> None:
         """Close the HTTP client, and the journal when this client opened it."""
         await self._api.http.aclose()
+        if self._writer is not None:
+            self._writer.close()
         if self._owns_journal and self.journal is not None:
             self.journal.close()
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
-    async def submit(self, request: VideoRequest) -> Task:
+    async def submit(self, request: VideoRequest, *, patience: float = 0.0) -> Task:
         """Validate, upload local media, create the task (one POST, never retried) and journal it.
 
         The create is journaled before it is sent and settled by its answer, so a process killed in between
         leaves an ``unanswered`` create in the journal rather than a billed task nobody knows of.
+        ``patience``: seconds to keep re-sending a create the server refused with 429 (it created nothing),
+        each time after its ``Retry-After``; 0 raises the first RateLimitError.
         """
-        validate(request, self.dialect)
-        uploader = Uploader(self._api.http, self._api.call, request.model, self.poll.sleep)
-        call = self._wire.create_call(request, await media_urls(request, self.dialect, uploader))
-        create_id = await self._journal(
-            "sending", provider=self.provider, base_url=self.base_url, request=request
-        )
-        try:
-            body, headers = await self._api.call(call)
-            task = self._wire.parse_task(body, headers, self.provider)
-            if not task.id:
-                raise APIError(200, message="the create answer carried no task id", body=dict(body))
-        except WanError as exc:
-            await self._settle_failed_create(create_id, exc)
-            if isinstance(exc, TransportError):
-                raise self._unsure(exc) from exc.__cause__
-            raise
-        await self._journal(
-            "record", task, base_url=self.base_url, dialect=self.dialect, request=request, create_id=create_id
-        )
-        log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
-        return task
-
-    async def _settle_failed_create(self, create_id: str | None, exc: WanError) -> None:
-        """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
-        if create_id is None:
-            return
-        nothing_sent = isinstance(exc, TransportError) and isinstance(exc.__cause__, httpx.ConnectError)
-        refused = (
-            isinstance(exc, APIError) and 400 <= exc.status_code < 500
-        )  # upstream checks before creating
-        if nothing_sent or refused:
-            await self._journal("refused", create_id)
-        else:
-            await self._journal("unsure", create_id, str(exc))
+        return await _create.create(self, request, patience=patience)
 
     async def _journal(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id.
 
-        Runs in a worker thread: each write is an SQLite commit (the task id's fsynced: tens of ms on a busy
-        disk), which would otherwise stall the kernel loop the panel and every other task share.
+        Runs on the journal's writer thread (``_writer``), so the kernel loop never waits on the disk.
         Returns what the journal method returned; None without a journal or when it failed.
         """
-        if self.journal is None:
+        if self._writer is None:
             return None
         try:
-            return await asyncio.to_thread(getattr(self.journal, method), *args, **kwargs)
+            return await self._writer.call(method, *args, **kwargs)
         except (sqlite3.Error, OSError) as exc:
             warnings.warn(
-                f"journal {self.journal.path}: {method} of {_subject(method, args)} failed: {exc}",
+                f"journal {self._writer.journal.path}: {method} of {_subject(method, args)} failed: {exc}",
                 stacklevel=3,
             )
             return None
-
-    def _unsure(self, exc: TransportError) -> TransportError:
-        if isinstance(exc.__cause__, httpx.ConnectError):
-            note = "nothing was sent, so no task was created; submitting again is safe"
-        else:
-            where = (
-                "client.list_tasks() or the DashScope console"
-                if self.dialect == "native"
-                else "the provider's console"
-            )
-            note = (
-                "the create may or may not have reached the server, so a task may exist (and be billed); "
-                f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
-            )
-        return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url)
 
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
@@ -236,12 +197,16 @@ class AsyncWanClient:
         final = target_path(dest, done.id)
         try:
             path = await self._fetch(done, final)
+        except ResultExpired:
+            await self._journal("set_expired", done.id)  # resume stops trying a URL that is gone
+            raise
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
             content = self._wire.content_call(done.id)
-            where = content.path if content else done.video_url or ""
-            raise TransportError(f"{type(exc).__name__}: {exc}", method="GET", url=where) from exc
-        await self._journal("set_path", done.id, path)
-        return path
+            error = transport_error(exc, "GET", content.path if content else done.video_url or "")
+        else:
+            await self._journal("set_path", done.id, path)
+            return path
+        raise error  # outside the except block: the gateway's /content request carries the key
 
     async def _succeeded(self, task: Task | str) -> Task:
         if isinstance(task, Task) and task.status is TaskStatus.SUCCEEDED:
@@ -336,7 +301,7 @@ def _subject(method: str, args: tuple[Any, ...]) -> str:
 
 
 def _id(task: Task | str) -> str:
-    return task.id if isinstance(task, Task) else task
+    return task.id if isinstance(task, Task) else check_task_id(task)
 
 
 def _result_source(task: Task) -> Source:

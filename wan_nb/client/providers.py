@@ -212,14 +212,20 @@ def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
     host = parts.hostname or ""
     if is_loopback(host):
         return None
-    proxy = None
+    proxy, variable = None, ""
     for name in (f"{parts.scheme}_proxy", "all_proxy"):
-        proxy = env.get(name) or env.get(name.upper())
+        variable = name if env.get(name) else name.upper()
+        proxy = env.get(variable)
         if proxy:
             break
     bypass = [d.strip().lstrip(".") for d in (env.get("no_proxy") or env.get("NO_PROXY") or "").split(",")]
     if not proxy or any(d == "*" or host == d or host.endswith("." + d) for d in bypass if d):
         return None
+    if urlsplit(proxy).scheme not in ("http", "https"):
+        # The transport (aiohttp) speaks to HTTP proxies only; say so before anything is sent.
+        raise ConfigError(
+            variable, f"only http:// and https:// proxies are supported, not {urlsplit(proxy).scheme}://"
+        )
     return proxy
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from wan_nb.errors import APIError, api_error
 from wan_nb.models import TaskError, TaskStatus
@@ -33,6 +33,11 @@ STATUS_TABLE: Mapping[str, TaskStatus] = {
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
 RESULT_URL_LIFETIME = timedelta(hours=24)
+
+
+def segment(task_id: str) -> str:
+    """A task id as one URL path segment: an id holding ``/``, ``?`` or ``..`` must not reach another route."""
+    return quote(task_id, safe="")
 
 
 def status_of(raw: object, overrides: Mapping[str, TaskStatus] | None = None) -> TaskStatus:

@@ -133,12 +133,12 @@ def parameters(request: VideoRequest) -> dict[str, Any]:
 
 def get_call(task_id: str) -> Call:
     """Task query: Authorization only, no async header (native.md §3.1)."""
-    return Call("GET", f"{API}/tasks/{task_id}")
+    return Call("GET", f"{API}/tasks/{c.segment(task_id)}")
 
 
 def cancel_call(task_id: str) -> Call | None:
     """Cancel works only while the task is PENDING; otherwise 400 UnsupportedOperation."""
-    return Call("POST", f"{API}/tasks/{task_id}/cancel")
+    return Call("POST", f"{API}/tasks/{c.segment(task_id)}/cancel")
 
 
 def content_call(task_id: str) -> Call | None:

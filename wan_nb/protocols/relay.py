@@ -32,7 +32,7 @@ def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> C
 
 
 def get_call(task_id: str) -> Call:
-    return Call("GET", f"/v1/tasks/{task_id}", headers=_IDENTITY)
+    return Call("GET", f"/v1/tasks/{c.segment(task_id)}", headers=_IDENTITY)
 
 
 def cancel_call(task_id: str) -> Call | None:

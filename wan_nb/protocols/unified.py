@@ -87,7 +87,7 @@ def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> C
 
 
 def get_call(task_id: str) -> Call:
-    return Call("GET", f"{VIDEOS}/{task_id}")
+    return Call("GET", f"{VIDEOS}/{c.segment(task_id)}")
 
 
 def cancel_call(task_id: str) -> Call | None:
@@ -97,7 +97,7 @@ def cancel_call(task_id: str) -> Call | None:
 
 def content_call(task_id: str) -> Call | None:
     """The MP4 bytes, through the gateway (with Authorization, unlike a signed storage URL)."""
-    return Call("GET", f"{VIDEOS}/{task_id}/content")
+    return Call("GET", f"{VIDEOS}/{c.segment(task_id)}/content")
 
 
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:

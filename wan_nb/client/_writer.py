@@ -1,0 +1,124 @@
+"""The one thread that writes a client's journal: calls run in order, and records share their fsync.
+
+Why a thread: every journal write is an SQLite commit, and a new task id is fsynced (milliseconds on a busy
+disk); on the event loop that would stall the kernel the panel and every other task share. Why one thread fed
+by a queue rather than ``asyncio.to_thread`` per call: calls keep their order, no executor hop per call, and
+writes that queue up while the disk is busy are taken together, their records fsynced once (group commit), so
+a batch of concurrent submits pays for one fsync instead of one each. A caller is answered only after its
+write, and a record's fsync, are done: ``submit`` still never hands out a task id that is not on disk.
+A write goes on when its caller is cancelled: a task id reaches the journal even if nobody waits any more.
+Must not import anything above ``wan_nb.protocols``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from wan_nb.client.journal import Journal
+
+__all__ = ["JournalWriter"]
+
+DURABLE = frozenset({"record"})
+"""Methods whose writes must be fsynced before their caller hears back."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+
+
+class JournalWriter:
+    """Runs ``Journal`` methods on one daemon thread, started on first use, for callers on any event loop."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"JournalWriter({self.journal!r})"
+
+    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``journal.<method>(*args, **kwargs)`` on the writer thread; its result, or its exception."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put(_Job(method, args, kwargs, loop, future))
+        self._ensure_thread()
+        return await future
+
+    def close(self) -> None:
+        """Let the thread finish the writes already queued, then stop (it is a daemon: exit never waits)."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread = None
+
+    def _ensure_thread(self) -> None:
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="wan_nb-journal", daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            batch, stop = self._take()
+            outcomes = [self._run(job) for job in batch]
+            if any(job.method in DURABLE for job in batch):
+                outcomes = self._sync(batch, outcomes)
+            for job, outcome in zip(batch, outcomes, strict=True):
+                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is left to answer
+                    job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+            if stop:
+                return
+
+    def _take(self) -> tuple[list[_Job], bool]:
+        """The next job (waiting for it) plus every job already queued behind it; and whether to stop after."""
+        batch: list[_Job] = []
+        job = self._jobs.get()
+        while job is not None:
+            batch.append(job)
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _run(self, job: _Job) -> Any:
+        extra = {"sync": False} if job.method in DURABLE else {}
+        try:
+            return getattr(self.journal, job.method)(*job.args, **job.kwargs, **extra)
+        except Exception as exc:  # handed to the caller, who decides (the client warns)
+            return _Failed(exc)
+
+    def _sync(self, batch: list[_Job], outcomes: list[Any]) -> list[Any]:
+        try:
+            self.journal.sync()
+        except OSError as exc:  # the records are committed but not durable: their callers must hear it
+            return [
+                _Failed(exc) if job.method in DURABLE else out
+                for job, out in zip(batch, outcomes, strict=True)
+            ]
+        return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: Exception
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():  # the caller was cancelled; the write happened anyway
+        return
+    if isinstance(outcome, _Failed):
+        future.set_exception(outcome.error)
+    else:
+        future.set_result(outcome)
