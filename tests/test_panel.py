@@ -7,8 +7,11 @@ polling); outside a kernel ipywidgets uses a dummy comm, so the widgets are plai
 from __future__ import annotations
 
 import ast
+import asyncio
+import builtins
 import html
 import os
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -330,18 +333,8 @@ async def test_compare_refuses_a_bad_grid_before_sending(
     assert requests_made(app) == 0
 
 
-async def test_static_renderers_get_text_and_html(workdir: Path, clients: Factory, panels: Any) -> None:
-    panel = panels(clients())
-    card = await generate(panel)
-    bundle = panel._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.model_id
-    assert card.task is not None and card.task.id in bundle["text/plain"]
-    assert "interactive widget" in bundle["text/html"] and "wan_outputs/" in bundle["text/html"]
-
-
 def test_import_wan_nb_does_not_import_widgets() -> None:
     import subprocess
-    import sys
 
     code = (
         "import sys, wan_nb; print(any(m.startswith(('ipywidgets', 'IPython.display')) for m in sys.modules))"
@@ -367,8 +360,6 @@ def test_wan_nb_panel_stays_a_function_after_the_package_is_imported(workdir: Pa
 
 
 async def _tick() -> None:
-    import asyncio
-
     await asyncio.sleep(0.02)
 
 
@@ -405,3 +396,185 @@ async def test_the_gateway_dialect_end_to_end(
     assert card.task is not None
     card.show(card.task.evolve(status=TaskStatus.QUEUED))
     assert card.cancel.disabled and "no cancel route" in card.cancel.tooltip
+
+
+# -- rate limits: one gate per panel, 429s waited out -------------------------------------------------------
+
+
+async def test_single_runs_beyond_the_accounts_quota_wait_and_succeed(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any
+) -> None:
+    app = sim_apps(max_concurrency=1)  # a second unfinished task gets 429 Throttling (nothing created)
+    panel = panels(clients(app), concurrency=3)  # more than the account allows: creates meet 429s
+    for _ in range(3):
+        panel.generate.click()
+    await panel.wait_idle()
+    assert [card.state for card in panel.cards] == ["SUCCEEDED"] * 3
+    assert app.stats.responses[429] >= 1  # refused creates were sent again after Retry-After
+    assert sum(app.stats.creates.values()) == 3
+
+
+async def test_single_runs_and_grids_share_one_gate(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any
+) -> None:
+    app = sim_apps(max_concurrency=1, qps=20)
+    panel = panels(clients(app), concurrency=1)
+    panel.generate.click()
+    panel.compare.values.value = "1, 2"
+    panel.compare.run.click()
+    first_cell = panel.compare.grid.children[0]
+    await _tick()
+    assert "waiting for a free slot" in first_cell.error_box.value
+    await panel.wait_idle()
+    assert [card.state for card in panel.cards] == ["SUCCEEDED"] * 3
+    assert first_cell.error_box.value == ""  # the note went once the task was created
+    assert app.stats.responses[429] == 0  # the gate kept within the quota: no create was refused
+
+
+# -- the card and the form ----------------------------------------------------------------------------------
+
+
+async def test_the_card_shows_the_task_and_request_ids(workdir: Path, clients: Factory, panels: Any) -> None:
+    card = await generate(panels(clients()))
+    assert card.task is not None and card.task.request_id
+    assert f"task <code>{card.task.id}</code>" in card.head.value
+    assert f"request <code>{card.task.request_id}</code>" in card.head.value
+
+
+async def test_a_url_typed_into_the_first_frame_field_is_used(
+    workdir: Path, clients: Factory, panels: Any
+) -> None:
+    url = "https://example.com/cat.png?size=large&v=2"
+    panel = panels(clients(), first_frame=None)
+    field = panel.form.first_frame
+    field.url.value = f"  {url} "  # what the browser sends once the text is committed
+    assert field.value == url and html.escape(url) in field.source.value
+    (thumbnail,) = field.preview.children
+    assert f'src="{html.escape(url)}"' in thumbnail.value  # the browser fetches it, not the kernel
+    card = await generate(panel)
+    assert card.state == "SUCCEEDED"  # the simulator draws a card for media it cannot fetch offline
+    assert card.request is not None and card.request.first_frame == url
+    field.url.value = ""
+    assert field.value is None and field.preview.children == ()
+
+
+async def test_flags_and_the_negative_prompt_reach_the_request(
+    workdir: Path, clients: Factory, panels: Any
+) -> None:
+    panel = panels(clients())
+    assert panel.form.request().prompt_extend is None  # service defaults are not sent
+    form = panel.form
+    form.negative_prompt.value = "blurry, distorted"
+    form.prompt_extend.value = False
+    form.watermark.value = True
+    form.audio.value = False
+    card = await generate(panel)
+    assert card.state == "SUCCEEDED" and card.request is not None
+    request = card.request
+    assert request.negative_prompt == "blurry, distorted"
+    assert (request.prompt_extend, request.watermark, request.audio) == (False, True, False)
+    assert "negative_prompt='blurry, distorted'" in card.code.value and "watermark=True" in card.code.value
+
+
+# -- compare across settings --------------------------------------------------------------------------------
+
+
+async def test_compare_runs_one_prompt_across_durations(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any
+) -> None:
+    panel = panels(clients(sim_apps(render_workers=2)))
+    panel.compare.axis.value = "duration"
+    panel.compare.values.value = "2, 3"
+    panel.compare.run.click()
+    await panel.wait_idle()
+    cards: list[TaskCard] = list(panel.compare.grid.children)
+    assert [c.state for c in cards] == ["SUCCEEDED"] * 2
+    assert [c.request.duration for c in cards if c.request] == [2, 3]
+    assert "duration=3" in cards[1].head.value
+    assert all(c.task is not None and c.task.path is not None for c in cards)
+
+
+@pytest.mark.parametrize(
+    ("provider", "values", "field"),
+    [("sim", "720P, 1080P", "resolution"), ("sim-gateway", "1280x720, 1920x1080", "size")],
+)
+async def test_the_size_axis_defaults_to_what_the_dialect_accepts(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any, provider: str, values: str, field: str
+) -> None:
+    app = sim_apps()
+    panel = panels(clients(app, provider=provider))
+    panel.compare.axis.value = "size"
+    assert panel.compare.values.value == values
+    rows = panel.compare.cells(panel.form.request(), panel.compare.dialect)
+    assert [getattr(request, field) for _, request in rows[0]] == values.split(", ")
+    panel.compare.run.click()  # the gateway refused "720P" as malformed before anything was sent
+    assert panel.compare.error.value == "" and len(panel.compare.grid.children) == 2
+    await panel.aclose()  # no need to render 1080p here: the grid was accepted
+
+
+async def test_switching_provider_switches_the_size_values(
+    workdir: Path, clients: Factory, panels: Any
+) -> None:
+    panel = panels(clients())
+    panel.compare.axis.value = "size"
+    panel.picker.dropdown.value = "sim-gateway"
+    assert panel.compare.values.value == "1280x720, 1920x1080"
+    panel.compare.values.value = "720x1280"  # the user's own values stay
+    panel.picker.dropdown.value = "sim"
+    assert panel.compare.values.value == "720x1280"
+
+
+# -- static renderers ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An IPython shell whose display outputs are captured (as a kernel would publish them)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    # What creating a shell changes outside itself, put back afterwards by monkeypatch.
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    for name in ("__IPYTHON__", "display"):
+        monkeypatch.setattr(builtins, name, getattr(builtins, name, None), raising=False)
+    config = Config()
+    config.HistoryManager.enabled = False
+    InteractiveShell.instance(config=config)
+    with capture_output(stdout=False, stderr=False) as captured:
+        yield captured
+    InteractiveShell.clear_instance()
+
+
+async def test_the_static_stand_in_follows_tasks_started_after_display(
+    workdir: Path, clients: Factory, panels: Any, shell: Any
+) -> None:
+    from IPython.display import display
+
+    panel = panels(clients())
+    display(panel)
+    own, stand_in = shell.outputs
+    assert own.data["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.model_id
+    assert "text/html" not in own.data  # the widget's own output is never updated (Lab would rebuild it)
+    display_id = stand_in.transient["display_id"]
+    assert "0 task(s)" in stand_in.data["text/html"]
+    hidden = stand_in.data["application/vnd.jupyter.widget-view+json"]["model_id"]
+    assert hidden == panel.stand_in.anchor.model_id and panel.stand_in.anchor.layout.display == "none"
+
+    first = await generate(panel)
+    second = await generate(panel)
+    await asyncio.sleep(0.6)  # updates are coalesced (two tasks ending close together: one update)
+    updates = [out for out in shell.outputs[2:] if out.update]
+    assert updates and all(out.transient["display_id"] == display_id for out in updates)
+    latest = updates[-1].data
+    assert first.task is not None and second.task is not None
+    assert "2 task(s)" in latest["text/html"] and second.task.id in latest["text/plain"]
+    assert f"wan_outputs/{first.task.id}.mp4" in latest["text/html"]  # a link to the saved video
+
+
+def test_without_ipython_the_panel_is_a_widget_with_a_line_of_text(workdir: Path) -> None:
+    panel = WanPanel(provider="sim", history=False)
+    bundle = panel._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.model_id
+    assert bundle["text/plain"].startswith("wan_nb panel")

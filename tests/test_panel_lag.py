@@ -6,8 +6,9 @@ Three settings: in a real ipykernel through nbclient (widget messages really ser
 ZeroMQ) and headless (ipywidgets' dummy comm), both with the in-process simulator, whose request handling
 runs on that same loop (the quickstart's setup, a worst case); and headless against the simulator served by
 another process, as a real provider would be (the loop then runs only the panel and the client). The bounds
-are loose tripwires: the figures depend on the disk, since the client's journal commits (SQLite,
-``synchronous=FULL``) on the loop at every poll. Run:
+are loose tripwires: the figures still depend on the machine's load. The journal's commits (an fsynced
+record per new task, ``synchronous=NORMAL`` state updates, skipped when unchanged) run in a worker thread, so
+the loop does not wait on the disk, but they share the CPU with it. Run:
 
     .venv/bin/python -m pytest -m slow tests/test_panel_lag.py -s
 """
@@ -64,7 +65,7 @@ def summary(drifts: list[float], seconds: float) -> dict[str, float]:
         "samples": len(ms),
         "seconds": round(seconds, 1),
         "p50_ms": round(statistics.median(ms), 1),
-        "p99_ms": round(statistics.quantiles(ms, n=100)[98], 1),
+        "p99_ms": round(statistics.quantiles(ms, n=100, method="inclusive")[98], 1),  # never above max
         "max_ms": round(ms[-1], 1),
     }
 
@@ -72,7 +73,8 @@ def summary(drifts: list[float], seconds: float) -> dict[str, float]:
 async def twenty_tasks(client: AsyncWanClient | None = None) -> None:
     from wan_nb.widgets import WanPanel
 
-    options = {"prompt": "a cat turns its head", "first_frame": CAT, "history": False}
+    # concurrency=TASKS: all twenty in flight at once (the default gate would run them two at a time).
+    options = {"prompt": "a cat turns its head", "first_frame": CAT, "history": False, "concurrency": TASKS}
     panel = WanPanel(client, **options) if client else WanPanel(provider="sim", **options)
     panel.form.random_seed.value = False  # one render, then the simulator's cache: the panel is measured
     panel.form.duration.value = 2

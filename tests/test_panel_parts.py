@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import html
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import ipywidgets as widgets
 import pytest
 
+from wan_nb.errors import ValidationError
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 from wan_nb.widgets import TaskCard
 from wan_nb.widgets._code import request_snippet, resume_snippet
 from wan_nb.widgets._preview import PREVIEW_CAP, preview
 from wan_nb.widgets._throttle import Throttle
 from wan_nb.widgets._video import Playback, choose, outputs, relative_src
+from wan_nb.widgets.card import RENDER_INTERVAL
+from wan_nb.widgets.compare import CompareView
 
 URL = "https://dashscope-result.oss-cn-beijing.aliyuncs.com/1d/ab/video.mp4?Expires=1&Signature=x"
 
@@ -178,3 +184,47 @@ def test_snippet_names_uploads_and_reads_the_key_from_the_environment() -> None:
 def test_previews_send_small_images_only(value: object, kind: type) -> None:
     (thumbnail,) = preview(value, width=96).children
     assert isinstance(thumbnail, kind)
+
+
+# -- comm messages ----------------------------------------------------------------------------------------
+
+
+async def test_a_burst_of_states_is_coalesced_into_at_most_ten_messages_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    card = TaskCard(request=VideoRequest(prompt="p"), on_cancel=lambda _card: None)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    for name in ("head", "bar", "timing", "cancel", "error_box"):
+        widget = getattr(card, name)
+        # What ipywidgets hands the comm: one message per widget per flush, carrying its changed traits.
+        monkeypatch.setattr(widget.comm, "send", partial(_record, sent, name))
+    loop = asyncio.get_running_loop()
+    start, states = loop.time(), 0
+    while loop.time() - start < 1.0:  # a fast poller: a new state every few milliseconds for a second
+        card.show(Task("t-1", TaskStatus.RUNNING, progress=(states % 99 + 1) / 100))
+        states += 1
+        await asyncio.sleep(0.002)
+    await asyncio.sleep(RENDER_INTERVAL * 1.5)  # the newest state renders once the interval has passed
+    per_widget = Counter(name for name, _ in sent)
+    assert states > 100
+    assert per_widget["bar"] <= 12 and per_widget["timing"] <= 12, per_widget  # ≤ 10/s, plus the edges
+    bar_updates = [message["state"] for name, message in sent if name == "bar"]
+    assert {"value", "bar_style"} <= set(bar_updates[0])  # hold_sync: both traits in one message
+    assert card.bar.value == ((states - 1) % 99 + 1) / 100  # and the last state seen is the one shown
+
+
+def _record(sent: list[tuple[str, dict[str, Any]]], name: str, data: Any = None, **_: Any) -> None:
+    sent.append((name, data))
+
+
+# -- compare ----------------------------------------------------------------------------------------------
+
+
+def test_a_bad_grid_value_is_escaped_once() -> None:
+    view = CompareView()
+    view.values.value = "1, <b>"
+    with pytest.raises(ValidationError) as caught:
+        view.cells(VideoRequest(prompt="p"), "native")
+    assert caught.value.message == "'<b>' is not a whole number"  # plain text: the view escapes it
+    view.flag(caught.value.message)
+    assert "&#x27;&lt;b&gt;&#x27;" in view.error.value and "&amp;" not in view.error.value

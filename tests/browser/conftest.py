@@ -2,7 +2,7 @@
 
 Playwright cannot download its own browser here (and its builds lack H.264 anyway), so the tests drive
 ``/usr/bin/chromium``, installing it with apt when it is missing (``scripts/ensure-chromium.sh``, which
-``make test`` also runs). The server is isolated: a copy of ``notebooks/`` and ``examples/`` as its root, its
+``make test`` also runs). The server is isolated: a copy of ``notebooks/`` (with its assets) as its root, its
 own ``WAN_NB_HOME``, settings, workspaces and runtime folders, no token, and a kernelspec that is this
 interpreter put first on ``JUPYTER_PATH`` (a user-level ``python3`` kernelspec cannot hijack the run).
 Three front ends serve it: JupyterLab 4, Notebook 7 and Voilà (with mp4 in its ``file_allowlist``).
@@ -54,12 +54,11 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A throwaway copy of the notebooks (videos land in its wan_outputs/), beside a copy of examples/."""
+    """A throwaway copy of the notebooks and their assets (videos land in its wan_outputs/)."""
     base = tmp_path_factory.mktemp("lab")
     shutil.copytree(
         ROOT / "notebooks", base / "notebooks", ignore=shutil.ignore_patterns("wan_outputs", ".*")
     )
-    shutil.copytree(ROOT / "examples", base / "examples")
     return base / "notebooks"
 
 

@@ -4,13 +4,19 @@
 (``wan_nb.loop.spawn``, which keeps a strong reference) and returns (notebook_tech.md §2.1). A job's
 exception goes to its card (``spawn(on_error=card.fail)``), never to "Task exception was never retrieved".
 Jobs run only while the loop is free: between cells, or while a cell ``await``s.
+
+New tasks pass one gate per panel (an ``asyncio.Semaphore`` shared by single runs and compare grids), held from
+the create until the task ends: DashScope answers 429 ``Throttling`` past an account's concurrent-task quota
+(protocol.md §2). A create refused anyway (another notebook on the same account) is re-sent after its
+``Retry-After`` until the job's deadline (``client.submit(patience=...)``): a 429 created nothing. Downloads
+happen outside the gate, like ``client.map``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import Callable, Coroutine
+from functools import partial
 from os import PathLike
 from typing import Any
 
@@ -27,15 +33,17 @@ Dest = str | PathLike[str]
 class Jobs:
     """The running jobs (strong references), the last one started, and a way to await them all."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_end: Callable[[], object] = lambda: None) -> None:
+        """``on_end`` is called after each job ends, however it ended (its outcome is on its card)."""
         self.running: set[asyncio.Task[None]] = set()
         self.last: asyncio.Task[None] | None = None
+        self._on_end = on_end
 
     def start(self, job: Coroutine[Any, Any, None], card: TaskCard) -> asyncio.Task[None]:
         """Run ``job`` in the background; its exception (or its cancellation) is shown on ``card``."""
-        task = spawn(_shown_on(card, job), on_error=card.fail)
+        task = spawn(job, on_error=card.fail)
         self.running.add(task)
-        task.add_done_callback(self.running.discard)
+        task.add_done_callback(partial(self._ended, card))
         self.last = task
         return task
 
@@ -44,18 +52,16 @@ class Jobs:
         while self.running:
             await asyncio.wait(set(self.running))
 
+    def _ended(self, card: TaskCard, task: asyncio.Task[None]) -> None:
+        self.running.discard(task)
+        if task.cancelled():
+            card.fail(asyncio.CancelledError("stopped following this task (it goes on server-side)"))
+        self._on_end()
+
     def cancel(self) -> None:
         """Stop every job (the tasks themselves keep running server-side; the journal remembers them)."""
         for task in self.running:
             task.cancel()
-
-
-async def _shown_on(card: TaskCard, job: Coroutine[Any, Any, None]) -> None:
-    try:
-        await job
-    except asyncio.CancelledError:
-        card.fail(asyncio.CancelledError("stopped following this task (it goes on server-side)"))
-        raise
 
 
 async def run_request(
@@ -65,23 +71,32 @@ async def run_request(
     *,
     out: Dest,
     patience: float,
-    limit: asyncio.Semaphore | None = None,
+    gate: asyncio.Semaphore,
 ) -> None:
-    """Submit ``request`` and follow it to the end; ``limit`` bounds how many run at once (compare grids)."""
-    gate: AbstractAsyncContextManager[Any] = limit if limit is not None else nullcontext()
+    """Submit ``request`` once ``gate`` has a free slot, follow it to the end, then deliver its video."""
+    if gate.locked():
+        card.notice("waiting for a free slot: the panel runs at most `concurrency` tasks at a time")
     async with gate:
-        task = await client.submit(request)
+        task = await client.submit(request, patience=patience)
         card.show(task)
-        await follow(client, task, card, out=out, patience=patience)
+        task = await _watch(client, task, card, patience)
+    if task.status is TaskStatus.SUCCEEDED:
+        await deliver(client, task, card, out=out)
 
 
 async def follow(client: AsyncWanClient, task: Task, card: TaskCard, *, out: Dest, patience: float) -> None:
     """Show each new state of ``task`` until it ends (or ``patience`` seconds pass), then its video."""
+    task = await _watch(client, task, card, patience)
+    if task.status is TaskStatus.SUCCEEDED:
+        await deliver(client, task, card, out=out)
+
+
+async def _watch(client: AsyncWanClient, task: Task, card: TaskCard, patience: float) -> Task:
+    """Show each new state of ``task`` on ``card``; returns the last one (terminal unless WaitTimeout)."""
     async for state in client.watch(task, timeout=patience):
         card.show(state)
         task = state
-    if task.status is TaskStatus.SUCCEEDED:
-        await deliver(client, task, card, out=out)
+    return task
 
 
 async def deliver(client: AsyncWanClient, task: Task, card: TaskCard, *, out: Dest) -> None:

@@ -1,14 +1,13 @@
 """Exploratory prompting: a grid of prompts (rows) × values of one setting (columns), side by side.
 
-Every cell is a billed task, so the grid is capped at :data:`MAX_CELLS` and runs at most ``concurrency``
-tasks at once (a semaphore around submit-and-follow): DashScope answers 429 ``Throttling`` past an account's
-concurrent-task quota and limits task queries to 20 QPS (protocol.md §2), and the relay asks for no more than
-one query per 3 s per task (§3).
+Every cell is a billed task, so the grid is capped at :data:`MAX_CELLS`; its cells go through the panel's
+concurrency gate like single runs (``_jobs.py``): DashScope answers 429 ``Throttling`` past an account's
+concurrent-task quota (protocol.md §2). The "size" axis takes the dialect's values: a resolution tier
+natively, ``WxH`` on the gateway, which refuses ``720P`` as malformed (protocol.md §4).
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +33,8 @@ _DEFAULT_VALUES = {
     "size": "720P, 1080P",
     "prompt_extend": "true, false",
 }
+_GATEWAY_SIZES = "1280x720, 1920x1080"
+"""The "size" axis's default on the unified gateway (the same two tiers, as the WxH it takes)."""
 
 Cell = tuple[str, VideoRequest]
 """A column label and the request of one grid cell."""
@@ -42,18 +43,20 @@ Cell = tuple[str, VideoRequest]
 class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The grid's inputs, its Run button and the GridBox the panel fills with compact cards."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: str = "native") -> None:
+        self.dialect = dialect
         self.prompts = widgets.Textarea(
             placeholder="One prompt per line (empty: the form's prompt)", layout=widgets.Layout(width="100%")
         )
         self.axis = widgets.Dropdown(options=AXES, value="seed", description="Vary")
-        self.values = widgets.Text(value=_DEFAULT_VALUES["seed"], description="Values")
+        self.values = widgets.Text(value=_defaults("seed", dialect), description="Values")
         self.run = widgets.Button(description="Run grid", icon="th", tooltip="Run every prompt × value")
         self.run.add_class("wan-compare-run")
         self.error = widgets.HTML()
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="6px"))
         self.axis.observe(
-            lambda change: setattr(self.values, "value", _DEFAULT_VALUES[change["new"]]), names="value"
+            lambda change: setattr(self.values, "value", _defaults(change["new"], self.dialect)),
+            names="value",
         )
         note = widgets.HTML(
             f'<small style="color:#6b7280">Each cell is one billed task; at most {MAX_CELLS} cells, '
@@ -78,6 +81,12 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             for p in prompts
         ]
 
+    def set_dialect(self, dialect: str) -> None:
+        """Follow the provider's dialect; the "size" values follow too while they are the old default."""
+        old, self.dialect = _defaults(str(self.axis.value), self.dialect), dialect
+        if self.values.value == old:
+            self.values.value = _defaults(str(self.axis.value), dialect)
+
     def show_cells(self, cards: list[widgets.Widget], columns: int) -> None:
         """Lay the cards out ``columns`` to a row."""
         self.grid.layout.grid_template_columns = f"repeat({columns}, minmax(0, 1fr))"
@@ -88,6 +97,13 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def clear(self) -> None:
         self.error.value = ""
+
+
+def _defaults(axis: str, dialect: str) -> str:
+    """The values an axis starts with, for a dialect."""
+    if axis == "size" and dialect == "unified":
+        return _GATEWAY_SIZES
+    return _DEFAULT_VALUES[axis]
 
 
 def _field(axis: str, dialect: str) -> str:
@@ -103,7 +119,7 @@ def _parse(axis: str, text: str) -> Any:
         try:
             return int(text)
         except ValueError:
-            raise ValidationError("values", f"{html.escape(text)!r} is not a whole number") from None
+            raise ValidationError("values", f"{text!r} is not a whole number") from None
     if axis == "prompt_extend":
         if text.lower() not in ("true", "false"):
             raise ValidationError("values", f"{text!r}: write true or false")

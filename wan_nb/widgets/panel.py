@@ -2,7 +2,8 @@
 
 The panel is a view of :class:`~wan_nb.models.Task` objects built on the public ``AsyncWanClient``; it knows
 no wire field and does not import httpx (DEVELOPERS.md). Handlers validate synchronously (so a bad input
-sends nothing) and then only *spawn* jobs on the kernel's loop (``_jobs.py``).
+sends nothing) and then only *spawn* jobs on the kernel's loop (``_jobs.py``), through one concurrency
+gate shared by single runs and compare grids.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._jobs import Jobs, follow, run_request
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
-from wan_nb.widgets._static import plain, static_html
+from wan_nb.widgets._static import VIEW, StandIn
 from wan_nb.widgets.card import TaskCard
 from wan_nb.widgets.compare import CompareView, first_refusal
 from wan_nb.widgets.history import History, card_for, needs_attention
@@ -56,8 +57,10 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         client: the client to use (the panel never closes it); default: a client for ``provider``.
         out_dir: where videos are saved, relative to the kernel's working directory (the notebook's folder).
         prompt, first_frame: initial inputs (``first_frame``: a path, URL or bytes).
-        concurrency: tasks a compare grid runs at once.
-        timeout: seconds a job follows a task before giving up (the task goes on server-side).
+        concurrency: tasks the panel runs at once, single runs and compare grids together (keep it within the
+            account's concurrent-task quota); more wait for a free slot.
+        timeout: seconds a job keeps re-sending a create refused with 429, and then follows its task
+            before giving up (the task goes on server-side).
         video_cap: largest file played as widget bytes (when it cannot be played by path or URL).
         history: show (and re-attach) the provider's journaled tasks.
         """
@@ -67,11 +70,14 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._clients[first.provider] = first
         self.out_dir = os.path.join(os.fspath(out_dir), "")  # a trailing separator: "save in this folder"
         self.concurrency = concurrency
+        """Tasks running at once (read when the panel is made: every run shares its gate)."""
+        self._gate = asyncio.Semaphore(concurrency)
         self.timeout = timeout
         self.video_cap = video_cap
         self.cards: list[TaskCard] = []
         """Every card, oldest first (single runs, grid cells and history)."""
-        self._jobs = Jobs()
+        self.stand_in = StandIn()  # what static renderers show instead of the widget
+        self._jobs = Jobs(on_end=lambda: self.stand_in.refresh(self._tasks()))
         self._clock: asyncio.Task[None] | None = None
         self._build(first, prompt, first_frame)
         self.history = (
@@ -146,7 +152,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.message = widgets.HTML()
         self.results = widgets.VBox()
         """Cards of single runs, newest first."""
-        self.compare = CompareView()
+        self.compare = CompareView(client.dialect)
         self.compare.run.on_click(self._on_compare)
 
     def _sections(self) -> list[widgets.Widget]:
@@ -169,6 +175,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _provider_changed(self, name: str) -> None:
         self.picker.clear()
         self.form.set_dialect(PROVIDERS[name].dialect)
+        self.compare.set_dialect(PROVIDERS[name].dialect)
 
     def _key_entered(self, name: str, key: str) -> None:
         try:
@@ -203,10 +210,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         if refusal is not None:
             self.compare.flag(refusal)  # nothing is sent unless every cell is valid
             return
-        limit = asyncio.Semaphore(self.concurrency)
-        cards = [
-            self._start(request, client, title=label, limit=limit) for row in rows for label, request in row
-        ]
+        cards = [self._start(request, client, title=label) for row in rows for label, request in row]
         self.compare.show_cells(cards, columns=len(rows[0]))
 
     def _clear(self) -> None:
@@ -226,17 +230,10 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     # -- jobs -----------------------------------------------------------------------------------------------
 
-    def _start(
-        self,
-        request: VideoRequest,
-        client: AsyncWanClient,
-        *,
-        title: str = "",
-        limit: asyncio.Semaphore | None = None,
-    ) -> TaskCard:
+    def _start(self, request: VideoRequest, client: AsyncWanClient, *, title: str = "") -> TaskCard:
         card = self._card(client, request=request, title=title)
         card.set_code(request_snippet(request, client.provider, self.form.upload_names()))
-        job = run_request(client, request, card, out=self.out_dir, patience=self.timeout, limit=limit)
+        job = run_request(client, request, card, out=self.out_dir, patience=self.timeout, gate=self._gate)
         self._jobs.start(job, card)
         self._run_clock()
         return card
@@ -288,13 +285,17 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     # -- static rendering -----------------------------------------------------------------------------------
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-        """The widget view, plus text and HTML for places with no widget manager (nbviewer, static HTML)."""
-        bundle: dict[str, Any] | None = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        tasks = [card.task for card in self.cards if card.task is not None]
-        return {**bundle, "text/plain": plain(tasks), "text/html": static_html(tasks)}
+    def _ipython_display_(self) -> None:
+        """Show the panel, then its static stand-in (kept current as tasks finish; ``_static.py``)."""
+        self.stand_in.display(self._repr_mimebundle_(), self._tasks())
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, and a line of text for where no widget manager runs (the stand-in lists tasks)."""
+        bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs)
+        return {VIEW: bundle[VIEW], "text/plain": "wan_nb panel (interactive in Jupyter with ipywidgets)"}
+
+    def _tasks(self) -> list[Task]:
+        return [card.task for card in self.cards if card.task is not None]
 
 
 async def _cancel(client: AsyncWanClient, card: TaskCard, task: Task) -> None:
