@@ -1,30 +1,49 @@
-"""The bad-input catalogue (issue 6): malformed inputs through the API, the CLI and the panel.
+"""The bad-input catalogue (issue 6): one table of malformed inputs through the API, the CLI and the panel.
 
-Each input must give a one-line error that names the offending field, and must cost nothing: zero HTTP
-requests. The proof of "zero" is a counting transport injected with ``AsyncWanClient(transport=...)`` (API and
-panel) and, for the CLI (which builds its own client), a loopback HTTP server that counts every request it
-receives and is the CLI's ``--base-url``.
+Each input must give a one-line error that names the offending field exactly, and must cost nothing: zero
+HTTP requests. "Zero" is proven twice: a counting transport or server that would receive any request (the
+API and the panel get ``AsyncWanClient(transport=...)``; the CLI, which builds its own client, gets a
+counting loopback server as ``--base-url``), and an audit hook on ``socket.connect``/``getaddrinfo`` that
+sees any connection or name lookup the process makes, to any host.
+
+Every row of :data:`CATALOGUE` goes through every surface that can express it. A surface skips a row only
+with the reason written in the row, and :func:`test_skip_reasons_match_what_each_surface_can_express`
+checks that a reason is given exactly when the surface cannot express the row (so no row is dropped
+silently, and no stale reason hides one that became expressible).
+
+The one accepted exception to "one line": argparse's own refusals (a flag's value is not an int, a required
+flag is missing) print argparse's usage block before the single error line, and name the *flag*
+(``--duration``) rather than the field. That is argparse's fixed format, and it happens before wan_nb runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
+import re
+import sys
 import threading
 import wave
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
+from wan_nb.cli.output import EXIT_USAGE, PROG
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.models import VideoRequest
 
 MB = 1024 * 1024
+BASE_PROMPT = "a cat turns its head"
+
+
+# --- zero requests ------------------------------------------------------------------------------------------
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -38,24 +57,56 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return httpx.Response(500, json={"code": "InternalError", "message": "no request was expected"})
 
 
-# --- media -----------------------------------------------------------------------------------------------
+class SocketWatch:
+    """Every ``socket.connect`` and ``socket.getaddrinfo`` this process makes while a watch is open.
+
+    Audit hooks cannot be removed, so one hook is installed for the rest of the run and records only while a
+    watch is open. It catches a request to any host, not only to the counting transport or server.
+    """
+
+    _open: ClassVar[list[SocketWatch]] = []
+    _hooked: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def __enter__(self) -> SocketWatch:
+        if not SocketWatch._hooked:
+            sys.addaudithook(SocketWatch._hook)
+            SocketWatch._hooked = True
+        SocketWatch._open.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        SocketWatch._open.remove(self)
+
+    @staticmethod
+    def _hook(event: str, args: tuple[Any, ...]) -> None:
+        if SocketWatch._open and event in ("socket.connect", "socket.getaddrinfo"):
+            target = args[1] if event == "socket.connect" else args[0]
+            for watch in SocketWatch._open:
+                watch.events.append((event, target))
 
 
-def _png(path: Path, size: tuple[int, int]) -> Path:
+# --- media --------------------------------------------------------------------------------------------------
+
+
+def _png(path: Path, size: tuple[int, int], kind: str = "PNG") -> Path:
     from PIL import Image
 
-    Image.new("RGB", size, "teal").save(path, "PNG")
+    Image.new("RGB", size, "teal").save(path, kind)
     return path
 
 
-def _wav(path: Path, seconds: float, rate: int = 8000) -> Path:
-    with wave.open(str(path), "wb") as out:
+def _wav_bytes(seconds: float, rate: int = 8000) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
         frames = (int(6000 * math.sin(i / 9)) for i in range(int(seconds * rate)))
         out.writeframes(b"".join(v.to_bytes(2, "little", signed=True) for v in frames))
-    return path
+    return buffer.getvalue()
 
 
 def _sparse(path: Path, size: int, head: bytes) -> Path:
@@ -66,123 +117,226 @@ def _sparse(path: Path, size: int, head: bytes) -> Path:
 
 
 @pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Named media files; a table value ``"@name"`` stands for the path (or URL) of ``name``."""
     folder = tmp_path_factory.mktemp("bad-media")
     text = folder / "notes.png"
     text.write_text("this is not an image\n")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "drawing.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' width='480' height='400'/>")
+    for name, seconds in (("short.wav", 1.0), ("long.wav", 31.0), ("ok.wav", 3.0)):
+        (folder / name).write_bytes(_wav_bytes(seconds))
+    (folder / "a-folder").mkdir()
     found = {
         "ok": _png(folder / "ok.png", (480, 400)),
         "tiny": _png(folder / "tiny.png", (100, 100)),
         "wide": _png(folder / "wide.png", (8100, 300)),
         "thin": _png(folder / "thin.png", (250, 2400)),  # 1:9.6, beyond 1:8
+        "gif": _png(folder / "cat.gif", (480, 400), "GIF"),
         "huge": _sparse(folder / "huge.png", 21 * MB, b"\x89PNG\r\n\x1a\n"),
-        "text": text,
-        "short": _wav(folder / "short.wav", 1.0),
-        "long": _wav(folder / "long.wav", 31.0),
-        "ok_wav": _wav(folder / "ok.wav", 3.0),
         "big_wav": _sparse(folder / "big.wav", 16 * MB, b"RIFF"),
+        "text": text,
+        "empty": folder / "empty.png",
+        "svg": folder / "drawing.svg",
+        "short": folder / "short.wav",
+        "long": folder / "long.wav",
+        "ok_wav": folder / "ok.wav",
         "missing": folder / "no-such-file.png",
+        "folder": folder / "a-folder",
     }
-    found["folder"] = folder / "a-folder"
-    found["folder"].mkdir()
-    return found
+    return {**{name: str(path) for name, path in found.items()}, "text_url": text.as_uri()}
 
 
-# --- the API catalogue -------------------------------------------------------------------------------------
-
-# (id, fields over a valid native request, dialect/provider, the field the message must name)
-OK = "@ok"
-API_CASES: list[tuple[str, dict[str, Any], str, str]] = [
-    ("no-first-frame", {"first_frame": None}, "dashscope", "first_frame"),
-    ("duration-0", {"duration": 0}, "dashscope", "duration"),
-    ("duration-1", {"duration": 1}, "dashscope", "duration"),
-    ("duration-16", {"duration": 16}, "dashscope", "duration"),
-    ("duration-float", {"duration": 5.5}, "dashscope", "duration"),
-    ("duration-str", {"duration": "5"}, "dashscope", "duration"),
-    ("duration-negative", {"duration": -5}, "dashscope", "duration"),
-    ("resolution-480P", {"resolution": "480P"}, "dashscope", "resolution"),
-    ("resolution-4K", {"resolution": "4K"}, "dashscope", "resolution"),
-    ("resolution-int", {"resolution": 720}, "dashscope", "resolution"),
-    ("size-star", {"resolution": None, "size": "1280*720x"}, "dashscope", "size"),
-    ("size-words", {"resolution": None, "size": "big"}, "dashscope", "size"),
-    ("seed-negative", {"seed": -1}, "dashscope", "seed"),
-    ("seed-too-big", {"seed": 2**31}, "dashscope", "seed"),
-    ("seed-str", {"seed": "42"}, "dashscope", "seed"),
-    ("seed-float", {"seed": 4.2}, "dashscope", "seed"),
-    ("prompt-5001", {"prompt": "x" * 5001}, "dashscope", "prompt"),
-    ("prompt-none", {"prompt": None}, "dashscope", "prompt"),
-    ("prompt-int", {"prompt": 7}, "dashscope", "prompt"),
-    ("negative-501", {"negative_prompt": "n" * 501}, "dashscope", "negative_prompt"),
-    ("frame-missing-file", {"first_frame": "@missing"}, "dashscope", "first_frame"),
-    ("frame-is-folder", {"first_frame": "@folder"}, "dashscope", "first_frame"),
-    ("frame-not-image", {"first_frame": "@text"}, "dashscope", "first_frame"),
-    ("frame-too-small", {"first_frame": "@tiny"}, "dashscope", "first_frame"),
-    ("frame-too-wide", {"first_frame": "@wide"}, "dashscope", "first_frame"),
-    ("frame-aspect", {"first_frame": "@thin"}, "dashscope", "first_frame"),
-    ("frame-over-20MB", {"first_frame": "@huge"}, "dashscope", "first_frame"),
-    ("frame-ftp", {"first_frame": "ftp://example.com/cat.png"}, "dashscope", "first_frame"),
-    ("frame-javascript", {"first_frame": "javascript:alert(1)"}, "dashscope", "first_frame"),
-    ("frame-bad-data-uri", {"first_frame": "data:image/png;base64,@@@"}, "dashscope", "first_frame"),
-    ("frame-bytes-not-image", {"first_frame": b"definitely not a picture"}, "dashscope", "first_frame"),
-    ("frame-empty-bytes", {"first_frame": b""}, "dashscope", "first_frame"),
-    ("frame-int", {"first_frame": 12345}, "dashscope", "first_frame"),
-    ("last-frame-not-image", {"last_frame": "@text"}, "dashscope", "last_frame"),
-    ("audio-not-audio", {"driving_audio": "@text"}, "dashscope", "driving_audio"),
-    ("audio-too-short", {"driving_audio": "@short"}, "dashscope", "driving_audio"),
-    ("audio-too-long", {"driving_audio": "@long"}, "dashscope", "driving_audio"),
-    ("audio-over-15MB", {"driving_audio": "@big_wav"}, "dashscope", "driving_audio"),
-    ("audio-missing", {"driving_audio": "@missing"}, "dashscope", "driving_audio"),
-    ("model-empty", {"model": ""}, "dashscope", "model"),
-    ("model-int", {"model": 26}, "dashscope", "model"),
-    ("watermark-str", {"watermark": "yes"}, "dashscope", "watermark"),
-    ("audio-flag-str", {"audio": "off"}, "dashscope", "audio"),
-    ("prompt-extend-int", {"prompt_extend": 2}, "dashscope", "prompt_extend"),
-    ("gateway-driving-audio", {"driving_audio": "@ok_wav"}, "gateway", "driving_audio"),
-    ("gateway-last-frame", {"last_frame": OK}, "gateway", "last_frame"),
-    ("gateway-negative", {"negative_prompt": "blur"}, "gateway", "negative_prompt"),
-    ("gateway-watermark", {"watermark": True}, "gateway", "watermark"),
-    ("gateway-prompt-extend", {"prompt_extend": False}, "gateway", "prompt_extend"),
-    ("relay-duration-99", {"duration": 99}, "relay", "duration"),
-]
-
-
-def _resolve(value: Any, media: dict[str, Path]) -> Any:
+def _resolve(value: Any, media: dict[str, str]) -> Any:
     if isinstance(value, str) and value.startswith("@"):
-        return str(media[value[1:]])
+        return media[value[1:]]
     return value
 
 
-def _request(media: dict[str, Path], fields: dict[str, Any]) -> VideoRequest:
-    base: dict[str, Any] = {"prompt": "a cat turns its head", "first_frame": OK, "duration": 5}
-    if fields.get("size"):
-        base["resolution"] = None
-    merged = {**base, **fields}
+# --- the catalogue ------------------------------------------------------------------------------------------
+
+# Why a surface cannot express a row (the row then runs through the other surfaces only).
+CLI_NO_FLAG = "`wan-nb generate` has no flag for this field"
+CLI_WORDS = "the shell passes words: this non-string value would be a different (string) row"
+CLI_VALID_WORD = "as a word this parses to a valid value ('5' is the int 5): a typed-API mistake only"
+CLI_BYTES = "the CLI takes a path or URL, not bytes (the same bytes in a file are the file rows)"
+PANEL_TEXT = "a Textarea holds only text"
+PANEL_SLIDER = "the Seconds slider offers only 2-15"
+PANEL_SEED = "the Seed box is bounded to 0-2147483647"
+PANEL_SIZE = "Size is a dropdown of the dialect's valid sizes"
+PANEL_MODEL = "the form has no model input"
+PANEL_CHECKBOX = "a checkbox holds only True/False"
+PANEL_MEDIA = "a media input holds a typed URL/path or an upload's bytes"
+PANEL_GATEWAY = "on the gateway the form disables native-only inputs and leaves them out of the request"
+
+
+@dataclass(frozen=True)
+class Bad:
+    """One malformed input: fields over a valid request, and the field its error must name."""
+
+    id: str
+    fields: dict[str, Any]
+    field: str
+    provider: str = "dashscope"
+    cli: str | None = None  # why the CLI cannot express it; None: it can
+    panel: str | None = None  # why the panel cannot express it; None: it can
+
+
+CATALOGUE: list[Bad] = [
+    # first_frame: missing, unreadable, not an image, outside the limits, unsupported URL
+    Bad("frame-none", {"first_frame": None}, "first_frame"),
+    Bad("frame-missing-file", {"first_frame": "@missing"}, "first_frame"),
+    Bad("frame-relative-missing", {"first_frame": "no-such-frame-7f3a.png"}, "first_frame"),
+    Bad("frame-is-folder", {"first_frame": "@folder"}, "first_frame"),
+    Bad("frame-not-image", {"first_frame": "@text"}, "first_frame"),
+    Bad("frame-empty-file", {"first_frame": "@empty"}, "first_frame"),
+    Bad("frame-gif", {"first_frame": "@gif"}, "first_frame"),
+    Bad("frame-svg", {"first_frame": "@svg"}, "first_frame"),
+    Bad("frame-too-small", {"first_frame": "@tiny"}, "first_frame"),
+    Bad("frame-too-wide", {"first_frame": "@wide"}, "first_frame"),
+    Bad("frame-aspect", {"first_frame": "@thin"}, "first_frame"),
+    Bad("frame-over-20MB", {"first_frame": "@huge"}, "first_frame"),
+    Bad("frame-ftp", {"first_frame": "ftp://example.com/cat.png"}, "first_frame"),
+    Bad("frame-javascript", {"first_frame": "javascript:alert(1)"}, "first_frame"),
+    Bad("frame-file-url-not-image", {"first_frame": "@text_url"}, "first_frame"),
+    Bad("frame-http-no-host", {"first_frame": "http://"}, "first_frame"),
+    Bad("frame-bad-data-uri", {"first_frame": "data:image/png;base64,@@@"}, "first_frame"),
+    Bad("frame-data-uri-text", {"first_frame": "data:text/plain;base64,aGVsbG8="}, "first_frame"),
+    Bad("frame-bytes-not-image", {"first_frame": b"definitely not a picture"}, "first_frame", cli=CLI_BYTES),
+    Bad("frame-empty-bytes", {"first_frame": b""}, "first_frame", cli=CLI_BYTES),
+    Bad("frame-int", {"first_frame": 12345}, "first_frame", cli=CLI_WORDS, panel=PANEL_MEDIA),
+    # last_frame
+    Bad("last-frame-not-image", {"last_frame": "@text"}, "last_frame"),
+    Bad("last-frame-missing", {"last_frame": "@missing"}, "last_frame"),
+    Bad("last-frame-too-small", {"last_frame": "@tiny"}, "last_frame"),
+    Bad("last-frame-aspect", {"last_frame": "@thin"}, "last_frame"),
+    Bad("last-frame-ftp", {"last_frame": "ftp://example.com/end.png"}, "last_frame"),
+    Bad("last-frame-bytes-gif", {"last_frame": b"GIF89a" + b"\0" * 20}, "last_frame", cli=CLI_BYTES),
+    # driving_audio
+    Bad("audio-not-audio", {"driving_audio": "@text"}, "driving_audio"),
+    Bad("audio-is-image", {"driving_audio": "@ok"}, "driving_audio"),
+    Bad("audio-too-short", {"driving_audio": "@short"}, "driving_audio"),
+    Bad("audio-too-long", {"driving_audio": "@long"}, "driving_audio"),
+    Bad("audio-over-15MB", {"driving_audio": "@big_wav"}, "driving_audio"),
+    Bad("audio-missing", {"driving_audio": "@missing"}, "driving_audio"),
+    Bad("audio-is-folder", {"driving_audio": "@folder"}, "driving_audio"),
+    Bad("audio-ftp", {"driving_audio": "ftp://example.com/voice.wav"}, "driving_audio"),
+    Bad("audio-bytes-text", {"driving_audio": b"plain text, not audio"}, "driving_audio", cli=CLI_BYTES),
+    Bad("audio-bytes-too-short", {"driving_audio": _wav_bytes(1.0)}, "driving_audio", cli=CLI_BYTES),
+    # prompts (characters are counted, not bytes)
+    Bad("prompt-5001", {"prompt": "x" * 5001}, "prompt"),
+    Bad("prompt-5001-cjk", {"prompt": "猫" * 5001}, "prompt"),
+    Bad("prompt-none", {"prompt": None}, "prompt", panel=PANEL_TEXT),
+    Bad("prompt-int", {"prompt": 7}, "prompt", cli=CLI_WORDS, panel=PANEL_TEXT),
+    Bad("negative-501", {"negative_prompt": "n" * 501}, "negative_prompt", cli=CLI_NO_FLAG),
+    Bad("negative-501-emoji", {"negative_prompt": "🐱" * 501}, "negative_prompt", cli=CLI_NO_FLAG),
+    # duration
+    Bad("duration-0", {"duration": 0}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-1", {"duration": 1}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-16", {"duration": 16}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-negative", {"duration": -5}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-float", {"duration": 5.5}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-word", {"duration": "five"}, "duration", panel=PANEL_SLIDER),
+    Bad("duration-str", {"duration": "5"}, "duration", cli=CLI_VALID_WORD, panel=PANEL_SLIDER),
+    # resolution and size
+    Bad("resolution-480P", {"resolution": "480P"}, "resolution", panel=PANEL_SIZE),
+    Bad("resolution-4K", {"resolution": "4K"}, "resolution", panel=PANEL_SIZE),
+    Bad("resolution-no-unit", {"resolution": "720"}, "resolution", panel=PANEL_SIZE),
+    Bad("resolution-int", {"resolution": 720}, "resolution", cli=CLI_WORDS, panel=PANEL_SIZE),
+    Bad("size-star", {"size": "1280*720x"}, "size", cli=CLI_NO_FLAG, panel=PANEL_SIZE),
+    Bad("size-words", {"size": "big"}, "size", cli=CLI_NO_FLAG, panel=PANEL_SIZE),
+    Bad(
+        "size-vs-resolution",
+        {"size": "1920x1080", "resolution": "720P"},
+        "size",
+        cli=CLI_NO_FLAG,
+        panel=PANEL_SIZE,
+    ),
+    # seed
+    Bad("seed-negative", {"seed": -1}, "seed", panel=PANEL_SEED),
+    Bad("seed-too-big", {"seed": 2**31}, "seed", panel=PANEL_SEED),
+    Bad("seed-float", {"seed": 4.2}, "seed", panel=PANEL_SEED),
+    Bad("seed-word", {"seed": "abc"}, "seed", panel=PANEL_SEED),
+    Bad("seed-str", {"seed": "42"}, "seed", cli=CLI_VALID_WORD, panel=PANEL_SEED),
+    # model
+    Bad("model-empty", {"model": ""}, "model", panel=PANEL_MODEL),
+    Bad("model-blank", {"model": "   "}, "model", panel=PANEL_MODEL),
+    Bad("model-int", {"model": 26}, "model", cli=CLI_WORDS, panel=PANEL_MODEL),
+    # switches (the CLI's --audio is the driving audio, not the soundtrack switch)
+    Bad("watermark-str", {"watermark": "yes"}, "watermark", cli=CLI_NO_FLAG, panel=PANEL_CHECKBOX),
+    Bad("audio-flag-str", {"audio": "off"}, "audio", cli=CLI_NO_FLAG, panel=PANEL_CHECKBOX),
+    Bad("prompt-extend-int", {"prompt_extend": 2}, "prompt_extend", cli=CLI_NO_FLAG, panel=PANEL_CHECKBOX),
+    # the unified gateway: native-only fields, and its own media checks
+    Bad(
+        "gateway-driving-audio", {"driving_audio": "@ok_wav"}, "driving_audio", "gateway", panel=PANEL_GATEWAY
+    ),
+    Bad("gateway-last-frame", {"last_frame": "@ok"}, "last_frame", "gateway", panel=PANEL_GATEWAY),
+    Bad(
+        "gateway-negative",
+        {"negative_prompt": "blur"},
+        "negative_prompt",
+        "gateway",
+        CLI_NO_FLAG,
+        PANEL_GATEWAY,
+    ),
+    Bad("gateway-watermark", {"watermark": True}, "watermark", "gateway", CLI_NO_FLAG, PANEL_GATEWAY),
+    Bad(
+        "gateway-prompt-extend",
+        {"prompt_extend": False},
+        "prompt_extend",
+        "gateway",
+        CLI_NO_FLAG,
+        PANEL_GATEWAY,
+    ),
+    Bad("gateway-frame-not-image", {"first_frame": "@text"}, "first_frame", "gateway"),
+    Bad("gateway-frame-too-small", {"first_frame": "@tiny"}, "first_frame", "gateway"),
+    Bad("gateway-frame-oss", {"first_frame": "oss://bucket/cat.png"}, "first_frame", "gateway"),
+    Bad("gateway-frame-missing", {"first_frame": "@missing"}, "first_frame", "gateway"),
+    Bad("gateway-prompt-5001", {"prompt": "g" * 5001}, "prompt", "gateway"),
+    # the relay
+    Bad("relay-duration-99", {"duration": 99}, "duration", "relay", panel=PANEL_SLIDER),
+    Bad("relay-frame-oss", {"first_frame": "oss://bucket/cat.png"}, "first_frame", "relay"),
+    Bad("relay-frame-ftp", {"first_frame": "ftp://example.com/cat.png"}, "first_frame", "relay"),
+    Bad("relay-audio-too-long", {"driving_audio": "@long"}, "driving_audio", "relay"),
+    Bad("relay-last-frame-not-image", {"last_frame": "@text"}, "last_frame", "relay"),
+]
+IDS = [bad.id for bad in CATALOGUE]
+
+
+def _request(media: dict[str, str], fields: dict[str, Any]) -> VideoRequest:
+    merged = {"prompt": BASE_PROMPT, "first_frame": "@ok", "duration": 5, **fields}
     return VideoRequest(**{name: _resolve(value, media) for name, value in merged.items()})
 
 
-def assert_one_line_naming(error: BaseException, field: str) -> None:
+def assert_names_exactly(error: BaseException, field: str) -> None:
+    """One line that starts with ``field:``; a ValidationError's ``.field`` is ``field`` itself."""
     text = str(error)
     assert text and "\n" not in text, f"not one line: {text!r}"
-    assert field in text, f"{field!r} not named in {text!r}"
+    assert text.startswith(f"{field}: "), f"does not start with {field!r}: {text!r}"
     if isinstance(error, ValidationError):
-        assert error.field == field or error.field.endswith(field), (error.field, field)
+        assert error.field == field, (error.field, field)
+    else:  # typed-API mistakes (prompt=7) are TypeErrors, as Python's own are; the message names the field
+        assert isinstance(error, TypeError), type(error)
 
 
-@pytest.mark.parametrize(
-    ("fields", "provider", "field"), [c[1:] for c in API_CASES], ids=[c[0] for c in API_CASES]
-)
-async def test_api_refuses_before_any_request(
-    media: dict[str, Path], fields: dict[str, Any], provider: str, field: str
-) -> None:
+# --- the API ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", CATALOGUE, ids=IDS)
+async def test_api_refuses_before_any_request(media: dict[str, str], bad: Bad) -> None:
     wire = CountingTransport()
-    async with AsyncWanClient(provider, api_key="sk-never-sent", transport=wire, journal=False) as client:
-        with pytest.raises((ValidationError, TypeError)) as caught:
-            await client.submit(_request(media, fields))
-    assert_one_line_naming(caught.value, field)
+    with SocketWatch() as net:
+        async with AsyncWanClient(
+            bad.provider, api_key="sk-never-sent", transport=wire, journal=False
+        ) as client:
+            with pytest.raises((ValidationError, TypeError)) as caught:
+                await client.submit(_request(media, bad.fields))
+    assert_names_exactly(caught.value, bad.field)
     assert wire.requests == []
+    assert net.events == []
 
 
-async def test_map_refuses_the_whole_batch_naming_the_item(media: dict[str, Path]) -> None:
+async def test_map_refuses_the_whole_batch_naming_the_item(media: dict[str, str]) -> None:
     """A typo in item 3 costs nothing for items 0-2: map validates all before it submits any."""
     wire = CountingTransport()
     good = _request(media, {})
@@ -190,8 +344,7 @@ async def test_map_refuses_the_whole_batch_naming_the_item(media: dict[str, Path
     async with AsyncWanClient("dashscope", api_key="sk-never-sent", transport=wire, journal=False) as client:
         with pytest.raises(ValidationError) as caught:
             client.map(requests)
-    assert_one_line_naming(caught.value, "duration")
-    assert "requests[3]" in str(caught.value)
+    assert_names_exactly(caught.value, "requests[3].duration")  # the item's index, then its field
     assert wire.requests == []
 
 
@@ -220,24 +373,71 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
 def test_client_configuration_is_refused_up_front(arguments: dict[str, Any], field: str) -> None:
     wire = CountingTransport()
     provider = arguments.pop("provider", None)
-    with pytest.raises(ConfigError) as caught:
+    with SocketWatch() as net, pytest.raises(ConfigError) as caught:
         AsyncWanClient(provider, transport=wire, journal=False, **arguments)
-    assert_one_line_naming(caught.value, field)
+    assert_names_exactly(caught.value, field)
     assert wire.requests == []
+    assert net.events == []
 
 
-# --- the CLI ----------------------------------------------------------------------------------------------
+# --- the CLI ------------------------------------------------------------------------------------------------
+
+CLI_FLAGS = {
+    "first_frame": "--image",
+    "prompt": "--prompt",
+    "last_frame": "--last-frame",
+    "driving_audio": "--audio",
+    "resolution": "--resolution",
+    "duration": "--duration",
+    "seed": "--seed",
+    "model": "--model",
+}
+REQUIRED_FLAGS = {"--image", "--prompt"}
+INT_FLAGS = {"--duration", "--seed"}
+INT_WORD = re.compile(r"[-+]?\d+")
+
+
+@dataclass(frozen=True)
+class CliForm:
+    options: dict[str, str]  # flag → word, over the valid defaults
+    usage_flag: str | None  # argparse refuses before wan_nb runs, naming this flag
+
+
+def cli_form(bad: Bad, media: dict[str, str]) -> CliForm | None:
+    """The ``wan-nb generate`` flags that express ``bad``, or None when the CLI cannot express it."""
+    options = {"--image": media["ok"], "--prompt": BASE_PROMPT, "--duration": "5"}
+    usage_flag = None
+    for name, value in bad.fields.items():
+        flag = CLI_FLAGS.get(name)
+        if flag is None:
+            return None
+        if value is None:  # "not given": a mistake only for a required flag, which argparse reports
+            if flag not in REQUIRED_FLAGS:
+                return None
+            del options[flag]
+            usage_flag = flag
+            continue
+        if isinstance(value, bytes | bool) or (isinstance(value, int) and flag not in INT_FLAGS):
+            return None
+        word = str(_resolve(value, media))
+        if flag in INT_FLAGS and INT_WORD.fullmatch(word):
+            if not isinstance(value, int):  # "5" is a fine word: the bad value is the str type itself
+                return None
+        elif flag in INT_FLAGS:
+            usage_flag = flag  # argparse's type=int refuses "5.5" and "five"
+        options[flag] = word
+    return CliForm(options, usage_flag)
 
 
 class _Counter(BaseHTTPRequestHandler):
-    hits: list[str] = []  # noqa: RUF012 - shared by design: one server, one list
+    hits: ClassVar[list[str]] = []  # one server per test, one list
 
     def _count(self) -> None:
         _Counter.hits.append(f"{self.command} {self.path}")
         self.send_response(500)
         self.end_headers()
 
-    do_GET = do_POST = do_HEAD = _count
+    do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _count
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -245,6 +445,7 @@ class _Counter(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def counting_server() -> Iterator[tuple[str, list[str]]]:
+    """A loopback HTTP server counting every request; the CLI's ``--base-url``."""
     _Counter.hits = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -254,135 +455,175 @@ def counting_server() -> Iterator[tuple[str, list[str]]]:
     server.server_close()
 
 
-# (id, generate arguments after --image/--prompt defaults, the field or flag the message must name)
-CLI_CASES: list[tuple[str, list[str], str]] = [
-    ("duration-20", ["--duration", "20"], "duration"),
-    ("duration-1", ["--duration", "1"], "duration"),
-    ("resolution-4K", ["--resolution", "4K"], "resolution"),
-    ("seed-negative", ["--seed", "-5"], "seed"),
-    ("image-missing", ["--image", "@missing"], "first_frame"),
-    ("image-not-image", ["--image", "@text"], "first_frame"),
-    ("image-too-small", ["--image", "@tiny"], "first_frame"),
-    ("prompt-too-long", ["--prompt", "p" * 5001], "prompt"),
-    ("audio-too-short", ["--audio", "@short"], "driving_audio"),
-    ("last-frame-not-image", ["--last-frame", "@text"], "last_frame"),
-    ("gateway-audio", ["--provider", "gateway", "--audio", "@ok_wav"], "driving_audio"),
-    ("model-unknown-empty", ["--model", ""], "model"),
-]
-
-
-def _cli_words(media: dict[str, Path], extra: list[str], base_url: str) -> list[str]:
-    words = ["generate", "--image", str(media["ok"]), "--prompt", "a cat", "--base-url", base_url]
-    if "--provider" not in extra:
-        words += ["--provider", "dashscope"]
-    return words + [str(media[w[1:]]) if w.startswith("@") else w for w in extra]
-
-
-@pytest.mark.parametrize(("extra", "field"), [c[1:] for c in CLI_CASES], ids=[c[0] for c in CLI_CASES])
-def test_cli_refuses_with_exit_2_and_one_line(
-    media: dict[str, Path],
-    counting_server: tuple[str, list[str]],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    extra: list[str],
-    field: str,
-) -> None:
-    from wan_nb.cli import main
-
-    url, hits = counting_server
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-never-sent")
     monkeypatch.setenv("WAN_API_KEY", "sk-never-sent")
-    code = main(_cli_words(media, extra, url))
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.count("\n") == 0 and err.startswith("wan-nb: error:"), err
-    assert field in err, err
-    assert hits == []
+    monkeypatch.chdir(tmp_path)  # relative paths in the table resolve against an empty folder
 
 
-# (id, argv, the flag argparse's error line must name) — refused before a client exists
-USAGE_CASES: list[tuple[str, list[str], str]] = [
-    (
-        "duration-not-int",
-        ["generate", "--image", "x.png", "--prompt", "p", "--duration", "five"],
-        "--duration",
-    ),
-    ("seed-not-int", ["generate", "--image", "x.png", "--prompt", "p", "--seed", "1.5"], "--seed"),
-    ("image-required", ["generate", "--prompt", "p"], "--image"),
-    (
-        "provider-unknown",
-        ["generate", "--image", "x.png", "--prompt", "p", "--provider", "nowhere"],
-        "--provider",
-    ),
-]
-
-
-@pytest.mark.parametrize(("words", "flag"), [c[1:] for c in USAGE_CASES], ids=[c[0] for c in USAGE_CASES])
-def test_cli_usage_errors_exit_2_naming_the_flag(
-    capsys: pytest.CaptureFixture[str], words: list[str], flag: str
-) -> None:
-    """argparse's own refusals: exit 2, the usage line plus one error line naming the flag; nothing sent."""
+def run_cli(words: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str, list[Any]]:
     from wan_nb.cli import main
 
-    assert main(words) == 2
-    err_lines = capsys.readouterr().err.strip().splitlines()
-    assert err_lines[-1].startswith("wan-nb generate: error:") and flag in err_lines[-1], err_lines
+    with SocketWatch() as net:
+        code = main(words)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err, net.events
 
 
-# --- the panel --------------------------------------------------------------------------------------------
+def assert_usage_refusal(err: str, flag: str, prog: str = f"{PROG} generate") -> None:
+    """argparse's format: its usage block (``usage: wan-nb generate`` and indented continuation lines), then
+    exactly one error line naming the flag. The documented exception to "one line"."""
+    lines = err.rstrip("\n").split("\n")
+    assert lines[0].startswith(f"usage: {prog}"), lines
+    assert all(line.startswith(" ") for line in lines[1:-1]), lines
+    assert lines[-1].startswith(f"{prog}: error: "), lines
+    assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", lines[-1]), (flag, lines[-1])
 
 
-def _wav_bytes(seconds: float) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x00\x00" * int(8000 * seconds))
-    return buffer.getvalue()
+def assert_one_error_line(err: str, field: str) -> None:
+    """``wan-nb: error: <field>: <message>`` (wan_nb.cli.output.fail), one line, the field exactly."""
+    assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err!r}"
+    assert err.startswith(f"{PROG}: error: {field}: "), err
 
 
-# (id, {form input: value}, the field the error must name)
-PANEL_CASES: list[tuple[str, dict[str, Any], str]] = [
-    ("prompt-5001", {"prompt": "x" * 5001}, "prompt"),
-    ("negative-501", {"negative_prompt": "n" * 501}, "negative_prompt"),
-    ("no-first-frame", {"first_frame": None}, "first_frame"),
-    ("first-frame-not-image", {"first_frame": b"<html>not an image</html>"}, "first_frame"),
-    ("first-frame-missing-path", {"first_frame": "@missing"}, "first_frame"),
-    ("first-frame-ftp-url", {"first_frame": "ftp://example.com/a.png"}, "first_frame"),
-    ("first-frame-too-small", {"first_frame": "@tiny"}, "first_frame"),
-    ("last-frame-not-image", {"last_frame": b"GIF89a-but-not-really"}, "last_frame"),
-    ("audio-too-short", {"driving_audio": _wav_bytes(1.0)}, "driving_audio"),
-    ("audio-not-audio", {"driving_audio": b"plain text, not audio"}, "driving_audio"),
+CLI_CASES = [bad for bad in CATALOGUE if bad.cli is None]
+
+
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize("bad", CLI_CASES, ids=[bad.id for bad in CLI_CASES])
+def test_cli_refuses_with_exit_2_and_one_line(
+    media: dict[str, str],
+    counting_server: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    bad: Bad,
+) -> None:
+    url, hits = counting_server
+    form = cli_form(bad, media)
+    assert form is not None
+    words = ["generate", *(w for pair in form.options.items() for w in pair)]
+    words += ["--provider", bad.provider, "--base-url", url, "--out", str(tmp_path / "out")]
+    code, out, err, events = run_cli(words, capsys)
+    assert code == EXIT_USAGE, err
+    assert out == ""
+    if form.usage_flag is not None:
+        assert_usage_refusal(err, form.usage_flag)
+    else:
+        assert_one_error_line(err, bad.field)
+    assert hits == []
+    assert events == []
+
+
+# (id, argv after `generate` and the valid defaults, the flag argparse must name): refusals with no API form
+CLI_ONLY_USAGE: list[tuple[str, list[str], str]] = [
+    ("provider-unknown", ["--provider", "nowhere"], "--provider"),
+    ("timeout-not-a-number", ["--timeout", "soon"], "--timeout"),
+    ("unknown-flag", ["--size", "1280x720"], "--size"),  # the top-level parser reports strays
 ]
 
 
-@pytest.mark.parametrize(("inputs", "field"), [c[1:] for c in PANEL_CASES], ids=[c[0] for c in PANEL_CASES])
-async def test_panel_explains_beside_the_field_and_sends_nothing(
-    media: dict[str, Path], inputs: dict[str, Any], field: str
+@pytest.mark.usefixtures("cli_env")
+@pytest.mark.parametrize(
+    ("extra", "flag"), [c[1:] for c in CLI_ONLY_USAGE], ids=[c[0] for c in CLI_ONLY_USAGE]
+)
+def test_cli_usage_errors_name_the_flag_and_send_nothing(
+    media: dict[str, str],
+    counting_server: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    flag: str,
 ) -> None:
+    url, hits = counting_server
+    words = ["generate", "--image", media["ok"], "--prompt", BASE_PROMPT, "--base-url", url, *extra]
+    code, out, err, events = run_cli(words, capsys)
+    assert code == EXIT_USAGE, err
+    assert out == ""
+    assert_usage_refusal(err, flag, PROG if flag == "--size" else f"{PROG} generate")
+    assert hits == []
+    assert events == []
+
+
+# --- the panel ----------------------------------------------------------------------------------------------
+
+PANEL_MEDIA_ROLES = ("first_frame", "last_frame", "driving_audio")
+PANEL_TEXTS = ("prompt", "negative_prompt")
+NATIVE_ONLY = ("last_frame", "driving_audio", "negative_prompt", "watermark", "prompt_extend")
+
+
+def panel_form(bad: Bad) -> list[tuple[str, Any]] | None:
+    """The form inputs that express ``bad``, or None when the panel cannot express it."""
+    if bad.provider == "gateway" and any(name in NATIVE_ONLY for name in bad.fields):
+        return None
+    for name, value in bad.fields.items():
+        if name in PANEL_TEXTS and isinstance(value, str):
+            continue
+        if name in PANEL_MEDIA_ROLES and (value is None or isinstance(value, str | bytes)):
+            continue
+        return None
+    return list(bad.fields.items())
+
+
+def _enter(panel: Any, name: str, value: Any) -> None:
+    """What a user does: type into a text box or the URL box, upload a file, or clear a medium."""
+    if name in PANEL_TEXTS:
+        getattr(panel.form, name).value = value
+        return
+    medium = getattr(panel.form, name)
+    if value is None:
+        medium.set(None)
+    elif isinstance(value, bytes):  # the browser's upload, as the widget's comm delivers it
+        upload = {"name": f"{name}.bin", "type": "", "size": len(value), "content": memoryview(value)}
+        medium.upload.set_state({"value": [{**upload, "last_modified": 0}]})
+    else:
+        medium.url.value = value
+
+
+PANEL_CASES = [bad for bad in CATALOGUE if bad.panel is None]
+
+
+@pytest.mark.parametrize("bad", PANEL_CASES, ids=[bad.id for bad in PANEL_CASES])
+async def test_panel_explains_beside_the_field_and_sends_nothing(media: dict[str, str], bad: Bad) -> None:
     from wan_nb.widgets import WanPanel
 
+    steps = panel_form(bad)
+    assert steps is not None
     wire = CountingTransport()
-    async with AsyncWanClient("dashscope", api_key="sk-never-sent", transport=wire, journal=False) as client:
-        panel = WanPanel(client, prompt="a cat", first_frame=media["ok"], history=False)
-        for name, value in inputs.items():
-            value = _resolve(value, media)
-            if name in ("prompt", "negative_prompt"):
-                getattr(panel.form, name).value = value
-            else:
-                getattr(panel.form, name).set(value)
-        panel.generate.click()
-        shown = panel.form.errors.get(field) or panel.message.value
-        await panel.aclose()
-    assert shown, f"no explanation for {field}: errors={panel.form.errors} message={panel.message.value!r}"
-    assert "\n" not in shown.strip()
-    assert field in panel.form.errors or field in panel.message.value
-    assert panel.cards == [] and panel.jobs == set()
-    assert wire.requests == []
+    with SocketWatch() as net:
+        async with AsyncWanClient(
+            bad.provider, api_key="sk-never-sent", transport=wire, journal=False
+        ) as client:
+            panel = WanPanel(client, prompt=BASE_PROMPT, first_frame=media["ok"], history=False)
+            for name, value in steps:
+                _enter(panel, name, _resolve(value, media))
+            panel.generate.click()
+            # Before anything is closed or cancelled: no job was ever started, nothing reached the wire.
+            assert panel.last_job is None and panel.jobs == set() and panel.cards == []
+            assert wire.requests == []
+            await asyncio.sleep(0.05)  # a job spawned despite that would have sent by now
+            assert wire.requests == []
+            await panel.aclose()
+    assert net.events == []
+    assert list(panel.form.errors) == [bad.field], (panel.form.errors, panel.message.value)
+    shown = panel.form.errors[bad.field]
+    assert shown and "\n" not in shown, shown
+    assert panel.message.value == ""
 
 
-def test_the_catalogue_has_at_least_forty_inputs() -> None:
-    tables = (API_CASES, CONFIG_CASES, CLI_CASES, USAGE_CASES, PANEL_CASES)
-    total = sum(len(table) for table in tables) + 1  # + the map batch
-    assert total >= 40, total
+# --- the counts ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", CATALOGUE, ids=IDS)
+def test_skip_reasons_match_what_each_surface_can_express(media: dict[str, str], bad: Bad) -> None:
+    """A surface skips a row only with a reason, and only when it really cannot express it."""
+    assert (bad.cli is None) == (cli_form(bad, media) is not None), (bad.id, bad.cli)
+    assert (bad.panel is None) == (panel_form(bad) is not None), (bad.id, bad.panel)
+
+
+def test_each_surface_gets_at_least_forty_inputs() -> None:
+    ids = [bad.id for bad in CATALOGUE]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    api = len(CATALOGUE) + len(CONFIG_CASES) + 1  # + the map batch
+    cli = len(CLI_CASES) + len(CLI_ONLY_USAGE)
+    panel = len(PANEL_CASES)
+    assert min(api, cli, panel) >= 40, {"api": api, "cli": cli, "panel": panel}
