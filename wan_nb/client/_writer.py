@@ -57,10 +57,15 @@ class JournalWriter:
         return await future
 
     def close(self) -> None:
-        """Let the thread finish the writes already queued, then stop (it is a daemon: exit never waits)."""
-        if self._thread is not None:
+        """Finish the writes already queued, then stop the thread (blocks until then: call it off the loop).
+
+        The thread is a daemon, so an interpreter that exits without closing the client never waits for it.
+        """
+        with self._start:
+            thread, self._thread = self._thread, None
+        if thread is not None:
             self._jobs.put(None)
-            self._thread = None
+            thread.join()
 
     def _ensure_thread(self) -> None:
         with self._start:

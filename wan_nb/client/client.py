@@ -12,6 +12,7 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import warnings
@@ -122,7 +123,7 @@ class AsyncWanClient:
         """Close the HTTP client, and the journal when this client opened it."""
         await self._api.http.aclose()
         if self._writer is not None:
-            self._writer.close()
+            await asyncio.to_thread(self._writer.close)  # queued writes land before the journal closes
         if self._owns_journal and self.journal is not None:
             self.journal.close()
 
