@@ -312,12 +312,14 @@ def _analysis(model: dict[str, tuple[float, float]], ratio: float, ours: float, 
         f"and is noticed {ours:.1f} s late against the SDK's {sdk:.1f} s: it trades latency for requests. Matching "
         "the SDK's latency needs the SDK's 5 s cadence wherever a task may end, i.e. over the whole 45-155 s "
         f"window; even skipping every poll before 45 s (the reference row) leaves {best_gets / sdk_gets:.2f}× the "
-        "SDK's GETs. So ≤ 0.5× at equal latency is out of reach for any schedule that knows only the elapsed time "
-        "on tasks of this length (it is reachable on longer tasks: the ratio falls as length grows, see the "
-        "table in `wan_nb/client/_poll.py`). **What would close it:** information about when the task will end "
-        "— a server hint (`Retry-After` / `openai-poll-after-ms` on a RUNNING answer; wan_nb already obeys "
-        "hints), the gateway's `progress` turned into an ETA (poll once near the predicted end, then every few "
-        "seconds), or a per-resolution/duration prior (no poll before the shortest run time, as in the reference "
-        "row) combined with a 5 s cadence; or relaxing the goal's latency term to wan_nb's documented ≤ 10 s cap.",
+        "SDK's GETs. That is a bound, not a tuning problem: with end times spread evenly over a window, evenly "
+        "spaced polls are optimal, a cadence d is noticed d/2 late on average, so equal latency forces the SDK's "
+        "cadence, and the only saving left is the polls before the earliest possible end. So ≤ 0.5× at equal "
+        "latency is out of reach on tasks of this length (it is reachable on longer tasks: the ratio falls as "
+        "length grows, see the table in `wan_nb/client/_poll.py`). wan_nb does skip those early polls once it "
+        "knows the shortest run of a kind of request (`client/_runs.py`: batches, grids, repeated settings), but "
+        "50 tasks started together give it nothing to learn from before they end. **What would close it:** "
+        "information about when a task will end (a server hint on a RUNNING answer, which wan_nb obeys; a "
+        "progress-based ETA), or relaxing the goal's latency term to wan_nb's documented ≤ 10 s cap.",
     ]
     return lines

@@ -64,7 +64,15 @@ async def _panel_run(url: str, out: str, *, journal: bool = True) -> dict[str, A
     stop = asyncio.Event()
     options: dict[str, Any] = {} if journal else {"journal": False}
     async with AsyncWanClient("dashscope", api_key=KEY, base_url=url, **options) as client:
-        panel = WanPanel(client, prompt="", first_frame=png_data_uri(), out_dir=out, history=False)
+        # concurrency=PANEL_TASKS: the panel tracks all of them at once (its default gate runs 2 at a time)
+        panel = WanPanel(
+            client,
+            prompt="",
+            first_frame=png_data_uri(),
+            out_dir=out,
+            history=False,
+            concurrency=PANEL_TASKS,
+        )
         panel.form.duration.value = 2
         panel.form.random_seed.value = False  # one shared render in the simulator
         panel.form.seed.value = 1

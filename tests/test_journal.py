@@ -291,8 +291,8 @@ async def test_resume_after_a_crash_finishes_and_downloads_once(tmp_path: Path) 
     crashed = make_client(service, journal=journal)
     task = await crashed.submit(REQUEST)
     async for state in crashed.watch(task):
-        if state.status is TaskStatus.RUNNING:
-            break  # the kernel dies mid-wait: the client object is simply dropped, never closed
+        assert state.status is TaskStatus.RUNNING
+        break  # the kernel dies mid-wait: the client object is simply dropped, never closed
     del crashed
 
     out = tmp_path / "videos"

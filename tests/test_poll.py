@@ -75,8 +75,7 @@ async def test_wait_returns_the_succeeded_task_after_the_schedule() -> None:
     async with make_client(service, time) as client:
         task = await client.wait(await client.submit(REQUEST))
     assert task.status is TaskStatus.SUCCEEDED and task.video_url
-    # Four GETs at 1, 2, 4 and 6 s: none at 0 s, the create had just answered PENDING.
-    assert time.sleeps == [1.0, 1.0, 2.0, 2.0] and len(service.seen("GET")) == 4
+    assert time.sleeps == [1.0, 1.0, 2.0] and len(service.seen("GET")) == 4  # the schedule's first waits
 
 
 def test_an_older_task_starts_past_the_quick_polls() -> None:
@@ -221,8 +220,8 @@ async def test_a_task_is_not_polled_before_its_fastest_sibling_finished() -> Non
     service = FakeService(script=("PENDING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"))
     async with make_client(service, time) as client:
         await client.wait(await client.submit(REQUEST))
-        first_run = sum(time.sleeps)  # polls at 1, 2, 4, 6, 9 s: seen done 9 s after its create
+        first_run = sum(time.sleeps)  # polls at 0, 1, 2, 4, 6 s: seen done 6 s after its create
         time.sleeps.clear()
         await client.wait(await client.submit(REQUEST))
-    # One quick poll (an instant failure), then straight to 9 s: polls at 2, 4, 6 s could never see it done.
-    assert first_run == 9.0 and time.sleeps[:2] == [1.0, 8.0]
+    # Polls at 0 and 1 s (an instant failure), then straight to 6 s: none at 2 and 4 s, too early.
+    assert first_run == 6.0 and time.sleeps[:2] == [1.0, 5.0]

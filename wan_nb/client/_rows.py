@@ -116,7 +116,8 @@ class PlannedRequest:
 
 def describe_request(request: VideoRequest) -> tuple[str, str]:
     """(summary JSON, fingerprint): what a task or create row keeps of its request."""
-    return json.dumps(summarize(request), ensure_ascii=False), fingerprint(request)
+    summary = summarize(request)
+    return json.dumps(summary, ensure_ascii=False), fingerprint(request, summary)
 
 
 def public_base_url(url: str) -> str:

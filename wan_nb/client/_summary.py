@@ -48,13 +48,15 @@ def _describe(value: MediaInput) -> dict[str, Any]:
     return {"kind": type(value).__name__}
 
 
-def fingerprint(request: VideoRequest) -> str:
+def fingerprint(request: VideoRequest, summary: dict[str, Any] | None = None) -> str:
     """A stable digest of everything that decides the output (full prompt, parameters, media identity).
 
     Lets a caller notice that the same request was already submitted. Local files count by resolved path,
-    size and modification time; bytes and ``data:`` URIs by content.
+    size and modification time; bytes and ``data:`` URIs by content. ``summary``: ``summarize(request)``, when
+    the caller has it already.
     """
-    identity = {**summarize(request), "prompt": request.prompt, "negative_prompt": request.negative_prompt}
+    summary = summary if summary is not None else summarize(request)
+    identity = {**summary, "prompt": request.prompt, "negative_prompt": request.negative_prompt}
     identity["media"] = {role: _identity(value) for role, value in request.media().items()}
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()

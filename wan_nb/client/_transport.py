@@ -49,6 +49,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
         self._aiohttp = aiohttp
         self._url = yarl.URL
+        self._ssl = _ssl_context()  # built with the transport, as httpx's own transport does
         self._proxy = proxy
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
@@ -78,7 +79,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _open(self) -> aiohttp.ClientSession:
         aiohttp = self._aiohttp
-        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=_ssl_context())
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),

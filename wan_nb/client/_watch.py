@@ -44,13 +44,6 @@ async def watch(client: AsyncWanClient, task: Task | str, timeout: float | None)
     last: Task | None = None
     age = _age(task)
     attempt, failures = client.poll.first_attempt(age), 0
-    fresh = client.runs.age(task_id, clock()) if isinstance(task, Task) else None
-    if isinstance(task, Task) and fresh is not None and attempt == 0:
-        # Created by this client a moment ago: the create's answer is the state; the first query waits for
-        # the first quick interval instead of asking at once what was just answered.
-        yield task
-        last, attempt = task, 1
-        await client.poll.sleep(min(max(client.poll.delay(0.0, 0) - fresh, 0.0), deadline - clock()))
     while True:
         polled = await _poll_before(client, task_id, failures, deadline - clock())
         current, hint = polled or (None, None)

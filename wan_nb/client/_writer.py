@@ -80,8 +80,7 @@ class JournalWriter:
             if any(job.method in DURABLE for job in batch):
                 outcomes = self._sync(batch, outcomes)
             for job, outcome in zip(batch, outcomes, strict=True):
-                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is left to answer
-                    job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+                _answer(job, outcome)
             if stop:
                 return
 
@@ -118,6 +117,11 @@ class JournalWriter:
 @dataclass(frozen=True, slots=True)
 class _Failed:
     error: Exception
+
+
+def _answer(job: _Job, outcome: Any) -> None:
+    with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is left to answer
+        job.loop.call_soon_threadsafe(_settle, job.future, outcome)
 
 
 def _settle(future: asyncio.Future[Any], outcome: Any) -> None:

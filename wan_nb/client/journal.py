@@ -84,7 +84,10 @@ class Journal:
         self._db = sqlite3.connect(self.path, timeout=timeout, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
+        self._synchronous = ""
         self._written: dict[tuple[str, str], dict[str, Any]] = {}
+        # A create's description, kept from ``sending`` for the ``record`` that settles it (computed once).
+        self._described: dict[str, tuple[str, str]] = {}
         with self._transaction(durable=True) as db:
             db.execute("PRAGMA journal_mode=WAL")
             for table in _SCHEMA:
@@ -106,7 +109,10 @@ class Journal:
     def _transaction(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
         # `timeout` waits out other processes' writers; the lock keeps this process's threads in turn.
         with self._lock:
-            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            mode = "FULL" if durable else "NORMAL"
+            if mode != self._synchronous:  # a PRAGMA per transaction would cost more than the insert
+                self._db.execute(f"PRAGMA synchronous={mode}")
+                self._synchronous = mode
             with self._db:  # commits before the block is left, or rolls back
                 yield self._db
 
@@ -165,23 +171,27 @@ class Journal:
         ``synchronous=NORMAL``: a killed process keeps the row (WAL), which is the failure this guards.
         """
         create_id = uuid.uuid4().hex
-        row = (create_id, provider, public_base_url(base_url), *describe_request(request), time.time())
+        described = describe_request(request)
+        row = (create_id, provider, public_base_url(base_url), *described, time.time())
         with self._transaction() as db:
             if plan_id is not None:
                 claim = "UPDATE planned SET create_id = ? WHERE plan_id = ? AND create_id IS NULL"
                 if db.execute(claim, (create_id, plan_id)).rowcount != 1:
                     raise WanError(f"planned request {plan_id} was already sent by another process")
             db.execute("INSERT INTO creates VALUES (?, ?, ?, ?, ?, ?, NULL)", row)
+        self._described[create_id] = described
         return create_id
 
     def refused(self, create_id: str) -> None:
         """The server answered the create with an error: no task exists; a planned request is unclaimed."""
+        self._described.pop(create_id, None)
         with self._transaction() as db:
             db.execute("DELETE FROM creates WHERE create_id = ?", (create_id,))
             db.execute("UPDATE planned SET create_id = NULL WHERE create_id = ?", (create_id,))
 
     def unsure(self, create_id: str, problem: str) -> None:
         """The create got no usable answer (a reset, a timeout, a 5xx): a task may exist."""
+        self._described.pop(create_id, None)
         with self._transaction() as db:
             db.execute("UPDATE creates SET problem = ? WHERE create_id = ?", (problem, create_id))
 
@@ -212,7 +222,8 @@ class Journal:
         ``sync=False``: committed but not yet fsynced; call :meth:`sync` before handing out the task id.
         """
         now, api = time.time(), public_base_url(base_url)
-        summary, digest = describe_request(request)
+        known = self._described.pop(create_id, None) if create_id is not None else None
+        summary, digest = known or describe_request(request)
         row = {
             "task_id": task.id,
             "provider": task.provider,
