@@ -170,16 +170,19 @@ def _report(runs: list[dict[str, Any]]) -> Result:
 
 def _analysis(runs: list[dict[str, Any]], minimum: float) -> list[str]:
     natural, over = runs
-    lines = []
+    lines = [
+        "**How.** The first wave is polled on the plain schedule (0, 1, 2, 4, 6, 9 s: an 8 s task is seen at "
+        "9 s); from then on the client knows the shortest run of this kind of request (`client/_runs.py`), so "
+        "each later task is asked once at 1 s (an instant failure) and then right at 8 s, and its slot is "
+        f"refilled the moment it ends: {natural['gets']} GETs for {TASKS} tasks, {natural['server_429']} 429s "
+        "absorbed when polls of a wave meet the 20 requests/s limit together."
+    ]
     if natural["ok"] < TASKS or minimum / natural["elapsed"] < 0.9:
         lines.append(
-            f"**Why not met at concurrency={CONCURRENCY}.** `map` bounds only the tasks in flight on the server "
-            "(downloads run outside the bound), but a worker learns that its task ended only at its next poll: "
-            "an 8 s task is seen at the 9 s poll of the 1,1,2,2,3,… schedule, plus Retry-After waits when polls "
-            f"meet the QPS limit ({natural['server_429']} 429s absorbed, {natural['gets']} GETs for {TASKS} "
-            "tasks). Each of the 8 waves loses that lag. **What would close it:** keep a create ready for each "
-            "slot (over-commit, below) or poll densely near the expected end (a server hint, or the task time "
-            "learned from the batch's first tasks)."
+            f"**Why not met at concurrency={CONCURRENCY}.** What is left is the first wave's late notice and "
+            "the Retry-After waits of polls that meet the QPS limit in bursts. **What would close it:** a "
+            "client-side pace for requests to the API host (a token bucket at the account's 20/s), so bursts "
+            "queue for milliseconds instead of a whole-second Retry-After."
         )
     if over["ok"] == TASKS and minimum / over["elapsed"] < 0.9:
         lines.append(
@@ -193,6 +196,6 @@ def _analysis(runs: list[dict[str, Any]], minimum: float) -> list[str]:
         lines.append(
             "**429s surfaced.** Some batch items ended in a RateLimitError although nothing was wrong but the "
             "pace; a throttled create is safe to re-submit (the server created nothing), so `map` should keep "
-            "re-submitting until the batch's deadline (`wan_nb/client/_batch.py` `_submit`)."
+            "re-submitting until the batch's deadline (`submit(patience=)`, `wan_nb/client/_create.py`)."
         )
     return lines

@@ -5,10 +5,11 @@ are submitted at once from the Generate button, followed, downloaded and played;
 Three settings: in a real ipykernel through nbclient (widget messages really serialized and sent over
 ZeroMQ) and headless (ipywidgets' dummy comm), both with the in-process simulator, whose request handling
 runs on that same loop (the quickstart's setup, a worst case); and headless against the simulator served by
-another process, as a real provider would be (the loop then runs only the panel and the client). The bounds
-are loose tripwires: the figures still depend on the machine's load. The journal's commits (an fsynced
-record per new task, ``synchronous=NORMAL`` state updates, skipped when unchanged) run in a worker thread, so
-the loop does not wait on the disk, but they share the CPU with it. Run:
+another process, as a real provider would be (the loop then runs only the panel and the client). Nothing is
+asserted on time: the figures depend on the machine's load, and go to ``test-artifacts/panel-lag.json``. The
+journal's commits (an fsynced record per new task, ``synchronous=NORMAL`` state updates, skipped when
+unchanged) run on the client's journal-writer thread, so the loop does not wait on the disk, but they share
+the CPU with it. Run:
 
     .venv/bin/python -m pytest -m slow tests/test_panel_lag.py -s
 """
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CAT = ROOT / "examples" / "cat.png"
 TASKS = 20
 TICK = 0.05
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 async def lag_while(work: Callable[[], Awaitable[None]]) -> dict[str, float]:
@@ -86,7 +88,14 @@ async def twenty_tasks(client: AsyncWanClient | None = None) -> None:
 
 
 def check(figures: dict[str, float]) -> None:
-    assert figures["p99_ms"] < 500 and figures["max_ms"] < 5000, figures
+    """A measurement, not a timed assertion (figures belong in bench/, not in pass/fail): the ticker ran
+    throughout, and the figures go to test-artifacts/panel-lag.json for the record."""
+    assert figures["samples"] > 0 and figures["p50_ms"] <= figures["p99_ms"] <= figures["max_ms"], figures
+    name = os.environ.get("PYTEST_CURRENT_TEST", "panel-lag").split(" ")[0].rpartition("::")[2]
+    ARTIFACTS.mkdir(exist_ok=True)
+    record = ARTIFACTS / "panel-lag.json"
+    known = json.loads(record.read_text()) if record.exists() else {}
+    record.write_text(json.dumps({**known, name: figures}, indent=2))
 
 
 async def test_headless(

@@ -225,3 +225,22 @@ async def test_a_task_is_not_polled_before_its_fastest_sibling_finished() -> Non
         await client.wait(await client.submit(REQUEST))
     # Polls at 0 and 1 s (an instant failure), then straight to 6 s: none at 2 and 4 s, too early.
     assert first_run == 6.0 and time.sleeps[:2] == [1.0, 5.0]
+
+
+async def test_a_just_created_task_of_a_known_kind_is_not_asked_at_once() -> None:
+    time = FakeTime()
+    service = FakeService(script=("PENDING", "RUNNING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"))
+    asked: list[tuple[str, float]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            asked.append((request.url.path.rsplit("/", 1)[-1], time.now))
+        return service(request)
+
+    async with make_client(handler, time) as client:
+        first = await client.wait(await client.submit(REQUEST))  # nothing known yet: asked at once, at 0 s
+        began = time.now
+        second = await client.wait(await client.submit(REQUEST))
+    assert [t for task, t in asked if task == first.id][:2] == [0.0, 1.0]
+    # Known to take 6 s: the create's answer stands until the 1 s check, then the next query is at 6 s.
+    assert [t - began for task, t in asked if task == second.id][:2] == [1.0, 6.0]

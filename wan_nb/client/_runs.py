@@ -37,6 +37,11 @@ class RunTimes:
         """Remember a task this client created (``now`` on the poll schedule's clock)."""
         self._tasks[task_id] = (kind_of(request), now)
 
+    def age(self, task_id: str, now: float) -> float | None:
+        """Seconds since this client saw the task created; None for a task it did not create."""
+        known = self._tasks.get(task_id)
+        return None if known is None else now - known[1]
+
     def until_possible(self, task_id: str, now: float) -> float | None:
         """Seconds until the task has run as long as the shortest of its kind; None when nothing is known."""
         known = self._tasks.get(task_id)

@@ -44,6 +44,12 @@ async def watch(client: AsyncWanClient, task: Task | str, timeout: float | None)
     last: Task | None = None
     age = _age(task)
     attempt, failures = client.poll.first_attempt(age), 0
+    if isinstance(task, Task) and attempt == 0 and (wait := _first_query_due(client, task)) is not None:
+        # Its create answered a moment ago and no task of its kind has ever ended this soon: asking now
+        # would only hear the create's answer again. The first query is the quick check for a failure.
+        yield task
+        last, attempt = task, 1
+        await client.poll.sleep(min(wait, deadline - clock()))
     while True:
         polled = await _poll_before(client, task_id, failures, deadline - clock())
         current, hint = polled or (None, None)
@@ -113,6 +119,16 @@ def _until_possible(client: AsyncWanClient, task_id: str, wait: float) -> float:
     """When tasks of this kind have succeeded before: no poll before the shortest of them, one right at it."""
     possible = client.runs.until_possible(task_id, client.poll.clock())
     return possible if possible is not None and possible > 0 else wait
+
+
+def _first_query_due(client: AsyncWanClient, task: Task) -> float | None:
+    """Seconds until the first query of a task this client just created, when asking at once is pointless."""
+    now = client.poll.clock()
+    created, possible = client.runs.age(task.id, now), client.runs.until_possible(task.id, now)
+    if created is None or possible is None:
+        return None
+    due = client.poll.delay(0.0, 0) - created  # the first quick check, counted from the create
+    return due if 0 < due < possible else None
 
 
 def _age(task: Task | str) -> float:
