@@ -225,3 +225,31 @@ async def test_first_clip_may_be_an_earlier_result_url() -> None:
             done = await wait_final(http, second, clock)
     assert done["output"]["task_status"] == "SUCCEEDED"
     assert done["usage"]["output_video_duration"] == 2
+
+
+def test_frames_drawn_ahead_keep_their_order_errors_and_stop_with_the_encoder() -> None:
+    import threading
+
+    from wan_nb.sim.render import drawn_ahead
+
+    assert list(drawn_ahead(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing() -> Any:
+        yield 1
+        raise ValueError("a broken frame")
+
+    with pytest.raises(ValueError, match="a broken frame"):
+        list(drawn_ahead(failing()))
+
+    drawn: list[int] = []
+
+    def endless() -> Any:
+        for index in range(10**9):
+            drawn.append(index)
+            yield index
+
+    ahead = drawn_ahead(endless(), depth=4)
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()  # the encoder failed: the worker must stop, not draw on forever
+    assert not any(t.name == "wan_nb-sim-frames" and t.is_alive() for t in threading.enumerate())
+    assert len(drawn) <= 3 + 4 + 1  # what was taken, what the queue held, the one it was offering

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wan_nb.client import _create
-from wan_nb.client._plan import rebuild, replayable, sweep
 from wan_nb.client.journal import JournalEntry, PlannedRequest
 from wan_nb.errors import TaskFailed, ValidationError, WaitTimeout, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -90,6 +89,8 @@ async def _plan(client: AsyncWanClient, requests: list[VideoRequest]) -> list[st
     """Write the batch into the journal before anything is sent; plan ids (None each without a journal)."""
     if client.journal is None:
         return [None] * len(requests)
+    from wan_nb.client._plan import replayable  # only batches plan: not paid at `import wan_nb`
+
     spool = _spool(client)
     texts = await asyncio.to_thread(lambda: [replayable(request, spool) for request in requests])
     ids = await client._journal("plan", texts, provider=client.provider, base_url=client.base_url)
@@ -104,6 +105,8 @@ def _spool(client: AsyncWanClient) -> Path:
 async def _sweep_spool(client: AsyncWanClient) -> None:
     if client.journal is None:
         return
+    from wan_nb.client._plan import sweep
+
     needed = await client._journal("planned") or []
     await asyncio.to_thread(sweep, _spool(client), [plan.request for plan in needed])
 
@@ -206,6 +209,8 @@ async def _send_planned(
     wait_limit: float,
 ) -> BatchItem:
     """A request a killed batch never sent; one that can no longer be sent (its file is gone) is dropped."""
+    from wan_nb.client._plan import rebuild
+
     try:
         request = rebuild(plan.request)
         validate(request, client.dialect)

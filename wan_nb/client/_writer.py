@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import queue
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from wan_nb.client.journal import Journal
@@ -27,13 +26,20 @@ DURABLE = frozenset({"record"})
 """Methods whose writes must be fsynced before their caller hears back."""
 
 
-@dataclass(frozen=True, slots=True)
 class _Job:
-    method: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
+    """One call to run (a plain slotted class: a dataclass costs milliseconds at import for nothing here)."""
+
+    __slots__ = ("args", "future", "kwargs", "loop", "method")
+
+    def __init__(
+        self,
+        method: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+    ) -> None:
+        self.method, self.args, self.kwargs, self.loop, self.future = method, args, kwargs, loop, future
 
 
 class JournalWriter:
@@ -114,9 +120,11 @@ class JournalWriter:
         return outcomes
 
 
-@dataclass(frozen=True, slots=True)
 class _Failed:
-    error: Exception
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def _answer(job: _Job, outcome: Any) -> None:
