@@ -78,11 +78,8 @@ async def _map(
         _job(_generate, client, slots, index, request, folder, wait_limit, plan_ids[index])
         for index, request in enumerate(requests)
     ]
-    try:
-        async for item in _pool(jobs):
-            yield item
-    finally:
-        await _sweep_spool(client)
+    async for item in _pool(client, jobs):
+        yield item
 
 
 async def _plan(client: AsyncWanClient, requests: list[VideoRequest]) -> list[str | None]:
@@ -168,11 +165,8 @@ async def _resume(
         _job(_send_planned, client, slots, len(todo) + i, plan, folder, wait_limit)
         for i, plan in enumerate(planned)
     ]
-    try:
-        async for item in _pool(jobs):
-            yield item
-    finally:
-        await _sweep_spool(client)
+    async for item in _pool(client, jobs):
+        yield item
 
 
 def _pending(entry: JournalEntry) -> bool:
@@ -221,10 +215,11 @@ async def _send_planned(
     return await _generate(client, slots, index, request, out, wait_limit, plan.plan_id)
 
 
-async def _pool(jobs: list[Job]) -> AsyncIterator[BatchItem]:
+async def _pool(client: AsyncWanClient, jobs: list[Job]) -> AsyncIterator[BatchItem]:
     """Run every job (each bounds itself with the batch's semaphore); yield results as they land.
 
     Leaving the iteration early cancels what is still running: those tasks stay in the journal for resume().
+    At the end, spooled media no planned request needs any more are swept.
     """
     results: asyncio.Queue[BatchItem | BaseException] = asyncio.Queue()
 
@@ -245,3 +240,4 @@ async def _pool(jobs: list[Job]) -> AsyncIterator[BatchItem]:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
+        await _sweep_spool(client)
