@@ -22,7 +22,6 @@ import asyncio
 import io
 import math
 import re
-import sys
 import threading
 import wave
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
+from socket_watch import SocketWatch
 
 from wan_nb.cli.output import EXIT_USAGE, PROG
 from wan_nb.client import AsyncWanClient
@@ -55,37 +55,6 @@ class CountingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         return httpx.Response(500, json={"code": "InternalError", "message": "no request was expected"})
-
-
-class SocketWatch:
-    """Every ``socket.connect`` and ``socket.getaddrinfo`` this process makes while a watch is open.
-
-    Audit hooks cannot be removed, so one hook is installed for the rest of the run and records only while a
-    watch is open. It catches a request to any host, not only to the counting transport or server.
-    """
-
-    _open: ClassVar[list[SocketWatch]] = []
-    _hooked: ClassVar[bool] = False
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, Any]] = []
-
-    def __enter__(self) -> SocketWatch:
-        if not SocketWatch._hooked:
-            sys.addaudithook(SocketWatch._hook)
-            SocketWatch._hooked = True
-        SocketWatch._open.append(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        SocketWatch._open.remove(self)
-
-    @staticmethod
-    def _hook(event: str, args: tuple[Any, ...]) -> None:
-        if SocketWatch._open and event in ("socket.connect", "socket.getaddrinfo"):
-            target = args[1] if event == "socket.connect" else args[0]
-            for watch in SocketWatch._open:
-                watch.events.append((event, target))
 
 
 # --- media --------------------------------------------------------------------------------------------------

@@ -38,10 +38,12 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
+from socket_watch import SocketWatch
+from test_notebooks import TUTORIALS
 
 from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.client.journal import Journal
@@ -59,13 +61,6 @@ STORAGE_PATHS = ("/results/", "/oss-upload")
 IN_PROCESS_API = "sim.localhost"
 IN_PROCESS_STORAGE = "storage.sim.localhost"  # *.localhost: loopback by name (RFC 6761), never resolved here
 UNREACHABLE = ("127.0.0.1", 9)  # the discard port: nothing listens; the tests' deliberate "host is down"
-TUTORIALS = (
-    "01_quickstart.ipynb",
-    "02_unified_calls.ipynb",
-    "03_native_calls.ipynb",
-    "04_prompt_exploration.ipynb",
-    "05_event_loop.ipynb",
-)
 
 
 # --- finding a key ------------------------------------------------------------------------------------------
@@ -266,43 +261,6 @@ def assert_wire_clean(recorder: Recorder, *, sent: tuple[str, ...] = (CANARY,)) 
 
 
 # --- outgoing connections -----------------------------------------------------------------------------------
-
-
-class SocketWatch:
-    """Every ``socket.connect`` (and name lookup) this process makes while a watch is open.
-
-    Audit hooks cannot be removed, so one hook is installed for the rest of the run and records only while a
-    watch is open. Connects made by C libraries (libzmq) are invisible to it; Python's, asyncio's and
-    aiohttp's are not.
-    """
-
-    _open: ClassVar[list[SocketWatch]] = []
-    _hooked: ClassVar[bool] = False
-
-    def __init__(self) -> None:
-        self.connects: list[Any] = []
-        self.lookups: list[Any] = []
-
-    def __enter__(self) -> SocketWatch:
-        if not SocketWatch._hooked:
-            sys.addaudithook(SocketWatch._hook)
-            SocketWatch._hooked = True
-        SocketWatch._open.append(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        SocketWatch._open.remove(self)
-
-    @staticmethod
-    def _hook(event: str, args: tuple[Any, ...]) -> None:
-        if not SocketWatch._open:
-            return
-        if event == "socket.connect":
-            for watch in SocketWatch._open:
-                watch.connects.append(args[1])
-        elif event == "socket.getaddrinfo":
-            for watch in SocketWatch._open:
-                watch.lookups.append(args[0])
 
 
 def assert_connects_only(connects: list[Any], allowed: set[tuple[str, int]]) -> None:

@@ -7,10 +7,8 @@ the limits succeed, and a first_clip's seconds are billed with the output's (nat
 
 from __future__ import annotations
 
-import http.server
 import io
 import struct
-import threading
 import wave
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +21,7 @@ from sim_fixtures import (
     FakeClock,
     client,
     data_uri,
+    loopback_server,
     native_body,
     sim,
     wait_final,
@@ -100,24 +99,8 @@ def padded(clip: bytes, total: int) -> bytes:
 @contextmanager
 def served(data: bytes) -> Iterator[str]:
     """A loopback URL for ``data`` (the simulator fetches 127.0.0.0/8 for real)."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/medium"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(lambda path: (200, {}, data)) as url:
+        yield f"{url}/medium"
 
 
 async def run(body: dict[str, Any]) -> dict[str, Any]:

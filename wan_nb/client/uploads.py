@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from wan_nb import media
+from wan_nb.client._api import transport_error
 from wan_nb.errors import TransportError, ValidationError, WanError, api_error
 from wan_nb.models import MediaRole, VideoRequest
 from wan_nb.protocols import native
@@ -90,18 +91,16 @@ class Uploader:
             try:
                 # A bare request: no Authorization (the key must never reach the storage host).
                 response = await self._http.post(host, data=dict(fields), files=dict(files))
-            except httpx.ConnectError as exc:
-                if attempt == CONNECT_RETRIES:
-                    raise TransportError(
-                        f"cannot reach the upload host: {exc}", method="POST", url=host
-                    ) from exc
-                await self._sleep(0.5 * 2**attempt)
-                continue
             except httpx.HTTPError as exc:
-                raise TransportError(f"upload interrupted: {exc}", method="POST", url=host) from exc
-            if not response.is_success:
-                raise _upload_error(response)
-            return
+                error, refused = transport_error(exc, "POST", host), isinstance(exc, httpx.ConnectError)
+            else:
+                if not response.is_success:
+                    raise _upload_error(response)
+                return
+            if not refused or attempt == CONNECT_RETRIES:
+                what = "cannot reach the upload host" if refused else "upload interrupted"
+                raise TransportError(f"{what}: {error}", method="POST", url=host, sent=error.sent)
+            await self._sleep(0.5 * 2**attempt)
 
 
 def _upload_error(response: httpx.Response) -> WanError:
