@@ -10,21 +10,20 @@ Must not import ipywidgets, panel or cli.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from wan_nb.client._retry import refused_certificate
 from wan_nb.client.download import ErrorFor, Source
 from wan_nb.client.providers import PROVIDERS, Provider
 from wan_nb.errors import APIError, ResultExpired, TransportError, WanError, api_error
 from wan_nb.models import Task
 from wan_nb.protocols.base import Call, Dialect
-
-if TYPE_CHECKING:
-    import ssl
 
 __all__ = ["Api", "redact", "send", "storage_errors", "transport_error"]
 
@@ -122,23 +121,11 @@ def transport_error(exc: Exception, method: str, url: str) -> TransportError:
     )
     parts = urlsplit(url)
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user:password
-    refused = _certificate_refused(exc)
+    refused = refused_certificate(exc)
     message = (
         f"{type(exc).__name__}: {exc}" if refused is None else _tls_message(parts.hostname or "", refused)
     )
     return TransportError(message, method=method, url=shown, sent=not never_sent)
-
-
-def _certificate_refused(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    """The certificate error under an httpx error (httpx → httpcore → ssl, linked by ``raise ... from``)."""
-    import ssl
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _tls_message(host: str, error: ssl.SSLCertVerificationError) -> str:

@@ -19,11 +19,11 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,12 +32,9 @@ from httpx._utils import get_environment_proxies  # httpx's NO_PROXY rules, not 
 from wan_nb.client._retry import RetryTransport
 from wan_nb.errors import ConfigError
 
-if TYPE_CHECKING:
-    import ssl
-
 __all__ = ["Network", "build_client", "check_timeout"]
 
-Verify = Union[bool, str, "PathLike[str]", "ssl.SSLContext"]
+Verify = bool | str | PathLike[str] | ssl.SSLContext
 Cert = str | PathLike[str] | tuple[str, str] | tuple[str, str, str]
 ProxyOption = str | httpx.URL | httpx.Proxy
 Hook = Callable[[httpx.Request], Awaitable[None]]
@@ -78,8 +75,6 @@ class Network:
 
     def ssl_context(self) -> ssl.SSLContext:
         """The one context for every connection this client makes (ConfigError if a file will not load)."""
-        import ssl
-
         if isinstance(self.verify, ssl.SSLContext):
             return self.verify  # the caller's, as is (a client certificate belongs inside it: _check_cert)
         if self.verify is True and self.cert is None:
@@ -153,8 +148,6 @@ def check_timeout(timeout: object) -> httpx.Timeout:
 
 
 def _check_verify(verify: object) -> None:
-    import ssl
-
     if isinstance(verify, bool | ssl.SSLContext):
         return
     if isinstance(verify, str | PathLike):
@@ -169,8 +162,6 @@ def _check_verify(verify: object) -> None:
 def _check_cert(cert: object, verify: object) -> None:
     if cert is None:
         return
-    import ssl
-
     if isinstance(verify, ssl.SSLContext):
         raise ConfigError("cert", "with verify=<SSLContext>, load the certificate into it (load_cert_chain)")
     if isinstance(cert, str | PathLike):
@@ -213,12 +204,10 @@ def _default_context(trust_env: bool, cafile: str | None, capath: str | None) ->
     return httpx.create_ssl_context(verify=True, trust_env=trust_env)
 
 
-def _verifying_context(verify: Verify, trust_env: bool) -> ssl.SSLContext:
-    import ssl
-
+def _verifying_context(verify: bool | str | PathLike[str], trust_env: bool) -> ssl.SSLContext:
     if verify is True or verify is False:
         return httpx.create_ssl_context(verify=verify, trust_env=trust_env)
-    location = os.fspath(verify)  # type: ignore[arg-type]  # an SSLContext returned before this
+    location = os.fspath(verify)
     try:
         if Path(location).is_dir():
             return ssl.create_default_context(capath=location)
@@ -228,8 +217,6 @@ def _verifying_context(verify: Verify, trust_env: bool) -> ssl.SSLContext:
 
 
 def _load_cert(context: ssl.SSLContext, cert: Cert) -> None:
-    import ssl
-
     if isinstance(cert, tuple):
         certfile, keyfile, password = cert[0], cert[1], cert[2] if len(cert) == 3 else None
     else:
