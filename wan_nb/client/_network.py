@@ -98,8 +98,13 @@ class Network:
         return {pattern: None if url is None else self._proxy(url) for pattern, url in found.items()}
 
     def _proxy(self, proxy: ProxyOption) -> httpx.Proxy:
+        if isinstance(proxy, httpx.Proxy):
+            return proxy
+        url = httpx.URL(
+            proxy if "://" in str(proxy) else f"http://{proxy}"
+        )  # as httpx reads HTTP_PROXY=host:port
         # An https:// proxy is verified with the same context as the hosts behind it (a company CA signs both).
-        return proxy if isinstance(proxy, httpx.Proxy) else httpx.Proxy(proxy, ssl_context=self.ssl_context())
+        return httpx.Proxy(url, ssl_context=self.ssl_context() if url.scheme == "https" else None)
 
     def transports(
         self, wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
