@@ -14,10 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import httpx
 
-__all__ = ["LoopSeen", "close_dropped"]
+if TYPE_CHECKING:
+    from wan_nb.client._writer import JournalWriter
+    from wan_nb.client.journal import Journal
+
+__all__ = ["LoopSeen", "close_dropped", "close_files"]
 
 _CLOSING: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to its tasks
 
@@ -59,3 +64,11 @@ async def _close(http: httpx.AsyncClient, close_files: Callable[[], None]) -> No
         await http.aclose()
     with contextlib.suppress(Exception):
         await asyncio.to_thread(close_files)
+
+
+def close_files(writer: JournalWriter | None, journal: Journal | None) -> None:
+    """Stop the journal's writer thread (queued writes land first), then close the journal if it is ours."""
+    if writer is not None:
+        writer.close()
+    if journal is not None:
+        journal.close()

@@ -32,7 +32,7 @@ from httpx._utils import get_environment_proxies  # httpx's NO_PROXY rules, not 
 from wan_nb.client._retry import RetryTransport
 from wan_nb.errors import ConfigError
 
-__all__ = ["Network", "build_client", "check_timeout"]
+__all__ = ["Network", "build_client", "check_injection", "check_timeout"]
 
 Verify = bool | str | PathLike[str] | ssl.SSLContext
 Cert = str | PathLike[str] | tuple[str, str] | tuple[str, str, str]
@@ -85,32 +85,27 @@ class Network:
             _load_cert(context, self.cert)
         return context
 
-    def proxies(self) -> dict[str, httpx.Proxy | None]:
-        """URL pattern → proxy (None: go direct), as httpx maps them; ConfigError for an unusable proxy."""
+    def proxies(self, context: ssl.SSLContext) -> dict[str, httpx.Proxy | None]:
+        """URL pattern → proxy (None: go direct), as httpx maps them; ConfigError for an unusable proxy.
+
+        ``context`` verifies an https:// proxy: the same CA that signs the hosts behind it, on a company network.
+        """
         if self.proxy is not None:
-            return {"all://": self._proxy(self.proxy)}
+            return {"all://": _as_proxy(self.proxy, context)}
         if not self.trust_env:
             return {}
         found = get_environment_proxies()
         for pattern, url in found.items():
             if url is not None:
                 _check_proxy(url, _VARIABLES.get(pattern, pattern))
-        return {pattern: None if url is None else self._proxy(url) for pattern, url in found.items()}
-
-    def _proxy(self, proxy: ProxyOption) -> httpx.Proxy:
-        if isinstance(proxy, httpx.Proxy):
-            return proxy
-        url = httpx.URL(
-            proxy if "://" in str(proxy) else f"http://{proxy}"
-        )  # as httpx reads HTTP_PROXY=host:port
-        # An https:// proxy is verified with the same context as the hosts behind it (a company CA signs both).
-        return httpx.Proxy(url, ssl_context=self.ssl_context() if url.scheme == "https" else None)
+        return {pattern: None if url is None else _as_proxy(url, context) for pattern, url in found.items()}
 
     def transports(
         self, wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport]
     ) -> tuple[httpx.AsyncBaseTransport, dict[str, httpx.AsyncBaseTransport | None]]:
         """The direct transport and the proxy mounts (None: the direct one), each passed through ``wrap``."""
-        context, proxies = self.ssl_context(), self.proxies()
+        context = self.ssl_context()
+        proxies = self.proxies(context)
 
         def transport(proxy: httpx.Proxy | None) -> httpx.AsyncBaseTransport:
             return wrap(httpx.AsyncHTTPTransport(verify=context, http2=self.http2, proxy=proxy))
@@ -141,6 +136,28 @@ def build_client(
         trust_env=False,  # the environment was read above, into the mounts
         event_hooks={"request": [on_request]} if on_request else None,
     )
+
+
+def _as_proxy(proxy: ProxyOption, context: ssl.SSLContext) -> httpx.Proxy:
+    if isinstance(proxy, httpx.Proxy):
+        return proxy  # the caller's, with its own TLS settings
+    url = httpx.URL(
+        proxy if "://" in str(proxy) else f"http://{proxy}"
+    )  # as httpx reads HTTP_PROXY=host:port
+    return httpx.Proxy(url, ssl_context=context if url.scheme == "https" else None)  # httpcore: https only
+
+
+def check_injection(
+    network: Network, transport: httpx.AsyncBaseTransport | None, http_client: httpx.AsyncClient | None
+) -> None:
+    """A ready client or transport carries its own network: options that would be ignored are refused."""
+    given = "http_client" if http_client is not None else "transport" if transport is not None else None
+    if given is None:
+        return
+    if http_client is not None and transport is not None:
+        raise ConfigError("transport", "pass transport= or http_client=, not both")
+    if not network.is_default:
+        raise ConfigError(given, f"configure TLS, proxies and HTTP/2 on the {given} you pass, not here")
 
 
 def check_timeout(timeout: object) -> httpx.Timeout:

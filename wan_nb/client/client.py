@@ -27,8 +27,16 @@ import httpx
 
 from wan_nb.client import _batch, _create, _watch
 from wan_nb.client._api import Api, storage_errors, transport_error
-from wan_nb.client._closing import LoopSeen, close_dropped
-from wan_nb.client._network import Cert, Network, ProxyOption, Verify, build_client, check_timeout
+from wan_nb.client._closing import LoopSeen, close_dropped, close_files
+from wan_nb.client._network import (
+    Cert,
+    Network,
+    ProxyOption,
+    Verify,
+    build_client,
+    check_injection,
+    check_timeout,
+)
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._rows import public_base_url
 from wan_nb.client._runs import RunTimes
@@ -102,11 +110,12 @@ class AsyncWanClient:
         ``transport``: an httpx transport to send everything through (tests, a simulator), wrapped in the GET
         retries. ``http_client``: an ``httpx.AsyncClient`` you built and close yourself, used as is (its own
         TLS, proxies, timeouts and transport: no retries are added). ``timeout``: seconds, or an
-        ``httpx.Timeout`` for its connect/read/write/pool parts.
+        ``httpx.Timeout`` for its connect/read/write/pool parts. The in-process simulators have no network:
+        the network options do not apply to them.
         """
         network = Network(verify=verify, cert=cert, proxy=proxy, trust_env=trust_env, http2=http2)
         timeouts = check_timeout(timeout)
-        _check_injection(network, transport, http_client)
+        check_injection(network, transport, http_client)
         config = resolve(provider, api_key=api_key, base_url=base_url, allow_insecure=allow_insecure)
         self.provider = config.provider.name
         self.dialect = config.provider.dialect
@@ -125,7 +134,7 @@ class AsyncWanClient:
         self._owns_journal = journal is None
         self._writer = JournalWriter(self.journal) if self.journal is not None else None
         # Closes what this client owns if it is dropped unclosed, without a word (``_closing``).
-        files = functools.partial(_close_files, self._writer, self.journal if self._owns_journal else None)
+        files = functools.partial(close_files, self._writer, self.journal if self._owns_journal else None)
         self._dropped = weakref.finalize(self, close_dropped, seen, http if self._owns_http else None, files)
         self._wire = cast(Dialect, dialect_module(self.dialect))
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
@@ -148,7 +157,7 @@ class AsyncWanClient:
         self._dropped.detach()
         if self._owns_http:
             await self._api.http.aclose()
-        await asyncio.to_thread(_close_files, self._writer, self.journal if self._owns_journal else None)
+        await asyncio.to_thread(close_files, self._writer, self.journal if self._owns_journal else None)
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
@@ -306,27 +315,6 @@ class AsyncWanClient:
             )
         body, _ = await self._api.call(native.list_call(**filters))
         return native.parse_task_list(body, self.provider)
-
-
-def _check_injection(
-    network: Network, transport: httpx.AsyncBaseTransport | None, http_client: httpx.AsyncClient | None
-) -> None:
-    """A ready client or transport carries its own network: options that would be ignored are refused."""
-    given = "http_client" if http_client is not None else "transport" if transport is not None else None
-    if given is None:
-        return
-    if http_client is not None and transport is not None:
-        raise ConfigError("transport", "pass transport= or http_client=, not both")
-    if not network.is_default:
-        raise ConfigError(given, f"configure TLS, proxies and HTTP/2 on the {given} you pass, not here")
-
-
-def _close_files(writer: JournalWriter | None, journal: Journal | None) -> None:
-    """Stop the journal's writer thread (queued writes land first), then close the journal if it is ours."""
-    if writer is not None:
-        writer.close()
-    if journal is not None:
-        journal.close()
 
 
 def _default_journal(home: Path) -> Journal:
