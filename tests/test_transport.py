@@ -20,6 +20,7 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -413,3 +414,77 @@ async def test_each_dialect_end_to_end_over_sockets(provider: str, tmp_path: Pat
     assert task.status is TaskStatus.SUCCEEDED and task.path is not None
     assert task.path.read_bytes()[4:8] == b"ftyp"
     assert app.stats.duplicates() == {}
+
+
+def test_a_client_left_unclosed_in_a_real_kernel_prints_nothing() -> None:
+    """The notebook case itself: a real ipykernel (jupyter_client, as JupyterLab drives it) whose loop runs on.
+
+    The kernel shows every warning (``ResourceWarning`` is hidden by default) and every WARNING log line, and
+    anything either prints reaches the cell as stderr, so an unclosed socket, an asyncio complaint or a
+    leftover journal thread would all show here.
+    """
+    from jupyter_client.manager import KernelManager
+
+    closed = threading.Event()
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(RUNNING)))
+            self.end_headers()
+            self.wfile.write(RUNNING)
+
+        def handle(self) -> None:
+            super().handle()  # returns when the client closes its keep-alive connection
+            closed.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()
+    kernel = manager.client()
+    kernel.start_channels()
+    try:
+        kernel.wait_for_ready(timeout=60)
+        cells = [
+            "import asyncio, gc, logging, threading, warnings\n"
+            "warnings.simplefilter('always')\n"
+            "logging.basicConfig(level=logging.WARNING)",
+            "from wan_nb.client import AsyncWanClient\n"
+            f"client = AsyncWanClient('dashscope', api_key='{KEY}', base_url='http://127.0.0.1:{server.server_port}')\n"
+            "print((await client.get('t1')).status.value)",
+            "client = None\ngc.collect()\nawait asyncio.sleep(1)\ngc.collect()",
+            "print(sum(thread.name == 'wan_nb-journal' for thread in threading.enumerate()))",
+        ]
+        streams = [_run_cell(kernel, cell) for cell in cells]
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+        server.shutdown()
+        server.server_close()
+    assert streams == [("", ""), ("RUNNING\n", ""), ("", ""), ("0\n", "")]
+    assert closed.is_set()  # the socket was closed, not just left for the collector
+
+
+def _run_cell(kernel: Any, code: str) -> tuple[str, str]:
+    """(stdout, stderr) of one cell; an error in the cell counts as stderr."""
+    msg_id = kernel.execute(code)
+    out = err = ""
+    while True:
+        msg = kernel.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = msg["content"]
+        if msg["msg_type"] == "stream":
+            out, err = (
+                (out + content["text"], err) if content["name"] == "stdout" else (out, err + content["text"])
+            )
+        elif msg["msg_type"] == "error":
+            err += f"{content['ename']}: {content['evalue']}"
+        elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+            return out, err
