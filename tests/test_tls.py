@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import ssl
 import threading
 from collections.abc import Iterator
@@ -199,3 +200,21 @@ def test_a_client_certificate_problem_is_a_config_error(
         AsyncWanClient(
             "dashscope", api_key=KEY, journal=False, verify=ssl.create_default_context(), cert=broken
         )
+
+
+async def test_a_bundle_edited_in_place_is_read_again(
+    ca: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "bundle.pem"
+    trustme.CA().cert_pem.write_to_path(str(bundle))  # some other CA: refused
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with https_server(ca) as url:
+        async with AsyncWanClient(
+            "dashscope", api_key=KEY, base_url=url, journal=False, max_retries=0
+        ) as client:
+            with pytest.raises(TransportError, match=r"^TLS: certificate verify failed"):
+                await client.get("t6")
+        ca.cert_pem.write_to_path(str(bundle), append=True)  # the company CA appended, same file, same kernel
+        os.utime(bundle, ns=(bundle.stat().st_atime_ns, bundle.stat().st_mtime_ns + 1_000_000))
+        async with AsyncWanClient("dashscope", api_key=KEY, base_url=url, journal=False) as client:
+            assert (await client.get("t6")).status is TaskStatus.RUNNING

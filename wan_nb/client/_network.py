@@ -79,7 +79,8 @@ class Network:
             return self.verify  # the caller's, as is (a client certificate belongs inside it: _check_cert)
         if self.verify is True and self.cert is None:
             env = os.environ if self.trust_env else {}
-            return _default_context(self.trust_env, env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR"))
+            where = (env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR"))
+            return _default_context(self.trust_env, where, tuple(_modified(path) for path in where))
         context = _verifying_context(self.verify, self.trust_env)
         if self.cert is not None:
             _load_cert(context, self.cert)
@@ -221,9 +222,19 @@ def _need(module: str, option: str | None = None) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _default_context(trust_env: bool, cafile: str | None, capath: str | None) -> ssl.SSLContext:
-    """httpx's default context (its arguments are the cache key: a changed SSL_CERT_FILE builds a new one)."""
+def _default_context(
+    trust_env: bool, where: tuple[str | None, ...], modified: tuple[int, ...]
+) -> ssl.SSLContext:
+    """httpx's default context. Its arguments are the cache key: a changed ``SSL_CERT_FILE``/``SSL_CERT_DIR``,
+    or a bundle edited in place (a company CA appended), builds a new one."""
     return httpx.create_ssl_context(verify=True, trust_env=trust_env)
+
+
+def _modified(path: str | None) -> int:
+    try:
+        return os.stat(path).st_mtime_ns if path else 0
+    except OSError:
+        return 0
 
 
 def _verifying_context(verify: bool | str | PathLike[str], trust_env: bool) -> ssl.SSLContext:
