@@ -9,7 +9,9 @@ environment only when it builds the transport itself, which it cannot do here (t
 the mounts are built here, each a RetryTransport around its own proxy transport.
 
 One ``ssl.SSLContext`` serves every mount (and an https:// proxy): loading a CA bundle costs ~60 ms, so the
-default one is also shared between clients while ``SSL_CERT_FILE``/``SSL_CERT_DIR`` stay the same.
+default one is also shared between clients while ``SSL_CERT_FILE``/``SSL_CERT_DIR`` and their files stay the
+same. A CA path and a client certificate are loaded here, into that context: httpx 0.28 deprecates its own
+``verify=<str>`` and ``cert=`` (a DeprecationWarning in the user's cell).
 Every option is checked when the client is built, before any request: a ConfigError names the option.
 Must not import anything above ``wan_nb.protocols``.
 """
