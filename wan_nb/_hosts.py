@@ -12,7 +12,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["is_loopback", "unreachable_reason"]
+__all__ = ["is_fetchable", "is_loopback", "unreachable_reason"]
 
 
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -29,6 +29,19 @@ def is_loopback(host: str) -> bool:
         return True
     address = _address(name)
     return address is not None and address.is_loopback
+
+
+def is_fetchable(url: str) -> bool:
+    """True for a URL wan_nb may download from: https, or plain http to loopback (the simulator); one printable
+    line with a host. Never file:, ftp:, data: or anything else a server might suggest."""
+    if not url.isprintable() or " " in url or len(url) > 8192:
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:  # a malformed IPv6 literal
+        return False
+    return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)))
 
 
 def unreachable_reason(url: str) -> str | None:

@@ -8,24 +8,36 @@ fields the dialect lacks, the media combination, each medium's kind, then local 
 
 Decisions where the wire facts are silent:
 
-* Limits are the :data:`MODELS` table (protocol.md §2, research/native.md §1.2-1.3). A dated snapshot
-  (``wan2.7-i2v-2026-04-25``) gets its model's limits, any other ``wan2.7*`` name wan2.7-i2v's. Other
-  unknown names are left to the server with generic checks: an older family prefix (``wan2.6-``,
-  ``wanx2.1-``...) gets loose legacy limits, anything else wan2.7's with 480P allowed.
+* Models: only the image-to-video models of the :data:`MODELS` table (protocol.md §2, research/native.md
+  §1.2-1.3) and their dated snapshots (``wan2.7-i2v-2026-04-25``) are sent. Other Wan families (``-t2v``,
+  ``-r2v``, ``-kf2v``, ``-videoedit``, image models) and other names are refused, listing the known models:
+  each would be a paid request that cannot do image-to-video. The escape hatch for a genuinely new i2v model is
+  ``VideoRequest(model=..., allow_unknown_model=True)``: it gets its family's limits (``wan2.7*`` wan2.7-i2v's,
+  an older prefix loose legacy ones, anything else wan2.7's with 480P allowed) and the server judges the rest.
 * Figures native.md marks UNCONFIRMED (older models' durations) are checked loosely (2-15).
 * ``resolution`` is case-insensitive (``"720p"`` passes; the protocols send it upper-case). ``size`` is
   ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
 * "MB" is MiB: the looser reading, so a file the server would take is never refused.
 * Remote media (http(s), oss) are not fetched, only their scheme checked. ``oss://`` URLs belong to the
-  DashScope account that uploaded them, so only the ``native`` dialect may carry them.
+  DashScope account that uploaded them, so only the ``native`` dialect may carry them. For a cloud service
+  (``cloud=True``, the client's answer) a link to this machine, a private or link-local address, a ``.local``
+  name or a Jupyter ``/files/`` link is refused with the hint to pass the local path (it is uploaded). A server on
+  loopback (the simulator, a local relay) may fetch those, so ``cloud=False`` lets them through.
+* Local images must decode: Pillow's full decode when it is importable, else a structural check (the format's
+  closing marker or declared length). HEIC/HEIF, AVIF, TIFF, SVG and GIF are refused with how to convert them.
+  A ``data:`` URI needs ``data:<type>/<subtype>[;base64],``; one longer than its medium's size limit allows is
+  refused before it is decoded. A clip or audio whose length cannot be read is refused (damaged or unfinished).
 """
 
 from __future__ import annotations
 
+import difflib
+import io
 import re
 from dataclasses import dataclass, replace
 
 from wan_nb import media
+from wan_nb._hosts import unreachable_reason
 from wan_nb.errors import ValidationError
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
@@ -44,7 +56,7 @@ MB = 1024 * 1024
 SEED_MAX = 2_147_483_647  # parameters.seed is [0, 2^31 - 1] (native.md §1.2)
 # The gateway carries only prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4).
 NATIVE_ONLY = ("negative_prompt", "last_frame", "driving_audio", "first_clip", "prompt_extend", "watermark")
-FLAGS = ("prompt_extend", "watermark", "audio")
+FLAGS = ("prompt_extend", "watermark", "audio", "allow_unknown_model")
 _SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
 
 
@@ -161,11 +173,14 @@ def check_task_id(task_id: object) -> str:
     return task_id
 
 
-def validate(request: VideoRequest, dialect: str) -> None:
-    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay")."""
+def validate(request: VideoRequest, dialect: str, *, cloud: bool = True) -> None:
+    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay").
+
+    ``cloud``: the service fetches media from the internet (the client says; False for a loopback server).
+    """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
-    limits = _check_model(request.model)
+    limits = _check_model(request.model, request.allow_unknown_model)
     for check in _SCALAR_CHECKS:
         check(request, limits)
     _check_dialect_fields(request, dialect)
@@ -174,6 +189,8 @@ def validate(request: VideoRequest, dialect: str) -> None:
     for role, medium in found.items():
         if medium.kind == "oss" and dialect != "native":
             raise ValidationError(role, _OSS_ELSEWHERE.format(dialect))
+        if medium.kind == "url" and cloud:
+            _check_reachable(medium)
     for role, medium in found.items():
         if medium.is_local:
             _check_content(medium, limits.limits_for(role), request.model)
@@ -185,12 +202,47 @@ _OSS_ELSEWHERE = (
 )
 
 
-def _check_model(model: object) -> ModelLimits:
+# Other Wan task families (native.md §1): each has its own endpoint and inputs; an i2v request to them is billed
+# and cannot work. Matched on the name's parts, so "wan2.5-t2v-preview" and "wanx2.1-t2i-turbo" are both seen.
+_OTHER_FAMILIES = (
+    ("t2v", "a text-to-video model"),
+    ("r2v", "a reference-to-video model"),
+    ("kf2v", "a first-and-last-frame model with its own endpoint"),
+    ("videoedit", "a video-editing model"),
+    ("vace", "a video-editing model"),
+    ("s2v", "a speech-to-video model with its own endpoint"),
+    ("animate", "a character-animation model"),
+    ("t2i", "an image model"),
+    ("i2i", "an image model"),
+    ("image", "an image model"),
+    ("imageedit", "an image model"),
+)
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4,8}$")
+
+
+def _check_model(model: object, allow_unknown: object) -> ModelLimits:
     if not isinstance(model, str):
         raise TypeError(f"model: must be a string such as 'wan2.7-i2v', got {type(model).__name__}")
+    known = ", ".join(MODELS)
     if not model.strip():
-        raise ValidationError("model", f"is empty; known models: {', '.join(MODELS)}")
-    return model_limits(model)
+        raise ValidationError("model", f"is empty; known models: {known}")
+    if model in MODELS or (_SNAPSHOT.search(model) and _SNAPSHOT.sub("", model) in MODELS):
+        return model_limits(model)
+    if allow_unknown is True:
+        return model_limits(model)
+    parts = re.split(r"[-_.\s]+", model.lower())
+    family = next((what for part, what in _OTHER_FAMILIES if part in parts), None)
+    if family is not None:
+        said = f"{model!r} is {family}; this path sends image-to-video requests only"
+    else:
+        close = difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
+        said = f"{model!r} is not a known image-to-video model" + (
+            f" (did you mean {close[0]}?)" if close else ""
+        )
+    raise ValidationError(
+        "model",
+        f"{said}; known: {known}; for a new i2v model pass VideoRequest(..., allow_unknown_model=True)",
+    )
 
 
 def _check_texts(request: VideoRequest, limits: ModelLimits) -> None:
@@ -297,8 +349,34 @@ def _shown(roles: frozenset[MediaRole]) -> str:
     return " + ".join(role for role in _SHOWN_ORDER if role in roles)
 
 
+def _check_reachable(medium: media.Medium) -> None:
+    reason = unreachable_reason(str(medium.value))
+    if reason is not None:
+        raise ValidationError(
+            medium.field,
+            f"the cloud service cannot fetch this URL ({reason}); pass the local file's path instead "
+            "(wan_nb uploads it)",
+        )
+
+
+_DATA_HEADER = re.compile(r"^data:[\w.+-]+/[\w.+-]+(;[\w.+-]+=[^;,]*)*(;base64)?$", re.I)
+# How to turn a refused format into an accepted one (the service takes JPEG, PNG, BMP, WEBP).
+_CONVERT = {
+    "heic": "a HEIC phone photo; convert it to JPEG (macOS Preview: File > Export; Windows Photos: Save as; "
+    "Python: pillow-heif), or set the iPhone's Camera > Formats to Most Compatible",
+    "heif": "a HEIF photo; convert it to JPEG (macOS Preview: File > Export; Python: pillow-heif)",
+    "avif": "an AVIF image; save it as PNG, JPEG or WEBP first",
+    "tiff": "a TIFF image; save it as PNG or JPEG first",
+    "svg": "an SVG drawing; render it to PNG first",
+    "gif": "a GIF; save the frame you want as PNG first",
+}
+
+
 def _check_content(medium: media.Medium, limits: MediaLimits, model: str) -> None:
-    size, field = media.file_size(medium), medium.field
+    field = medium.field
+    if medium.kind == "data":
+        _check_data_uri(str(medium.value), field, limits)
+    size = media.file_size(medium)
     if size > limits.max_mb * MB:
         raise ValidationError(field, f"is {size / MB:.1f} MB; at most {limits.max_mb:g} MB for {model}")
     found = _sniffed(medium, limits)
@@ -308,15 +386,50 @@ def _check_content(medium: media.Medium, limits: MediaLimits, model: str) -> Non
     if isinstance(found, media.ImageInfo | media.VideoInfo):
         _check_sides(field, found.width, found.height, limits, model)
     seconds = found.duration_s if not isinstance(found, media.ImageInfo) else None
+    if seconds is None and limits.seconds:
+        raise ValidationError(field, f"is {limits.noun} whose length cannot be read (damaged or unfinished?)")
     if seconds is not None and limits.seconds and not limits.seconds[0] <= seconds <= limits.seconds[1]:
         low, high = limits.seconds
         raise ValidationError(field, f"is {seconds:.1f} s long; allowed: {low:g}-{high:g} s for {model}")
 
 
+def _check_data_uri(uri: str, field: str, limits: MediaLimits) -> None:
+    header = uri.partition(",")[0]
+    if "," not in uri or not _DATA_HEADER.match(header):
+        raise ValidationError(field, "malformed data: URI; expected data:<type>/<subtype>;base64,<data>")
+    most = int(limits.max_mb * MB * 4 / 3) + len(header) + 1024  # base64 grows 4/3: decode nothing too big
+    if len(uri) > most:
+        raise ValidationError(
+            field, f"data: URI of {len(uri) / MB:.1f} MB characters; at most {limits.max_mb:g} MB decoded"
+        )
+
+
 def _sniffed(medium: media.Medium, limits: MediaLimits) -> media.Info | None:
     if "mp4" in limits.formats:
         return media.video_info(medium)
-    return media.sniff(media.load(medium))
+    data = media.load(medium)
+    foreign = media.foreign_image(data)
+    if foreign is not None:
+        allowed = ", ".join(limits.formats).upper()
+        raise ValidationError(medium.field, f"is {_CONVERT[foreign]} (allowed: {allowed})")
+    found = media.sniff(data)
+    if isinstance(found, media.ImageInfo) and not _decodes(data, found.format):
+        raise ValidationError(medium.field, f"is a damaged or truncated {found.format.upper()} image")
+    return found
+
+
+def _decodes(data: bytes, image_format: str) -> bool:
+    """A full decode with Pillow when it is importable (truncation and corrupt data raise); else structural."""
+    try:
+        from PIL import Image  # heavy: only for a local image, once
+    except ImportError:
+        return media.image_complete(data, image_format)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+    except Exception:  # Pillow raises OSError, SyntaxError, ValueError... for broken files
+        return False
+    return True
 
 
 def _check_sides(field: str, width: int | None, height: int | None, limits: MediaLimits, model: str) -> None:

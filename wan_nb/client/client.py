@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,7 +34,7 @@ from wan_nb.client._transport import AiohttpTransport
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
-from wan_nb.client.providers import resolve, sim_transport
+from wan_nb.client.providers import is_loopback, resolve, sim_transport
 from wan_nb.errors import (
     APIError,
     ConfigError,
@@ -105,9 +106,15 @@ class AsyncWanClient:
         # No auth and no default headers on the httpx client: Api adds Authorization per API request only.
         http = httpx.AsyncClient(base_url=self.base_url, transport=inner, timeout=timeout)
         self._wire = cast(Dialect, dialect_module(self.dialect))
-        self._api = Api(http, self._wire, config.provider, config.api_key)
+        self._api = Api(http, self._wire, config.provider, config.api_key, proxy=config.proxy)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
+
+    @property
+    def cloud(self) -> bool:
+        """True unless the API is on loopback (the simulator, a local server): a cloud service fetches media from
+        the internet, so validation refuses links to this machine or a private network for it."""
+        return not is_loopback(urlsplit(self.base_url).hostname or "")
 
     def __repr__(self) -> str:
         shown = public_base_url(self.base_url)  # without a user:password written into the URL

@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from wan_nb._hosts import is_loopback
+from wan_nb._hosts import is_fetchable
 from wan_nb.errors import APIError, InvalidResponse, api_error, server_text
 from wan_nb.models import TaskError, TaskStatus
 
@@ -46,7 +46,7 @@ RESULT_URL_LIFETIME = timedelta(hours=24)
 MAX_ID = 128
 # A task id becomes a file name (<id>.mp4) and a URL segment: letters, digits and a few marks, no separator, no
 # leading dot or dash (a hidden file, a CLI flag), no "..". Real ids: DashScope UUIDs, "video_68d7…", "task_Abc…".
-_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=+@-]{0,%d}" % (MAX_ID - 1))
+_SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.=+@-]{0,127}")  # MAX_ID characters
 MAX_STATUS = 64
 
 
@@ -105,17 +105,8 @@ def _json_type(value: object) -> str:
 def result_url(value: object, where: str) -> str | None:
     """A result URL wan_nb will fetch: https, or plain http to loopback (the simulator); no file:, ftp:, data:."""
     url = optional_text(value, where)
-    if url is None:
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-    except ValueError:  # a malformed IPv6 literal
-        parts, host = None, ""
-    safe_text = url.isprintable() and " " not in url and len(url) <= 8192
-    if parts is not None and host and safe_text:
-        if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
-            return url
+    if url is None or is_fetchable(url):
+        return url
     raise InvalidResponse(f"{where} {shown(url, 80)} is not an https URL wan_nb will fetch")
 
 

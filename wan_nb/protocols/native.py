@@ -197,7 +197,9 @@ def task_from_output(
         expires_at=c.url_expiry(video_url, finished),
         request_id=request_id,
         usage=usage_of(usage),
-        prompt=c.optional_text(output.get("actual_prompt") or output.get("orig_prompt"), "output.orig_prompt"),
+        prompt=c.optional_text(
+            output.get("actual_prompt") or output.get("orig_prompt"), "output.orig_prompt"
+        ),
         poll_after=poll_after,
         raw=raw,
     )
