@@ -25,8 +25,8 @@ from test_client_fakes import (
 from wan_nb.client import AsyncWanClient, BatchItem, Journal
 from wan_nb.errors import (
     APIError,
-    InvalidResponse,
     AuthenticationError,
+    InvalidResponse,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -272,7 +272,7 @@ async def test_a_create_answer_without_an_id_is_an_error() -> None:
     answer = json_response(200, {"request_id": "r", "output": {"task_status": "PENDING"}})
     service = FakeService(overrides={("POST", NATIVE_CREATE): [answer]})
     async with make_client(service) as client:
-        with pytest.raises(InvalidResponse, match="no task id.*a task may exist"):
+        with pytest.raises(InvalidResponse, match=r"no task id.*a task may exist"):
             await client.submit(REQUEST)
 
 
