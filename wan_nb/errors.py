@@ -248,6 +248,10 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!DOCTYPE[^<>]*>", re.I)
 # plain line whatever a server put in it.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 _SPACE = re.compile(r"\s+")
+# Credentials a server may quote without knowing they are ours: a URL's user:password (a proxy's), an
+# Authorization header's token.
+_USERINFO = re.compile(r"(?<=://)[^\s/@:]+:[^\s/@]+@")
+_TOKEN = re.compile(r"\b(Bearer|Basic)\s+[\w.~+/=-]{8,}", re.I)
 _SCAN_LIMIT = 64 * 1024
 
 
@@ -286,5 +290,6 @@ def server_text(raw: object, *, secrets: Iterable[str] = (), limit: int = SERVER
         text = html.unescape(_TAG.sub(" ", _HIDDEN.sub(" ", text)))
     elif "&" in text:
         text = html.unescape(text)
-    text = _SPACE.sub(" ", _UNSAFE.sub(" ", _redact(text, forms))).strip()
+    text = _TOKEN.sub(r"\1 " + REDACTED, _USERINFO.sub(REDACTED + "@", _redact(text, forms)))
+    text = _SPACE.sub(" ", _UNSAFE.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -9,7 +9,6 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -41,15 +40,13 @@ _DASHSCOPE = [row.name for row in PROVIDERS.values() if row.region]
 class Api:
     """Sends a dialect's calls to one provider; holds the key in a private attribute only."""
 
-    def __init__(
-        self, http: httpx.AsyncClient, wire: Dialect, row: Provider, key: str, *, proxy: str | None = None
-    ) -> None:
+    def __init__(self, http: httpx.AsyncClient, wire: Dialect, row: Provider, key: str) -> None:
         self.http = http
         self.wire = wire
         self.row = row
         self._key = key
-        # What a server may echo back and no message may repeat: the key, and a proxy's password.
-        self._secrets = (key, *_proxy_secrets(proxy))
+        # What a server may echo back and no message may repeat (server_text also masks any URL's password).
+        self._secrets = (key,)
 
     def __repr__(self) -> str:
         return f"Api({self.row.name!r}, {str(self.http.base_url)!r})"
@@ -123,17 +120,6 @@ def transport_error(exc: Exception, method: str, url: str) -> TransportError:
     parts = urlsplit(url)
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user:password
     return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=shown, sent=not never_connected)
-
-
-def _proxy_secrets(proxy: str | None) -> list[str]:
-    """A proxy URL's password, and the Basic credentials built from it (a 407 page may quote either)."""
-    if not proxy:
-        return []
-    parts = urlsplit(proxy)
-    if not parts.password:
-        return []
-    user_pass = f"{parts.username or ''}:{parts.password}"
-    return [parts.password, base64.b64encode(user_pass.encode()).decode("ascii")]
 
 
 JSON_LIMIT = 1 << 20

@@ -68,6 +68,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=_body(request),
                 timeout=_timeout(self._aiohttp, request),
                 proxy=self._proxy,
+                allow_redirects=False,  # httpx decides; aiohttp's default would carry the key to another host
             )
         return httpx.Response(
             answer.status,

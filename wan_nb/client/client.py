@@ -106,7 +106,7 @@ class AsyncWanClient:
         # No auth and no default headers on the httpx client: Api adds Authorization per API request only.
         http = httpx.AsyncClient(base_url=self.base_url, transport=inner, timeout=timeout)
         self._wire = cast(Dialect, dialect_module(self.dialect))
-        self._api = Api(http, self._wire, config.provider, config.api_key, proxy=config.proxy)
+        self._api = Api(http, self._wire, config.provider, config.api_key)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
 

@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -156,9 +157,11 @@ async def _follow(http: httpx.AsyncClient, url: str, headers: dict[str, str]) ->
     """GET ``url``, following at most MAX_REDIRECTS redirects; each hop is checked and sent without
     Authorization (httpx would keep it on a same-origin hop)."""
     for _hop in range(MAX_REDIRECTS + 1):
-        request = http.build_request("GET", url, headers=headers)  # a relative path joins the base URL
-        if not is_fetchable(str(request.url)):
-            shown = server_text(repr(str(request.url)), limit=80)
+        # A relative path (the gateway's /content) joins the base URL; anything with a scheme is judged as
+        # written too: httpx would treat "file:/etc/passwd" as a path on the base host.
+        request = http.build_request("GET", url, headers=headers)
+        if not is_fetchable(str(request.url)) or (urlsplit(url).scheme and not is_fetchable(url)):
+            shown = server_text(repr(url), limit=80)
             raise DownloadError(f"refusing to download from {shown}: not an https URL")
         response = await http.send(request, stream=True)
         location = response.headers.get("Location")
