@@ -24,6 +24,7 @@ RANKS: dict[str, float] = {
     "wan_nb._hosts": 0.5,  # a stdlib-only leaf: loopback, fetchable and cloud-unreachable URLs
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
+    "wan_nb.media_rules": 1,
     "wan_nb.display": 1,
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
@@ -44,6 +45,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.models": _NO_IO,
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
+    "wan_nb.media_rules": _NO_IO,
     "wan_nb.display": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},

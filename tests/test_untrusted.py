@@ -66,7 +66,8 @@ def test_retry_after_forms(headers: dict[str, str], expected: float | None) -> N
 
 
 def test_retry_after_http_date_in_the_future() -> None:
-    hinted = c.retry_after({"Retry-After": format_datetime(NOW + timedelta(seconds=120), usegmt=True)})
+    later = datetime.now(UTC) + timedelta(seconds=120)
+    hinted = c.retry_after({"Retry-After": format_datetime(later, usegmt=True)})
     assert hinted is not None and 100 < hinted <= 120
 
 
