@@ -14,8 +14,10 @@ WanError
 │   └── ServerError                      5xx
 ├── TaskFailed                           the task ended FAILED/CANCELED/UNKNOWN: .task
 ├── WaitTimeout (also TimeoutError)      a wait passed its deadline: .task is the last state seen
-├── ResultExpired                        the result URL is past its 24 h life (403/404 from storage)
-└── DownloadError                        the body was cut short or its length did not match
+├── ResultExpired                        the result URL is past its 24 h life (403/404 from storage, or
+│                                        its expiry answer whatever the status)
+└── DownloadError                        the body was cut short, its length did not match, it was no
+                                         video (a page, JSON, XML), or its path left the caller's folder
 ```
 
 Rule: an HTTP 200 that reports a failed task is :class:`TaskFailed`, never :class:`APIError`.
@@ -203,7 +205,8 @@ class ResultExpired(WanError):
 
 
 class DownloadError(WanError):
-    """The download ended early or its size did not match Content-Length."""
+    """The download ended early, its size did not match Content-Length, the answer was no video, or the task id
+    would have put the file outside the folder the caller chose. Nothing is left at the final path."""
 
 
 _BY_STATUS: Mapping[int, type[APIError]] = {
