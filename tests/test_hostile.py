@@ -137,7 +137,7 @@ def native_task(task_id: Any = "task-1", status: Any = "PENDING", **output: Any)
 class Case:
     id: str
     dialect: str
-    action: str  # "submit", "wait" or "download"
+    action: str  # "submit", "upload" (a submit with a local file), "wait" or "download"
     answers: Callable[[str], dict[str, list[Answer]]]
     """Route path → answers in turn (the last repeats); given the server's base URL."""
     error: type[Exception]
@@ -271,6 +271,17 @@ CASES: list[Case] = [
          DownloadError, "not an https URL"),
     Case("result-redirect-to-plain-http-internet", "relay", "download",
          result_hop(lambda base: "http://evil.example/v.mp4"), DownloadError, "not an https URL"),
+    # the upload host (native: getPolicy, then a form POST of the user's file)
+    Case("upload-policy-file-host", "native", "upload",
+         lambda base: {"GET /api/v1/uploads": [policy("file:///tmp/steal")]}, InvalidResponse, "upload_host"),
+    Case("upload-policy-plain-http-internet", "native", "upload",
+         lambda base: {"GET /api/v1/uploads": [policy("http://evil.example/up")]}, InvalidResponse),
+    Case("upload-host-403-huge-xml", "native", "upload",
+         lambda base: {"GET /api/v1/uploads": [policy(f"{base}/oss-upload")],
+                       "POST /oss-upload": [raw(403, b"<Error><Code>AccessDenied</Code><Message>Policy expired"
+                                                + b" and more" * 100_000 + b"</Message></Error>",
+                                                "application/xml")]},
+         AuthenticationError, "Policy expired"),
     Case("content-captive-portal-200", "unified", "download",
          lambda base: {"/v1/videos/task-1/content": [raw(200, b"<html>Portal</html>")]}, DownloadError, "Portal"),
 ]  # fmt: skip
@@ -296,12 +307,36 @@ def _client(dialect: str, base: str, journal: Journal | None) -> AsyncWanClient:
 async def _act(case: Case, client: AsyncWanClient, base: str, dest: Path) -> None:
     if case.action == "submit":
         await client.submit(REQUEST)
+    elif case.action == "upload":
+        await client.submit(VideoRequest(prompt="a cat", first_frame=_png_bytes()))
     elif case.action == "wait":
         await client.wait("task-1", timeout=2)
     else:
         url = None if case.dialect == "unified" else f"{base}/result/task-1.mp4"
         done = Task("task-1", TaskStatus.SUCCEEDED, provider=PROVIDER[case.dialect], video_url=url)
         await client.download(done, dest)
+
+
+def _route(key: str, method: str) -> tuple[str, str]:
+    """``"POST /path"`` names its method; a bare path takes the action's."""
+    verb, _, path = key.rpartition(" ")
+    return (verb or method, path)
+
+
+def _png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), "teal").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def policy(upload_host: str) -> Answer:
+    return js(200, {"request_id": "r", "data": {
+        "upload_host": upload_host, "upload_dir": "dashscope-instant/abc/2026-12-01/x", "policy": "p",
+        "signature": "s", "oss_access_key_id": "id", "max_file_size_mb": 100, "expire_in_seconds": 300}})  # fmt: skip
 
 
 def assert_clean(error: BaseException) -> None:
@@ -315,8 +350,8 @@ def assert_clean(error: BaseException) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 async def test_hostile_server(case: Case, server: str, tmp_path: Path) -> None:
-    method = "POST" if case.action == "submit" else "GET"
-    Hostile.routes = {(method, path): answers for path, answers in case.answers(server).items()}
+    method = "GET" if case.action in ("wait", "download") else "POST"
+    Hostile.routes = {_route(key, method): answers for key, answers in case.answers(server).items()}
     journal = Journal(tmp_path / "journal.sqlite3") if case.action == "submit" else None
     dest = tmp_path / "sandbox" / "out"
     dest.mkdir(parents=True)
@@ -346,7 +381,7 @@ def test_the_table_covers_thirty_misbehaviours_on_every_dialect_and_the_result_h
     ids = [case.id for case in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 30
     assert {case.dialect for case in CASES} == {"native", "unified", "relay"}
-    assert {case.action for case in CASES} == {"submit", "wait", "download"}
+    assert {case.action for case in CASES} == {"submit", "upload", "wait", "download"}
 
 
 # --- the rules that hold when nothing goes wrong ------------------------------------------------------------
