@@ -109,6 +109,8 @@ def _decodes(data: bytes, image_format: str) -> bool:
         return media.image_complete(data, image_format)
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # A JPEG decoded at 1/8 scale still reads every entropy-coded byte (a cut file still fails), ~5x faster.
+            image.draft("RGB", (max(image.width // 8, 1), max(image.height // 8, 1)))
             image.load()
     except Exception:  # Pillow raises OSError, SyntaxError, ValueError... for broken files
         return False
