@@ -21,8 +21,10 @@ RANKS: dict[str, float] = {
     "wan_nb.models": 0,
     "wan_nb._version": 0,
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
+    "wan_nb._hosts": 0.5,  # a stdlib-only leaf: loopback, fetchable and cloud-unreachable URLs
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
+    "wan_nb.media_rules": 1,
     "wan_nb.display": 1,
     "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
     "wan_nb.protocols": 2,
@@ -35,7 +37,7 @@ RANKS: dict[str, float] = {
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
@@ -44,6 +46,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.models": _NO_IO,
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
+    "wan_nb.media_rules": _NO_IO,
     "wan_nb.display": _NO_IO,
     "wan_nb.poster": _NO_IO,
     "wan_nb.protocols": _NO_IO,

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from wan_nb.client.uploads import Uploader, media_urls
-from wan_nb.errors import APIError, RateLimitError, TransportError, WanError
+from wan_nb.errors import APIError, InvalidResponse, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
 
@@ -52,7 +52,7 @@ def throttle_backoff(attempt: int) -> float:
 
 
 async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: str | None) -> Task:
-    validate(request, client.dialect)
+    validate(request, client.dialect, cloud=client.cloud)
     uploader = Uploader(client._api.http, client._api.call, request.model, client.poll.sleep)
     call = client._wire.create_call(request, await media_urls(request, client.dialect, uploader))
     create_id = await client._journal(
@@ -62,11 +62,13 @@ async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: s
         body, headers = await client._api.call(call)
         task = client._wire.parse_task(body, headers, client.provider)
         if not task.id:
-            raise APIError(200, message="the create answer carried no task id", body=dict(body))
+            raise InvalidResponse("the create answer carried no task id")
     except WanError as exc:
         await _settle_failed(client, create_id, exc)
         if isinstance(exc, TransportError):
             raise _unsure(client, exc) from None
+        if isinstance(exc, InvalidResponse):  # the create was answered, but not readably: it may exist
+            raise InvalidResponse(f"{exc.what}; {_may_exist(client)}") from None
         raise
     await client._journal(
         "record", task, base_url=client.base_url, dialect=client.dialect, request=request, create_id=create_id
@@ -92,10 +94,14 @@ def _unsure(client: AsyncWanClient, exc: TransportError) -> TransportError:
     if not exc.sent:
         note = "nothing was sent, so no task was created; submitting again is safe"
     else:
-        native = client.dialect == "native"
-        where = "client.list_tasks() or the DashScope console" if native else "the provider's console"
-        note = (
-            "the create may or may not have reached the server, so a task may exist (and be billed); "
-            f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
-        )
+        note = f"the create may or may not have reached the server, so {_may_exist(client)}"
     return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url, sent=exc.sent)
+
+
+def _may_exist(client: AsyncWanClient) -> str:
+    native = client.dialect == "native"
+    where = "client.list_tasks() or the DashScope console" if native else "the provider's console"
+    return (
+        f"a task may exist (and be billed); check {where} before submitting again "
+        "(not retried automatically; `wan-nb list` shows it)"
+    )

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Iterable
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,7 +44,7 @@ from wan_nb.client._runs import RunTimes
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
-from wan_nb.client.providers import resolve, sim_transport
+from wan_nb.client.providers import is_loopback, resolve, sim_transport
 from wan_nb.errors import (
     APIError,
     ConfigError,
@@ -140,6 +141,12 @@ class AsyncWanClient:
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
+
+    @property
+    def cloud(self) -> bool:
+        """True unless the API is on loopback (the simulator, a local server): a cloud service fetches media from
+        the internet, so validation refuses links to this machine or a private network for it."""
+        return not is_loopback(urlsplit(self.base_url).hostname or "")
 
     def __repr__(self) -> str:
         shown = public_base_url(self.base_url)  # without a user:password written into the URL

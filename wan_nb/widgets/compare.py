@@ -127,12 +127,12 @@ def _parse(axis: str, text: str) -> Any:
     return text
 
 
-def first_refusal(rows: list[list[Cell]], dialect: str) -> str | None:
+def first_refusal(rows: list[list[Cell]], dialect: str, *, cloud: bool = True) -> str | None:
     """The first grid cell the service would refuse, explained; None when all are valid."""
     for row in rows:
         for label, request in row:
             try:
-                validate(request, dialect)
+                validate(request, dialect, cloud=cloud)
             except ValidationError as exc:
                 return f"{label} ({request.prompt[:40]!r}): {exc}"
     return None

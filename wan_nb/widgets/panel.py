@@ -115,7 +115,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Raises ValidationError/ConfigError before anything is sent.
         """
         client = self._client_or_raise()
-        validate(request, client.dialect)
+        validate(request, client.dialect, cloud=client.cloud)
         card = self._start(request, client)
         self._show_card(card)
         return card
@@ -206,7 +206,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         except ValidationError as exc:
             self._explain(exc)
             return
-        refusal = first_refusal(rows, client.dialect)
+        refusal = first_refusal(rows, client.dialect, cloud=client.cloud)
         if refusal is not None:
             self.compare.flag(refusal)  # nothing is sent unless every cell is valid
             return
