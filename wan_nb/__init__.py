@@ -17,6 +17,7 @@ from wan_nb.client import AsyncWanClient, BatchItem
 from wan_nb.errors import (
     APIError,
     AuthenticationError,
+    BudgetExceeded,
     ConfigError,
     DownloadError,
     NotFoundError,
@@ -41,6 +42,7 @@ __all__ = [
     "AsyncWanClient",
     "AuthenticationError",
     "BatchItem",
+    "BudgetExceeded",
     "ConfigError",
     "DownloadError",
     "NotFoundError",

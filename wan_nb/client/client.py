@@ -16,15 +16,17 @@ import asyncio
 import logging
 import sqlite3
 import warnings
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, cast
 
 import httpx
 
+from wan_nb import pricing
 from wan_nb.client import _batch, _create, _watch
 from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._retry import RetryTransport
 from wan_nb.client._rows import public_base_url
@@ -33,7 +35,7 @@ from wan_nb.client._transport import AiohttpTransport
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
-from wan_nb.client.providers import resolve, sim_transport
+from wan_nb.client.providers import PROVIDERS, resolve, sim_transport
 from wan_nb.errors import (
     APIError,
     ConfigError,
@@ -88,7 +90,10 @@ class AsyncWanClient:
         timeout: float = 60.0,
         allow_insecure: bool = False,
         max_retries: int = 4,
+        budget: float | Budget | None = None,
     ) -> None:
+        """``budget``: refuse (BudgetExceeded, before any request) a create that would pass it; a number is in
+        the provider's price currency (``wan_nb.pricing``), a :class:`Budget` may be shared by clients."""
         config = resolve(provider, api_key=api_key, base_url=base_url, allow_insecure=allow_insecure)
         self.provider = config.provider.name
         self.dialect = config.provider.dialect
@@ -108,6 +113,10 @@ class AsyncWanClient:
         self._api = Api(http, self._wire, config.provider, config.api_key)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
+        self._row = PROVIDERS[self.provider]
+        self.budget = Budget(budget) if isinstance(budget, int | float) else budget
+        """What this client may spend (``.spent``, ``.left``); None without a budget."""
+        self.meter = Meter(self.budget, self._row.region) if self.budget is not None else None
 
     def __repr__(self) -> str:
         shown = public_base_url(self.base_url)  # without a user:password written into the URL
@@ -156,6 +165,23 @@ class AsyncWanClient:
             )
             return None
 
+    def estimate(
+        self,
+        requests: VideoRequest | Iterable[VideoRequest],
+        *,
+        concurrency: int = 4,
+        prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
+    ) -> pricing.Estimate:
+        """What ``requests`` would bill on this provider, and about how long they take ``concurrency`` at once.
+
+        Prices come from ``wan_nb.pricing`` (a dated table, overridable); run times from the service's
+        figures, or the simulator's own few seconds on a simulator provider. Sends nothing.
+        """
+        run = pricing.SIM_RUN if self._row.is_sim else pricing.SERVICE_RUN
+        return pricing.estimate(
+            requests, region=self._row.region, concurrency=concurrency, run=run, prices=prices
+        )
+
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
         task_id = _id(task)
@@ -165,6 +191,8 @@ class AsyncWanClient:
             fresh = fresh.evolve(id=task_id)
         if self.journal is not None and not self.journal.is_current(fresh):
             await self._journal("update", fresh)
+        if self.meter is not None:
+            self.meter.observe(fresh)
         return fresh
 
     async def cancel(self, task: Task | str) -> Task:
