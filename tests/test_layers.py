@@ -24,6 +24,10 @@ RANKS: dict[str, float] = {
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
     "wan_nb.display": 1,
+    "wan_nb.pricing": 1,  # the price table and estimates: pure
+    "wan_nb.promptdiff": 1,  # word diff of a prompt and its rewrite: pure
+    "wan_nb.chain": 1,  # the next try's request from the last (posters of the last frame)
+    "wan_nb.report_page": 1,  # wan_nb.report(): a self-contained HTML page of tries (posters, videos as data: URIs)
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
     "wan_nb.sim": 2.5,  # a leaf: the client's sim providers and the CLI start it
@@ -44,6 +48,10 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
     "wan_nb.display": _NO_IO,
+    "wan_nb.pricing": _NO_IO,
+    "wan_nb.promptdiff": _NO_IO,
+    "wan_nb.chain": _NO_IO,
+    "wan_nb.report_page": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},
     "wan_nb.widgets": {"httpx", "wan_nb.protocols"},

@@ -32,6 +32,8 @@ from wan_nb.errors import (
 )
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.pricing import Estimate
+from wan_nb.report_page import report
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "DownloadError",
+    "Estimate",
     "NotFoundError",
     "RateLimitError",
     "ResultExpired",
@@ -65,6 +68,7 @@ __all__ = [
     "enable_nested",
     "generate",
     "panel",
+    "report",
     "run_sync",
     "spawn",
     "status",
