@@ -28,6 +28,7 @@ RANKS: dict[str, float] = {
     "wan_nb.promptdiff": 1,  # word diff of a prompt and its rewrite: pure
     "wan_nb.chain": 1,  # the next try's request from the last (posters of the last frame)
     "wan_nb.report_page": 1,  # wan_nb.report(): a self-contained HTML page of tries (posters, videos as data: URIs)
+    "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
     "wan_nb.sim": 2.5,  # a leaf: the client's sim providers and the CLI start it
@@ -52,6 +53,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.promptdiff": _NO_IO,
     "wan_nb.chain": _NO_IO,
     "wan_nb.report_page": _NO_IO,
+    "wan_nb.poster": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},
     "wan_nb.widgets": {"httpx", "wan_nb.protocols"},

@@ -34,6 +34,7 @@ from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 from wan_nb.pricing import Estimate
 from wan_nb.report_page import report
+from wan_nb.poster import contact_sheet, poster
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
@@ -64,10 +65,12 @@ __all__ = [
     "WanError",
     "__version__",
     "cancel",
+    "contact_sheet",
     "download",
     "enable_nested",
     "generate",
     "panel",
+    "poster",
     "report",
     "run_sync",
     "spawn",
