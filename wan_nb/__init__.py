@@ -32,9 +32,9 @@ from wan_nb.errors import (
 )
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.poster import contact_sheet, poster
 from wan_nb.pricing import Estimate
 from wan_nb.report_page import report
-from wan_nb.poster import contact_sheet, poster
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:

@@ -30,7 +30,9 @@ from wan_nb.validation import validate
 __all__ = ["continue_clip", "edit_and_rerun", "next_from_last_frame", "reuse_seed"]
 
 
-def reuse_seed(task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any) -> VideoRequest:
+def reuse_seed(
+    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+) -> VideoRequest:
     """The same request and seed again (change the prompt, say, and see only what the prompt changes).
 
     ValidationError when the try had no seed: the service picks one then and does not report it.
@@ -57,7 +59,9 @@ def next_from_last_frame(
     return _checked(replace(following, **changes), dialect)
 
 
-def continue_clip(task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any) -> VideoRequest:
+def continue_clip(
+    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+) -> VideoRequest:
     """A request that continues the task's video (native ``first_clip``: the result itself, 2-10 s).
 
     ``first_frame`` and ``driving_audio`` go (wan2.7 takes ``first_clip`` alone or with a ``last_frame``).
@@ -67,7 +71,9 @@ def continue_clip(task: Task, request: VideoRequest, *, dialect: str | None = No
     return _checked(replace(following, **changes), dialect)
 
 
-def edit_and_rerun(task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any) -> VideoRequest:
+def edit_and_rerun(
+    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+) -> VideoRequest:
     """The request that made ``task``, with ``changes`` (a new prompt, duration...), to send again."""
     del task  # the request says everything a rerun needs; the task is here for the same call shape
     return _checked(replace(request, **changes), dialect)
@@ -77,7 +83,8 @@ def _finished_file(task: Task) -> Path:
     if task.status is not TaskStatus.SUCCEEDED or task.path is None:
         state = task.status.value.lower()
         raise ValidationError(
-            "task", f"task {task.id} is {state} and has no downloaded video; chain from a finished, downloaded task"
+            "task",
+            f"task {task.id} is {state} and has no downloaded video; chain from a finished, downloaded task",
         )
     if not task.path.is_file():
         raise ValidationError("task", f"task {task.id}'s video {task.path} is gone; download it again")

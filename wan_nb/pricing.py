@@ -68,7 +68,10 @@ SOURCE = (
 AS_OF = "2026-12-01"
 DEFAULT_REGION = "cn-beijing"
 
-_LIST = {"720P": (0.6, 0.10), "1080P": (1.0, 0.15)}  # (CNY in Beijing, USD outside mainland China), per second
+_LIST = {
+    "720P": (0.6, 0.10),
+    "1080P": (1.0, 0.15),
+}  # (CNY in Beijing, USD outside mainland China), per second
 PRICES: Mapping[PriceKey, Price] = MappingProxyType(
     {
         (model, tier, region): Price(cny, "CNY") if region == "cn-beijing" else Price(usd, "USD")
@@ -231,7 +234,9 @@ def estimate(
         raise ValidationError("prices", f"the requests are priced in {sorted(currencies)}; use one currency")
     cost = sum(s * p.per_second for s, p in zip(seconds, priced, strict=True))
     wall = _makespan([run.for_request(r).typical for r in batch], concurrency)
-    return Estimate(len(batch), sum(seconds), cost, currencies.pop(), wall, concurrency, _shape(batch, seconds))
+    return Estimate(
+        len(batch), sum(seconds), cost, currencies.pop(), wall, concurrency, _shape(batch, seconds)
+    )
 
 
 def _currency_of(region: str | None, prices: Mapping[PriceKey, Price] | None) -> str:

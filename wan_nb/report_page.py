@@ -95,7 +95,9 @@ def _as_try(item: Entry) -> _Try:
 # -- one try ------------------------------------------------------------------------------------------------
 
 
-def _section(one: _Try, folder: Path, cap: int, region: str | None, prices: Mapping[PriceKey, Price] | None) -> str:
+def _section(
+    one: _Try, folder: Path, cap: int, region: str | None, prices: Mapping[PriceKey, Price] | None
+) -> str:
     task, request = one.task, one.request
     still = _poster_uri(task)
     parts = [
@@ -122,7 +124,11 @@ def _poster_uri(task: Task) -> str | None:
 
 def _video(task: Task, still: str | None, folder: Path, cap: int) -> str:
     if task.path is None or not task.path.is_file():
-        note = "no video (the task did not succeed)" if task.status is not TaskStatus.SUCCEEDED else "not downloaded"
+        note = (
+            "no video (the task did not succeed)"
+            if task.status is not TaskStatus.SUCCEEDED
+            else "not downloaded"
+        )
         return f'<p class="muted">{_e(note)}</p>'
     cover = f' poster="{_e(still)}"' if still else ""
     size = task.path.stat().st_size
@@ -151,9 +157,11 @@ def _prompts(request: VideoRequest | None, task: Task) -> str:
         rows.append(f'<div><b>prompt</b><pre class="prompt">{_e(asked)}</pre></div>')
     if task.prompt and asked is not None and task.prompt.strip() != asked.strip():
         rewrite = diff(asked, task.prompt)
-        rows.append(f'<div><b>what the service did to it</b>{rewrite.html()}</div>')
+        rows.append(f"<div><b>what the service did to it</b>{rewrite.html()}</div>")
     elif task.prompt and asked is None:
-        rows.append(f'<div><b>prompt (as the service used it)</b><pre class="prompt">{_e(task.prompt)}</pre></div>')
+        rows.append(
+            f'<div><b>prompt (as the service used it)</b><pre class="prompt">{_e(task.prompt)}</pre></div>'
+        )
     return "".join(rows)
 
 
@@ -161,7 +169,9 @@ def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
     facts: list[tuple[str, str]] = [("provider", task.provider)]
     if request is not None:
         facts += [("model", request.model), ("duration", f"{request.duration} s")]
-        facts += [(name, str(getattr(request, name))) for name in _SETTINGS if getattr(request, name) is not None]
+        facts += [
+            (name, str(getattr(request, name))) for name in _SETTINGS if getattr(request, name) is not None
+        ]
         facts += [(role, _medium(value)) for role, value in request.media().items()]
     if task.request_id:
         facts.append(("request id", task.request_id))
@@ -191,7 +201,9 @@ def _medium(value: object) -> str:
 # -- cost ---------------------------------------------------------------------------------------------------
 
 
-def _cost(one: _Try, region: str | None, prices: Mapping[PriceKey, Price] | None) -> tuple[float, str, bool] | None:
+def _cost(
+    one: _Try, region: str | None, prices: Mapping[PriceKey, Price] | None
+) -> tuple[float, str, bool] | None:
     """(amount, currency, billed) from the task's usage, else an estimate from its request; None if unknown."""
     usage, request = one.task.usage, one.request
     model = request.model if request is not None else "wan2.7-i2v"
@@ -242,13 +254,13 @@ def _page(title: str, sections: list[str], total: str) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M")
     count = f"{len(sections)} {'try' if len(sections) == 1 else 'tries'}"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         # No request leaves the page: everything it shows is inside it (or linked beside it).
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "media-src data: file: 'self'; style-src 'unsafe-inline'\">"
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{_e(title)}</h1><p class=\"muted\">{_e(count + total)} · made with wan_nb on {_e(stamp)}</p>"
+        f'<h1>{_e(title)}</h1><p class="muted">{_e(count + total)} · made with wan_nb on {_e(stamp)}</p>'
         + "".join(sections)
         + "</body></html>\n"
     )

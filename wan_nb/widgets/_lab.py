@@ -82,7 +82,9 @@ class ChainBar(widgets.HBox):  # type: ignore[misc]  # ipywidgets is untyped
         if not ready or self.request is None:
             return
         reasons = {
-            "reuse_seed": None if self.request.seed is not None else "the service picked this seed (not reported)",
+            "reuse_seed": None
+            if self.request.seed is not None
+            else "the service picked this seed (not reported)",
             "next_from_last_frame": None,
             "continue_clip": self._clip_refusal(task, self.request),
             "edit_and_rerun": None,

@@ -77,7 +77,8 @@ class History(widgets.Accordion):  # type: ignore[misc]  # ipywidgets is untyped
         shown = [
             card
             for entry, card in zip(self.entries, self.cards, strict=True)
-            if words in card.prompt.lower() and (not status or card.state == status or entry.status.value == status)
+            if words in card.prompt.lower()
+            and (not status or card.state == status or entry.status.value == status)
         ]
         self.box.children = tuple(shown)
         self.shown.value = f'<small style="color:#6b7280">{len(shown)} of {len(self.cards)}</small>'
