@@ -20,9 +20,13 @@ __all__ = ["Piece", "PromptDiff", "diff"]
 
 Op = Literal["same", "added", "dropped"]
 
-# A CJK character on its own (no spaces there to split on), or a run of anything else but whitespace.
-_TOKENS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\s\u3400-\u9fff\uf900-\ufaff]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A CJK character on its own (no spaces there to split on), a word, or one punctuation mark: "head," and
+# "head" share the word.
+_CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(rf"[{_CJK_CHARS}]|\w+(?:['’-]\w+)*|[^\w\s]")
+_CJK = re.compile(rf"[{_CJK_CHARS}]")
+_NO_SPACE_BEFORE = frozenset(",.;:!?)]}%»”’")
+_NO_SPACE_AFTER = frozenset("([{«“‘")
 
 _INS = "background:#dcfce7;color:#166534;text-decoration:none"
 _DEL = "background:#fee2e2;color:#991b1b"
@@ -106,10 +110,15 @@ def _words(text: str) -> list[str]:
 
 
 def _join(words: list[str]) -> str:
-    """Words back into text: spaces between words, none between CJK characters."""
+    """Words back into text: spaces between words, none before a comma or between CJK characters."""
     out = ""
     for word in words:
-        if out and not (_CJK.fullmatch(word) and _CJK.fullmatch(out[-1])):
+        if out and not _glued(out[-1], word):
             out += " "
         out += word
     return out
+
+
+def _glued(before: str, word: str) -> bool:
+    cjk = bool(_CJK.fullmatch(word[0])) or bool(_CJK.fullmatch(before))
+    return cjk or word in _NO_SPACE_BEFORE or before in _NO_SPACE_AFTER
