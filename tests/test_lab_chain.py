@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,13 +57,15 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def finished(outputs: Path) -> AsyncIterator[tuple[VideoRequest, Task]]:
+async def finished(outputs: Path) -> tuple[VideoRequest, Task]:
     app = create_app(state_dir=outputs / "sim", task_time=0.2)
     request = VideoRequest(prompt="a cat turns its head", first_frame=CAT, duration=3, seed=7, last_frame=CAT)
-    async with AsyncWanClient("sim", transport=httpx.ASGITransport(app=app), poll=FAST, journal=False) as client:
+    async with AsyncWanClient(
+        "sim", transport=httpx.ASGITransport(app=app), poll=FAST, journal=False
+    ) as client:
         task = await client.generate(request, out=outputs / "videos/")
     app.close()
-    yield request, task
+    return request, task
 
 
 async def test_reuse_seed_keeps_everything_and_applies_changes(finished: tuple[VideoRequest, Task]) -> None:
@@ -72,7 +73,7 @@ async def test_reuse_seed_keeps_everything_and_applies_changes(finished: tuple[V
     assert chain.reuse_seed(task, request) == request
     again = chain.reuse_seed(task, request, prompt="a cat yawns")
     assert again == replace(request, prompt="a cat yawns") and again.seed == 7
-    with pytest.raises(ValidationError, match="seed: .*does not report"):
+    with pytest.raises(ValidationError, match=r"seed: .*does not report"):
         chain.reuse_seed(task, replace(request, seed=None))
 
 

@@ -55,7 +55,9 @@ def sim_apps() -> Iterator[Callable[..., SimApp]]:
 async def panels(sim_apps: Callable[..., SimApp]) -> AsyncIterator[Callable[..., tuple[WanPanel, SimApp]]]:
     made: list[tuple[WanPanel, AsyncWanClient]] = []
 
-    def make(app: SimApp | None = None, budget: float | None = None, **kwargs: Any) -> tuple[WanPanel, SimApp]:
+    def make(
+        app: SimApp | None = None, budget: float | None = None, **kwargs: Any
+    ) -> tuple[WanPanel, SimApp]:
         app = app or sim_apps()
         client = AsyncWanClient("sim", transport=httpx.ASGITransport(app=app), poll=FAST, budget=budget)
         panel = WanPanel(client, **{"prompt": "a cat turns its head", "first_frame": CAT, **kwargs})
@@ -140,7 +142,9 @@ async def test_a_finished_card_shows_stills_and_chains_the_next_try(workdir: Pat
     assert panel.form.first_frame.value == CAT and panel.form.first_clip.value is None
 
 
-async def test_reuse_seed_is_off_for_a_random_seed_and_gone_on_the_gateway(workdir: Path, panels: Any) -> None:
+async def test_reuse_seed_is_off_for_a_random_seed_and_gone_on_the_gateway(
+    workdir: Path, panels: Any
+) -> None:
     panel, _ = panels()
     card = await generate(panel)  # random seed: the service picks it and does not say
     (bar,) = card.actions.children
@@ -148,7 +152,9 @@ async def test_reuse_seed_is_off_for_a_random_seed_and_gone_on_the_gateway(workd
     gateway = ChainBar(card.request, "unified", lambda *_: None)
     assert card.task is not None
     gateway.refresh(card.task)
-    assert gateway.buttons["continue_clip"].disabled and "first_clip" in gateway.buttons["continue_clip"].tooltip
+    assert (
+        gateway.buttons["continue_clip"].disabled and "first_clip" in gateway.buttons["continue_clip"].tooltip
+    )
 
 
 def test_a_card_shows_the_services_rewrite_as_a_word_diff() -> None:

@@ -45,7 +45,9 @@ class Page(HTMLParser):
 
 
 @pytest.fixture
-async def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[AsyncWanClient, SimApp]]:
+async def session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[AsyncWanClient, SimApp]]:
     monkeypatch.chdir(tmp_path)
     app = create_app(state_dir=tmp_path / "sim", task_time=0.2)
     async with AsyncWanClient("sim", transport=httpx.ASGITransport(app=app), poll=FAST) as client:
@@ -85,7 +87,9 @@ async def test_the_page_holds_posters_videos_prompts_rewrites_and_costs(
     assert not list(page_path.parent.glob(".*.part"))  # written atomically
 
 
-async def test_a_large_video_is_linked_beside_the_page(session: tuple[AsyncWanClient, SimApp], tmp_path: Path) -> None:
+async def test_a_large_video_is_linked_beside_the_page(
+    session: tuple[AsyncWanClient, SimApp], tmp_path: Path
+) -> None:
     client, _ = session
     done = await client.generate(VideoRequest(prompt="a cat", first_frame=CAT, duration=2), out="videos/")
     page = Page(wan_nb.report([done], tmp_path / "session.html", video_cap=0).read_text())
@@ -103,8 +107,12 @@ async def test_wan_nb_report_reads_the_journal(
     session: tuple[AsyncWanClient, SimApp], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client, _ = session
-    first = await client.generate(VideoRequest(prompt="first try", first_frame=CAT, duration=2), out="videos/")
-    second = await client.generate(VideoRequest(prompt="second try", first_frame=CAT, duration=3), out="videos/")
+    first = await client.generate(
+        VideoRequest(prompt="first try", first_frame=CAT, duration=2), out="videos/"
+    )
+    second = await client.generate(
+        VideoRequest(prompt="second try", first_frame=CAT, duration=3), out="videos/"
+    )
     assert main(["report", "journal.html", "--provider", "sim"]) == 0
     assert "journal.html (2 tasks)" in capsys.readouterr().out
     page = Page((tmp_path / "journal.html").read_text())

@@ -16,11 +16,16 @@ __all__ = ["add_arguments", "cmd_report"]
 
 
 def add_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("file", nargs="?", default="session.html", help="the page to write (default session.html)")
+    command.add_argument(
+        "file", nargs="?", default="session.html", help="the page to write (default session.html)"
+    )
     command.add_argument("--last", type=int, help="only the newest N tasks")
     command.add_argument("--title", default="wan_nb session")
     command.add_argument(
-        "--video-cap-mb", type=float, default=8.0, help="embed videos up to this size, link larger ones (default 8)"
+        "--video-cap-mb",
+        type=float,
+        default=8.0,
+        help="embed videos up to this size, link larger ones (default 8)",
     )
 
 
