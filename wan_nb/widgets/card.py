@@ -97,6 +97,7 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """The service's rewrite of the prompt against the user's, word by word (``prompt_extend``)."""
         self.poster = widgets.Box()
         """Stills of the result (``wan_nb.contact_sheet``), readable before any video is played."""
+        self.poster.add_class("wan-poster")
         self.actions = widgets.HBox()
         """The panel's chain buttons for a finished task."""
         self.cancel = widgets.Button(

@@ -180,6 +180,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _sections(self) -> list[widgets.Widget]:
         title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
         compare = widgets.Accordion([self.compare], selected_index=None)
+        compare.add_class("wan-compare")
         compare.set_title(0, "Compare: prompts × seeds or settings, side by side")
         tail = [self.history] if self.history is not None else []
         return [
