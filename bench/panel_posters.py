@@ -35,12 +35,12 @@ def run() -> Result:
         cwd = os.getcwd()
         os.chdir(folder)
         try:
-            drifts, seconds = asyncio.run(_measure(url))
+            drifts, clicked, seconds = asyncio.run(_measure(url))
         finally:
             os.chdir(cwd)
             server.terminate()
             server.wait(10)
-    return _report(drifts, seconds)
+    return _report(drifts, clicked, seconds)
 
 
 def _serve(state: Path) -> tuple[str, subprocess.Popen[bytes]]:
@@ -59,7 +59,7 @@ def _serve(state: Path) -> tuple[str, subprocess.Popen[bytes]]:
     raise RuntimeError("the simulator did not start")
 
 
-async def _measure(url: str) -> tuple[list[float], float]:
+async def _measure(url: str) -> tuple[list[float], int, float]:
     from wan_nb.client import AsyncWanClient, PollSchedule
     from wan_nb.widgets import WanPanel
 
@@ -74,13 +74,17 @@ async def _measure(url: str) -> tuple[list[float], float]:
 
     poll = PollSchedule(quick=(0.5,), floor=0.5, cap=1.0)
     async with AsyncWanClient("sim", base_url=url, poll=poll) as client:
-        panel = WanPanel(client, prompt="a cat turns its head", first_frame=CAT, history=False, concurrency=TASKS)
+        panel = WanPanel(
+            client, prompt="a cat turns its head", first_frame=CAT, history=False, concurrency=TASKS
+        )
         panel.form.random_seed.value = False
         panel.form.duration.value = 2
         clock = asyncio.ensure_future(ticker())
         began = loop.time()
         for _ in range(TASKS):
             panel.generate.click()
+            await asyncio.sleep(0)  # clicks arrive as separate comm messages, each handled in its own turn
+        clicked = len(drifts)
         await panel.wait_idle()
         seconds = loop.time() - began
         clock.cancel()
@@ -88,18 +92,37 @@ async def _measure(url: str) -> tuple[list[float], float]:
         await panel.aclose()
     if shown != TASKS:
         raise RuntimeError(f"{shown} of {TASKS} cards got their posters")
-    return drifts, seconds
+    return drifts, clicked, seconds
 
 
-def _report(drifts: list[float], seconds: float) -> Result:
+def _report(drifts: list[float], clicked: int, seconds: float) -> Result:
     p99 = percentile(drifts, 99)
+    showing = drifts[clicked:]  # after the last click: tasks followed, downloaded, played, posters shown
     result = Result("8. Panel loop lag with 50 posters")
+    late = percentile(showing, 99)
     result.goals = [
-        Goal(f"Loop lag p99 while {TASKS} cards run and show posters", f"{p99:.1f} ms", f"< {GOAL_MS:.0f} ms", p99 < GOAL_MS)
+        Goal(
+            f"Loop lag p99 while {TASKS} cards run and show posters",
+            f"{p99:.1f} ms",
+            f"< {GOAL_MS:.0f} ms",
+            p99 < GOAL_MS,
+        ),
+        Goal(
+            "… of it after the last click (delivery and posters only)", f"{late:.1f} ms", "(reported)", None
+        ),
     ]
     result.details = [
-        f"{len(drifts)} ticks over {seconds:.1f} s (load average now: {os.getloadavg()[0]:.2f} on "
-        f"{os.cpu_count()} cores): p50 {median(drifts):.1f} ms, p99 {p99:.1f} ms, max {max(drifts):.1f} ms."
+        f"{len(drifts)} ticks over {seconds:.1f} s, {clicked} of them during the 50 clicks (load average now: "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores): p50 {median(drifts):.1f} ms, p99 {p99:.1f} ms, "
+        f"max {max(drifts):.1f} ms; after the clicks p50 {median(showing):.1f} ms, p99 {late:.1f} ms.",
+        "Each click builds a card (some 30 widget models, ipywidgets' traitlets defaults dominate its cost); the "
+        "chain buttons are built only when a card's video first plays.",
     ]
-    result.raw = {"samples": len(drifts), "seconds": seconds, "p50_ms": median(drifts), "p99_ms": p99}
+    result.raw = {
+        "samples": len(drifts),
+        "seconds": seconds,
+        "p50_ms": median(drifts),
+        "p99_ms": p99,
+        "after_clicks_p99_ms": late,
+    }
     return result

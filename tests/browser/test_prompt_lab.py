@@ -77,7 +77,7 @@ def test_a_grid_shows_posters_and_a_chain_action_prefills_and_runs(
     # A single run, then "last frame → next" fills the form from it; Generate runs the chained try.
     page.locator("button.wan-generate").click()
     page.wait_for_function(POSTERS_LOADED, arg=3, timeout=LONG)
-    chain = page.locator("button.wan-chain-next-from-last-frame:not([disabled])").first
+    chain = page.locator(".wan-panel .wan-card .wan-chain button", has_text="last frame → next").first
     chain.wait_for(timeout=LONG)
     page.locator(".wan-panel textarea").first.fill("something else")
     chain.click()
@@ -134,7 +134,9 @@ def test_the_exported_report_plays_offline(
     page.wait_for_function(
         "v => v.readyState >= 2 && v.currentTime > 0.3", arg=video.element_handle(), timeout=30_000
     )
-    state = video.evaluate("v => ({error: v.error && v.error.message, width: v.videoWidth, src: v.currentSrc})")
+    state = video.evaluate(
+        "v => ({error: v.error && v.error.message, width: v.videoWidth, src: v.currentSrc})"
+    )
     assert state["error"] is None and state["width"] > 0 and state["src"].startswith("data:video/mp4")
     assert blocked == []  # the page asked for nothing beyond itself
     page.screenshot(path=str(artifacts / "report.png"))

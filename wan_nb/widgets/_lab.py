@@ -25,10 +25,11 @@ from wan_nb.promptdiff import diff
 
 if TYPE_CHECKING:
     from wan_nb.client import AsyncWanClient
+    from wan_nb.widgets.card import TaskCard
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
 
-__all__ = ["ACTIONS", "ChainBar", "Estimates", "estimate_html", "rewrite_html", "stills"]
+__all__ = ["ACTIONS", "ChainBar", "Estimates", "chain_buttons", "estimate_html", "rewrite_html", "stills"]
 
 STILLS = 3
 """Frames in a card's contact sheet: the first, the middle and the last show the camera's move at a glance."""
@@ -36,6 +37,8 @@ STILL_WIDTH = 160
 
 Fill = Callable[[VideoRequest, str], object]
 """What the panel does with a chained request: fill the form (and say where it came from)."""
+Say = Callable[[str], object]
+"""Where a refused chain action is explained (the panel's message line)."""
 
 ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("reuse_seed", "reuse seed", "Fill the form with this try's request and seed"),
@@ -56,43 +59,45 @@ def rewrite_html(prompt: str, actual: str | None) -> str:
     )
 
 
-class ChainBar(widgets.HBox):  # type: ignore[misc]  # ipywidgets is untyped
-    """The chain buttons of one card; enabled once its task succeeded and its video is on disk."""
+class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is untyped
+    """The chain actions of one card, as one row of buttons (one widget model, not one per button: a grid of
+    cards stays light); offered once its task succeeded and its video is on disk, each only where it works."""
 
-    def __init__(self, request: VideoRequest | None, dialect: str, fill: Fill) -> None:
+    def __init__(self, request: VideoRequest | None, dialect: str, fill: Fill, say: Say) -> None:
         self.request = request
         self.dialect = dialect
         self._fill = fill
+        self._say = say
         self.task: Task | None = None
-        self.buttons: dict[str, widgets.Button] = {}
-        for name, label, tip in ACTIONS:
-            button = widgets.Button(description=label, tooltip=tip, disabled=True)
-            button.add_class(f"wan-chain-{name.replace('_', '-')}")
-            button.on_click(lambda _b, action=name: self.pick(action))
-            self.buttons[name] = button
-        self.note = widgets.HTML()
-        super().__init__([*self.buttons.values(), self.note])
+        self.refusals: dict[str, str] = {}
+        """Why an action is not offered for the current task (its name → the reason)."""
+        super().__init__(options=[], value=None, style={"button_width": "auto"})
+        self.add_class("wan-chain")
         self.layout.display = "none"
+        self.observe(self._picked, names="value")
 
     def refresh(self, task: Task) -> None:
-        """Enable what can be chained from ``task`` (a disabled button's tooltip says why not)."""
+        """Offer what can be chained from ``task``."""
+        if self.task is not None and self.task.path == task.path and self.task.status is task.status:
+            return  # played again (the URL, then the file): nothing changed for chaining
         self.task = task
         ready = task.status is TaskStatus.SUCCEEDED and task.path is not None and self.request is not None
         self.layout.display = "" if ready else "none"
         if not ready or self.request is None:
             return
-        reasons = {
-            "reuse_seed": None
-            if self.request.seed is not None
-            else "the service picked this seed (not reported)",
-            "next_from_last_frame": None,
-            "continue_clip": self._clip_refusal(task, self.request),
-            "edit_and_rerun": None,
+        self.refusals = {
+            name: reason
+            for name, reason in (
+                ("reuse_seed", None if self.request.seed is not None else _NO_SEED),
+                ("continue_clip", self._clip_refusal(task, self.request)),
+            )
+            if reason is not None
         }
-        for name, button in self.buttons.items():
-            reason = reasons[name]
-            button.disabled = reason is not None
-            button.tooltip = reason or dict((n, t) for n, _, t in ACTIONS)[name]
+        offered = [(name, label, tip) for name, label, tip in ACTIONS if name not in self.refusals]
+        with self.hold_trait_notifications():
+            self.options = [(label, name) for name, label, _ in offered]
+            self.tooltips = [tip for _, _, tip in offered]
+            self.value = None
 
     def _clip_refusal(self, task: Task, request: VideoRequest) -> str | None:
         # Ask validation, the one place that knows which dialects and models take a first_clip.
@@ -102,20 +107,42 @@ class ChainBar(widgets.HBox):  # type: ignore[misc]  # ipywidgets is untyped
             return str(exc)
         return None
 
+    def _picked(self, change: dict[str, object]) -> None:
+        action = change["new"]
+        if isinstance(action, str):
+            self.value = None  # a button, not a choice: the next click works again
+            self.pick(action)
+
     def pick(self, action: str) -> VideoRequest | None:
-        """Build the chained request and hand it to the panel; a refusal is shown beside the buttons."""
+        """Build the chained request and hand it to the panel; a refusal goes to the panel's message line."""
         if self.task is None or self.request is None:
             return None
         build: Callable[..., VideoRequest] = getattr(chain, action)
         try:
             following = build(self.task, self.request)
         except WanError as exc:
-            self.note.value = f'<small style="color:#b91c1c">{html.escape(str(exc))}</small>'
+            self._say(str(exc))
             return None
-        self.note.value = ""
-        label = dict((n, lab) for n, lab, _ in ACTIONS)[action]
+        label = {name: text for name, text, _ in ACTIONS}[action]
         self._fill(following, f"{label} from task {self.task.id}")
         return following
+
+
+_NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"
+
+
+def chain_buttons(card: TaskCard, dialect: str, fill: Fill, say: Say) -> Callable[[Task], None]:
+    """A listener for ``card.played``: the card's ChainBar, made when its video first plays (nothing to build
+    while a grid of cards is being set up), refreshed each time after."""
+    bars: list[ChainBar] = []
+
+    def played(task: Task) -> None:
+        if not bars:
+            bars.append(ChainBar(card.request, dialect, fill, say))
+            card.actions.children = (bars[0], *card.actions.children)
+        bars[0].refresh(task)
+
+    return played
 
 
 def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurrency: int) -> str:

@@ -24,7 +24,7 @@ from wan_nb.validation import validate
 from wan_nb.widgets import _video
 from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._jobs import Jobs, follow, run_request
-from wan_nb.widgets._lab import ChainBar, Estimates
+from wan_nb.widgets._lab import Estimates, chain_buttons
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
 from wan_nb.widgets._static import VIEW, StandIn
@@ -148,6 +148,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.estimates.refresh()
         self.message.value = f'<small style="color:#374151">{html.escape(note)}</small>' if note else ""
 
+    def _say(self, message: str) -> None:
+        self.message.value = error_html(message)
+
     def _job_ended(self) -> None:
         self.stand_in.refresh(self._tasks())
         self.estimates.refresh()  # the budget's spent / left moved
@@ -270,9 +273,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             video_cap=self.video_cap,
             **kwargs,
         )
-        bar = ChainBar(kwargs.get("request"), client.dialect, self.prefill)
-        card.actions.children = (bar,)
-        card.played.append(bar.refresh)
+        card.played.append(chain_buttons(card, client.dialect, self.prefill, self._say))
         self.cards.append(card)
         return card
 
