@@ -153,7 +153,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _job_ended(self) -> None:
         self.stand_in.refresh(self._tasks())
-        self.estimates.refresh()  # the budget's spent / left moved
+        if self.client is not None and self.client.budget is not None:
+            self.estimates.refresh()  # the budget's spent / left moved
 
     def _open(self, provider: str | None, api_key: str | None = None) -> AsyncWanClient:
         client = AsyncWanClient(provider, api_key=api_key, budget=self.budget)
