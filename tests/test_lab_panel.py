@@ -101,6 +101,10 @@ async def test_a_panel_budget_refuses_on_its_card_and_shows_spent_and_left(workd
         assert card.state == "ERROR" and "BudgetExceeded" in card.error_box.value
         assert "nothing was sent" in card.error_box.value
         assert Journal().entries() == [] and Journal().unanswered() == []  # no create was even journaled
+        panel.form.duration.value = 2
+        panel.compare.run.click()  # 3 seeds × ¥1.20 > ¥2.00: the grid is refused whole, before any create
+        assert "this grid would cost about ¥3.60 but ¥2.00 of the budget is left" in panel.compare.error.value
+        assert panel.compare.grid.children == ()
         panel.form.duration.value = 3  # ¥1.80
         card = await generate(panel)
         assert card.state == "SUCCEEDED"

@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from wan_nb import chain
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.pricing import Estimate
+from wan_nb.pricing import Estimate, money
 from wan_nb.promptdiff import diff
 
 if TYPE_CHECKING:
@@ -29,7 +29,16 @@ if TYPE_CHECKING:
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
 
-__all__ = ["ACTIONS", "ChainBar", "Estimates", "chain_buttons", "estimate_html", "rewrite_html", "stills"]
+__all__ = [
+    "ACTIONS",
+    "ChainBar",
+    "Estimates",
+    "budget_refusal",
+    "chain_buttons",
+    "estimate_html",
+    "rewrite_html",
+    "stills",
+]
 
 STILLS = 3
 """Frames in a card's contact sheet: the first, the middle and the last show the camera's move at a glance."""
@@ -143,6 +152,23 @@ def chain_buttons(card: TaskCard, dialect: str, fill: Fill, say: Say) -> Callabl
         bars[0].refresh(task)
 
     return played
+
+
+def budget_refusal(client: AsyncWanClient, requests: list[VideoRequest]) -> str | None:
+    """Why a grid cannot start within the client's budget (None when it can, or there is no budget)."""
+    if client.budget is None or client.meter is None:
+        return None
+    try:
+        cost = sum(client.meter.cost(request) for request in requests)
+    except ValidationError as exc:
+        return exc.message
+    if cost <= client.budget.left + 1e-9:
+        return None
+    unit = client.budget.currency or ""
+    return (
+        f"this grid would cost about {money(cost, unit)} but {money(client.budget.left, unit)} of the budget is "
+        "left; nothing was sent"
+    )
 
 
 def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurrency: int) -> str:

@@ -24,7 +24,7 @@ from wan_nb.validation import validate
 from wan_nb.widgets import _video
 from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._jobs import Jobs, follow, run_request
-from wan_nb.widgets._lab import Estimates, chain_buttons
+from wan_nb.widgets._lab import Estimates, budget_refusal, chain_buttons
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
 from wan_nb.widgets._static import VIEW, StandIn
@@ -234,7 +234,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         except ValidationError as exc:
             self._explain(exc)
             return
-        refusal = first_refusal(rows, client.dialect)
+        refusal = first_refusal(rows, client.dialect) or budget_refusal(
+            client, [r for row in rows for _, r in row]
+        )
         if refusal is not None:
             self.compare.flag(refusal)  # nothing is sent unless every cell is valid
             return
