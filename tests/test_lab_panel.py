@@ -119,6 +119,9 @@ async def test_a_finished_card_shows_stills_and_chains_the_next_try(workdir: Pat
     panel.form.seed.value = 9
     card = await generate(panel)
     assert card.state == "SUCCEEDED" and card.task is not None and card.task.path is not None
+    # prompt_extend is on by default natively: the simulator answers a rewrite, shown as a word diff.
+    assert card.task.prompt and card.task.prompt != "a cat turns its head"
+    assert "<ins" in card.rewrite.value and "cinematic" in card.rewrite.value
     (still,) = card.poster.children
     assert isinstance(still, widgets.Image)
     with Image.open(io.BytesIO(still.value)) as sheet:
