@@ -5,8 +5,10 @@ Method: a headless panel (ipywidgets' dummy comm) on the simulator served by ano
 (``concurrency=50``, 2 s clips, one seed: one render, then the simulator's cache), each task followed,
 downloaded, played and given its contact sheet (``wan_nb.contact_sheet``, decoded with PyAV in a worker
 thread). A 50 ms ticker on the same loop records how late each sleep returns, from the first click until
-all 50 posters are on their cards; p50/p99/max of that drift are reported. The figure depends on the
-machine's load (2 shared cores here).
+all 50 posters are on their cards; p50/p99/max of that drift are reported, for the whole run and for the part
+after the last click. The figure depends on the machine's load: on 2 shared cores with a load average near 10,
+the ticker's drift is mostly the time the process is not scheduled at all (asyncio's debug mode then reports
+only a handful of loop turns over 150 ms, the longest ~0.3 s), so compare runs at similar loads.
 """
 
 from __future__ import annotations
