@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wan_nb._version import __version__
-from wan_nb.client import AsyncWanClient, BatchItem
+from wan_nb.client import AsyncWanClient, BatchItem, Budget
 from wan_nb.errors import (
     APIError,
     AuthenticationError,
@@ -45,6 +45,7 @@ __all__ = [
     "AsyncWanClient",
     "AuthenticationError",
     "BatchItem",
+    "Budget",
     "BudgetExceeded",
     "ConfigError",
     "DownloadError",
