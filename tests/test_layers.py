@@ -26,6 +26,10 @@ RANKS: dict[str, float] = {
     "wan_nb.validation": 1,
     "wan_nb.media_rules": 1,
     "wan_nb.display": 1,
+    "wan_nb.pricing": 1,  # the price table and estimates: pure
+    "wan_nb.promptdiff": 1,  # word diff of a prompt and its rewrite: pure
+    "wan_nb.chain": 1,  # the next try's request from the last (posters of the last frame)
+    "wan_nb.report_page": 1,  # wan_nb.report(): a self-contained HTML page of tries (posters, videos as data: URIs)
     "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
@@ -48,6 +52,10 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.validation": _NO_IO,
     "wan_nb.media_rules": _NO_IO,
     "wan_nb.display": _NO_IO,
+    "wan_nb.pricing": _NO_IO,
+    "wan_nb.promptdiff": _NO_IO,
+    "wan_nb.chain": _NO_IO,
+    "wan_nb.report_page": _NO_IO,
     "wan_nb.poster": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},

@@ -16,6 +16,7 @@ WanError
 ├── WaitTimeout (also TimeoutError)      a wait passed its deadline: .task is the last state seen
 ├── ResultExpired                        the result URL is past its 24 h life (403/404 from storage, or
 │                                        its expiry answer whatever the status)
+├── BudgetExceeded                       a create would pass the client's budget; raised before any request
 └── DownloadError                        the body was cut short, its length did not match, it was no
                                          video (a page, JSON, XML), or its path left the caller's folder
 ```
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BudgetExceeded",
     "ConfigError",
     "DownloadError",
     "InvalidResponse",
@@ -201,6 +203,25 @@ class ResultExpired(WanError):
         super().__init__(
             f"result of task {task_id} is no longer available (HTTP {status_code}): result URLs expire "
             "24 h after the task finishes; download sooner (wan-nb resume does it for journaled tasks)"
+        )
+
+
+class BudgetExceeded(WanError):
+    """A create would take spending past the budget; raised before anything is sent, so nothing is billed.
+
+    ``cost`` is the create's estimate, ``spent`` and ``limit`` the budget's, all in ``currency``.
+    """
+
+    def __init__(self, *, cost: float, spent: float, limit: float, currency: str, what: str = "") -> None:
+        self.cost = cost
+        self.spent = spent
+        self.limit = limit
+        self.currency = currency
+        left = max(limit - spent, 0.0)
+        subject = f" ({what})" if what else ""
+        super().__init__(
+            f"budget: this create{subject} would cost about {cost:.2f} {currency}, but only {left:.2f} of the "
+            f"{limit:.2f} {currency} budget is left ({spent:.2f} spent); nothing was sent"
         )
 
 

@@ -23,6 +23,7 @@ from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
 
 if TYPE_CHECKING:
+    from wan_nb.client._budget import Hold
     from wan_nb.client.client import AsyncWanClient
 
 __all__ = ["create", "throttle_backoff"]
@@ -53,8 +54,15 @@ def throttle_backoff(attempt: int) -> float:
 
 async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: str | None) -> Task:
     validate(request, client.dialect, cloud=client.cloud)
+    # The budget is checked before the uploads, which are requests too (client/_budget.py).
+    held = client.meter.hold(request) if client.meter is not None else None
     uploader = Uploader(client._api.http, client._api.call, request.model, client.poll.sleep)
-    call = client._wire.create_call(request, await media_urls(request, client.dialect, uploader))
+    try:
+        urls = await media_urls(request, client.dialect, uploader)
+    except BaseException:
+        _release(held)  # the create was never sent
+        raise
+    call = client._wire.create_call(request, urls)
     create_id = await client._journal(
         "sending", provider=client.provider, base_url=client.base_url, request=request, plan_id=plan_id
     )
@@ -64,6 +72,8 @@ async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: s
         if not task.id:
             raise InvalidResponse("the create answer carried no task id")
     except WanError as exc:
+        if _nothing_created(exc):
+            _release(held)  # else an unanswered create: a task may exist and be billed, so it stays counted
         await _settle_failed(client, create_id, exc)
         if isinstance(exc, TransportError):
             raise _unsure(client, exc) from None
@@ -74,6 +84,8 @@ async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: s
         "record", task, base_url=client.base_url, dialect=client.dialect, request=request, create_id=create_id
     )
     client.runs.created(task.id, request, client.poll.clock())
+    if held is not None and client.meter is not None:
+        client.meter.created(task.id, held, request.model)
     log.debug("submitted task %s to %s (%s)", task.id, client.provider, client.host)
     return task
 
@@ -82,12 +94,22 @@ async def _settle_failed(client: AsyncWanClient, create_id: str | None, exc: Wan
     """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
     if create_id is None:
         return
-    nothing_sent = isinstance(exc, TransportError) and not exc.sent
-    refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500  # upstream checks before creating
-    if nothing_sent or refused:
+    if _nothing_created(exc):
         await client._journal("refused", create_id)
     else:
         await client._journal("unsure", create_id, str(exc))
+
+
+def _nothing_created(exc: WanError) -> bool:
+    """True when the failure proves no task exists: never sent, or a 4xx (upstream checks before creating)."""
+    nothing_sent = isinstance(exc, TransportError) and not exc.sent
+    refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500
+    return nothing_sent or refused
+
+
+def _release(held: Hold | None) -> None:
+    if held is not None:
+        held.release()
 
 
 def _unsure(client: AsyncWanClient, exc: TransportError) -> TransportError:
