@@ -2,25 +2,26 @@
 
 Server hints win (``Task.poll_after``, from ``Retry-After`` or ``openai-poll-after-ms``). Otherwise:
 
-- the first polls are quick (1, 1, 2, 2 s): they catch instant failures (a create the upstream rejects a
-  moment later) and the simulator's few-second tasks;
-- then the wait is ``ratio`` x the time already waited, never under ``floor`` = 3 s (the relay asks for no
-  faster than one query per 3 s per task; DashScope allows 20 task queries/s per account) and never over
-  ``cap`` = 10 s, so a task is noticed within about 5 % of its run time, and at most 5 s late on average.
+- the first waits grow quickly (1, 2, 4, 8 s): they catch instant failures (a create the upstream rejects a
+  moment later) and short tasks, for 5 GETs in the first 15 s where the dashscope SDK spends 9 in 20 s;
+- then the wait is ``floor`` = 4.6 s, the cadence that notices a task about 2.3 s after it ends on average (a
+  blind cadence d notices d/2 late), no later than the SDK's 5 s; from ~150 s it grows as ``ratio`` (3 %) of the
+  time already waited, up to ``cap`` = 10 s, so long tasks cost fewer queries.
+- Each dialect's own minimum (``Capabilities.poll_floor``: the relay asks for no more than one query per 3 s per
+  task) is applied by the wait loop (``_watch``) to every wait, the first quick ones too.
 
-Real tasks take 45-300 s (native.md §6: 720P/5 s measured at 45-155 s). Figures from :func:`figures`, for
-finish times spread uniformly over ±10 % of the nominal length, zero network latency, GETs counting the first
-immediate one:
+Real tasks take 45-300 s (native.md §6: 720P/5 s measured at 45-155 s). Figures (``bench/_schedules.figures``),
+for finish times spread uniformly over ±10 % of the nominal length, zero network latency, GETs counting the
+first immediate one:
 
 =====================================  ===============  ===============  ===============  ===============
 schedule                               60 s: GETs       60 s: notice     150 s: GETs      150 s: notice
 =====================================  ===============  ===============  ===============  ===============
-``PollSchedule()`` (this default)      14.9             4.5 s            23.9             5.0 s
+``PollSchedule()`` (this default)      15.2             2.2 s            34.9             2.4 s
 dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5             2.5 s
 =====================================  ===============  ===============  ===============  ===============
 
-So: 15 % fewer queries on a one-minute task and a third fewer on a 150 s task, for 2-2.5 s more latency, and
-the gap widens with length (300 s: 38.9 vs 65.5 GETs). ``tests/test_poll.py`` recomputes the table.
+``tests/test_poll.py`` recomputes the table; ``python -m bench --only polling`` measures it against the SDK.
 
 Two things the schedule alone does not know, added by the wait loop (``_watch``): a task this client created a
 moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once
@@ -32,30 +33,29 @@ Must not import anything above ``wan_nb.models``.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from wan_nb.client import policy
 from wan_nb.models import Task
 
-__all__ = ["DASHSCOPE_SDK", "Figures", "PollSchedule", "figures", "simulate"]
+__all__ = ["PollSchedule"]
 
 
 @dataclass(frozen=True, slots=True)
 class PollSchedule:
     """How long to wait between polls, plus the clock and sleep the waits use (inject fakes in tests)."""
 
-    quick: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)
+    quick: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
     """The first waits, in order, before the proportional rule applies."""
-    ratio: float = 0.25
+    ratio: float = 0.03
     """After the quick waits: wait ``ratio`` x the seconds already waited..."""
-    floor: float = 3.0
-    """...but never less (the relay's one query per 3 s per task)..."""
+    floor: float = 4.6
+    """...but never less (a task is noticed floor/2 s late on average, the SDK's 5 s cadence gives 2.5 s)..."""
     cap: float = 10.0
     """...and never more (completion is noticed at most ``cap`` s late)."""
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=policy.clock, repr=False, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=policy.sleep, repr=False, compare=False)
 
     def delay(self, elapsed: float, attempt: int) -> float:
         """Seconds to wait after poll number ``attempt`` (0-based), ``elapsed`` seconds into the wait."""
@@ -79,34 +79,3 @@ class PollSchedule:
         if task.poll_after is not None:
             return max(task.poll_after, 0.0)
         return self.delay(elapsed, attempt)
-
-
-# The dashscope SDK 1.x wait loop (native.md §5.2): 1,1,2,2,2,4,4,4 then 5 s forever.
-DASHSCOPE_SDK = PollSchedule(quick=(1, 1, 2, 2, 2, 4, 4, 4), ratio=0.0, floor=5.0, cap=5.0)
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    gets: float
-    """Task queries until completion is seen (including the first, immediate one)."""
-    notice: float
-    """Seconds between the task finishing and the client seeing it."""
-
-
-def simulate(schedule: PollSchedule, task_seconds: float) -> Figures:
-    """Poll a task that finishes after ``task_seconds`` (queries take no time); count GETs and lateness."""
-    elapsed, gets, attempt = 0.0, 1, 0
-    while elapsed < task_seconds:
-        elapsed += schedule.delay(elapsed, attempt)
-        attempt += 1
-        gets += 1
-    return Figures(gets, elapsed - task_seconds)
-
-
-def figures(
-    schedule: PollSchedule, task_seconds: float, *, spread: float = 0.2, samples: int = 1000
-) -> Figures:
-    """:func:`simulate` averaged over finish times uniform in ``task_seconds`` x (1 ± spread/2)."""
-    low = task_seconds * (1 - spread / 2)
-    runs = [simulate(schedule, low + task_seconds * spread * (i + 0.5) / samples) for i in range(samples)]
-    return Figures(sum(r.gets for r in runs) / samples, sum(r.notice for r in runs) / samples)

@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 import httpx
 
+from wan_nb.client.policy import DOWNLOAD_STALLS
 from wan_nb.errors import DownloadError, WanError
 
 __all__ = ["Source", "fetch", "part_path", "target_path"]
@@ -65,7 +66,7 @@ async def fetch(
     *,
     task_id: str,
     error_for: ErrorFor,
-    max_stalls: int = 5,
+    max_stalls: int = DOWNLOAD_STALLS,
 ) -> Path:
     """Download ``source`` to ``final``; resumes up to ``max_stalls`` attempts that make no progress.
 
