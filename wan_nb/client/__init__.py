@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from wan_nb.client._batch import BatchItem
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client.client import AsyncWanClient
+from wan_nb.client.client import AsyncWanClient, capabilities_of
 from wan_nb.client.journal import Journal, JournalEntry
 from wan_nb.client.providers import PROVIDERS, Provider, available_providers
+from wan_nb.protocols.base import Capabilities
 
 __all__ = [
     "PROVIDERS",
     "AsyncWanClient",
     "BatchItem",
+    "Capabilities",
     "Journal",
     "JournalEntry",
     "PollSchedule",
     "Provider",
     "available_providers",
+    "capabilities_of",
 ]

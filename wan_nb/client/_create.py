@@ -1,101 +1,118 @@
 """Creating a task: the one step that costs money, so the one step with the strictest rules.
 
-1. Validate, then upload local media (native) or inline them (gateway, relay): nothing is sent for a request
-   that cannot work.
+1. Validate, then upload local media (``oss_upload`` dialects) or inline them (``data_uri``): nothing is sent
+   for a request that cannot work. Uploads happen once per create, before any 429 is waited out.
 2. Journal the create *before* sending it (``sending``; with a batch's ``plan_id`` it also claims the planned
    request), then send exactly one POST: neither protocol is idempotent, so a repeat would bill a second task.
 3. Settle the journal by the answer: the task (``record``, fsynced before the id is handed out); ``refused``
    when the answer proves nothing was created (the connection was never made, or a 4xx: upstream checks
    before creating); ``unsure`` otherwise (a reset, a timeout, a 5xx: the task may exist).
 4. Only a 429 is sent again, and only when the caller allows it (``patience``): a throttled create is refused
-   before anything is created (DashScope, the relay and the gateway all answer it up front).
+   before anything is created (DashScope, the relay and the gateway all answer it up front). The backoff is
+   ``policy.throttle_backoff``.
+``Creator`` holds what a create uses (the API session, the dialect, the journal seam, the clock, the run times),
+handed in by the client: it reads no other object's privates.
 Must not import ipywidgets, panel or cli.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from wan_nb.client._api import Api
+from wan_nb.client._journal_seam import JournalSeam
+from wan_nb.client._poll import PollSchedule
+from wan_nb.client._runs import RunTimes
+from wan_nb.client.policy import throttle_backoff
 from wan_nb.client.uploads import Uploader, media_urls
 from wan_nb.errors import APIError, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
+from wan_nb.protocols.base import Call, Dialect
 from wan_nb.validation import validate
 
-if TYPE_CHECKING:
-    from wan_nb.client.client import AsyncWanClient
-
-__all__ = ["create", "throttle_backoff"]
+__all__ = ["Creator"]
 
 log = logging.getLogger("wan_nb.client")
 
 
-async def create(
-    client: AsyncWanClient, request: VideoRequest, *, patience: float, plan_id: str | None = None
-) -> Task:
-    """The new task; a 429 is waited out and sent again while ``patience`` (seconds) lasts."""
-    started, attempt = client.poll.clock(), 0
-    while True:
-        try:
-            return await _create_once(client, request, plan_id)
-        except RateLimitError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else throttle_backoff(attempt)
-            if client.poll.clock() - started + wait > patience:
-                raise
-            await client.poll.sleep(wait)
-            attempt += 1
+@dataclass(frozen=True, slots=True)
+class Creator:
+    """Creates tasks on one provider: validate, upload, journal, one POST, settle."""
 
+    api: Api
+    wire: Dialect
+    journal: JournalSeam
+    poll: PollSchedule
+    runs: RunTimes
+    provider: str
+    base_url: str
+    host: str
 
-def throttle_backoff(attempt: int) -> float:
-    """Seconds before re-sending a create refused with 429 and no Retry-After: 2 s, doubling, at most 30 s."""
-    return float(min(2.0 * 2**attempt, 30.0))
+    async def create(self, request: VideoRequest, *, patience: float, plan_id: str | None = None) -> Task:
+        """Validate ``request``, then :meth:`send` it."""
+        validate(request, self.wire.capabilities)
+        return await self.send(request, patience=patience, plan_id=plan_id)
 
+    async def send(self, request: VideoRequest, *, patience: float, plan_id: str | None = None) -> Task:
+        """The new task, for a request already validated; a 429 is waited out and re-sent while ``patience``
+        (seconds) lasts. Local media are uploaded once, before the first POST."""
+        urls = await media_urls(request, self.wire.capabilities, self._uploader(request))
+        call = self.wire.create_call(request, urls)
+        started, attempt = self.poll.clock(), 0
+        while True:
+            try:
+                return await self._post(call, request, plan_id)
+            except RateLimitError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else throttle_backoff(attempt)
+                if self.poll.clock() - started + wait > patience:
+                    raise
+                await self.poll.sleep(wait)
+                attempt += 1
 
-async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: str | None) -> Task:
-    validate(request, client.dialect)
-    uploader = Uploader(client._api.http, client._api.call, request.model, client.poll.sleep)
-    call = client._wire.create_call(request, await media_urls(request, client.dialect, uploader))
-    create_id = await client._journal(
-        "sending", provider=client.provider, base_url=client.base_url, request=request, plan_id=plan_id
-    )
-    try:
-        body, headers = await client._api.call(call)
-        task = client._wire.parse_task(body, headers, client.provider)
-        if not task.id:
-            raise APIError(200, message="the create answer carried no task id", body=dict(body))
-    except WanError as exc:
-        await _settle_failed(client, create_id, exc)
-        if isinstance(exc, TransportError):
-            raise _unsure(client, exc) from None
-        raise
-    await client._journal(
-        "record", task, base_url=client.base_url, dialect=client.dialect, request=request, create_id=create_id
-    )
-    client.runs.created(task.id, request, client.poll.clock())
-    log.debug("submitted task %s to %s (%s)", task.id, client.provider, client.host)
-    return task
+    def _uploader(self, request: VideoRequest) -> Uploader:
+        return Uploader(self.api.http, self.api.call, request.model, self.poll.sleep)
 
-
-async def _settle_failed(client: AsyncWanClient, create_id: str | None, exc: WanError) -> None:
-    """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
-    if create_id is None:
-        return
-    nothing_sent = isinstance(exc, TransportError) and not exc.sent
-    refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500  # upstream checks before creating
-    if nothing_sent or refused:
-        await client._journal("refused", create_id)
-    else:
-        await client._journal("unsure", create_id, str(exc))
-
-
-def _unsure(client: AsyncWanClient, exc: TransportError) -> TransportError:
-    if not exc.sent:
-        note = "nothing was sent, so no task was created; submitting again is safe"
-    else:
-        native = client.dialect == "native"
-        where = "client.list_tasks() or the DashScope console" if native else "the provider's console"
-        note = (
-            "the create may or may not have reached the server, so a task may exist (and be billed); "
-            f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
+    async def _post(self, call: Call, request: VideoRequest, plan_id: str | None) -> Task:
+        create_id = await self.journal.sending(
+            provider=self.provider, base_url=self.base_url, request=request, plan_id=plan_id
         )
-    return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url, sent=exc.sent)
+        try:
+            body, headers = await self.api.call(call)
+            task = self.wire.parse_task(body, headers, self.provider)
+            if not task.id:
+                raise APIError(200, message="the create answer carried no task id", body=dict(body))
+        except WanError as exc:
+            await self._settle_failed(create_id, exc)
+            if isinstance(exc, TransportError):
+                raise self._unsure(exc) from None
+            raise
+        await self.journal.record(
+            task, base_url=self.base_url, dialect=self.wire.name, request=request, create_id=create_id
+        )
+        self.runs.created(task.id, request, self.poll.clock())
+        log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
+        return task
+
+    async def _settle_failed(self, create_id: str | None, exc: WanError) -> None:
+        """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
+        if create_id is None:
+            return
+        nothing_sent = isinstance(exc, TransportError) and not exc.sent
+        refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500  # upstream checks before creating
+        if nothing_sent or refused:
+            await self.journal.refused(create_id)
+        else:
+            await self.journal.unsure(create_id, str(exc))
+
+    def _unsure(self, exc: TransportError) -> TransportError:
+        if not exc.sent:
+            note = "nothing was sent, so no task was created; submitting again is safe"
+        else:
+            listed = self.wire.capabilities.can_list
+            where = "client.list_tasks() or the DashScope console" if listed else "the provider's console"
+            note = (
+                "the create may or may not have reached the server, so a task may exist (and be billed); "
+                f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
+            )
+        return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url, sent=exc.sent)

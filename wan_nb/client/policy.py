@@ -76,4 +76,4 @@ def throttle_backoff(attempt: int) -> float:
 
 def upload_backoff(attempt: int) -> float:
     """Seconds before retrying an upload whose connection was never made: 0.5 s, then 1 s."""
-    return 0.5 * 2**attempt
+    return 0.5 * 2.0**attempt

@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from wan_nb.client import PROVIDERS, AsyncWanClient
+from wan_nb.client import AsyncWanClient, capabilities_of
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
@@ -115,7 +115,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Raises ValidationError/ConfigError before anything is sent.
         """
         client = self._client_or_raise()
-        validate(request, client.dialect)
+        validate(request, client.capabilities)
         card = self._start(request, client)
         self._show_card(card)
         return card
@@ -140,7 +140,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.picker = ProviderPicker(
             client.provider, on_change=self._provider_changed, on_key=self._key_entered
         )
-        self.form = InputForm(prompt=prompt, first_frame=first_frame, dialect=client.dialect)
+        self.form = InputForm(prompt=prompt, first_frame=first_frame, capabilities=client.capabilities)
         self.generate = widgets.Button(
             description="Generate",
             button_style="primary",
@@ -152,7 +152,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.message = widgets.HTML()
         self.results = widgets.VBox()
         """Cards of single runs, newest first."""
-        self.compare = CompareView(client.dialect)
+        self.compare = CompareView(client.capabilities)
         self.compare.run.on_click(self._on_compare)
 
     def _sections(self) -> list[widgets.Widget]:
@@ -174,8 +174,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _provider_changed(self, name: str) -> None:
         self.picker.clear()
-        self.form.set_dialect(PROVIDERS[name].dialect)
-        self.compare.set_dialect(PROVIDERS[name].dialect)
+        self.form.set_dialect(capabilities_of(name))
+        self.compare.set_dialect(capabilities_of(name))
 
     def _key_entered(self, name: str, key: str) -> None:
         try:
@@ -202,11 +202,11 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._clear()
         try:
             client = self._client_or_raise()
-            rows = self.compare.cells(self.form.request(), client.dialect)
+            rows = self.compare.cells(self.form.request(), client.capabilities)
         except ValidationError as exc:
             self._explain(exc)
             return
-        refusal = first_refusal(rows, client.dialect)
+        refusal = first_refusal(rows, client.capabilities)
         if refusal is not None:
             self.compare.flag(refusal)  # nothing is sent unless every cell is valid
             return
@@ -239,8 +239,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return card
 
     def _card(self, client: AsyncWanClient, **kwargs: Any) -> TaskCard:
-        # The gateway has no cancel route (unified_and_peers.md §2.1.1): no Cancel button there.
-        cancellable = client.dialect != "unified"
+        # The gateway and the relay have no cancel route (unified_and_peers.md §2.1.1, seed 003): no button.
+        cancellable = client.capabilities.can_cancel
         card = TaskCard(
             on_cancel=(lambda c: self._cancel(c, client)) if cancellable else None,
             video_cap=self.video_cap,
