@@ -3,7 +3,7 @@
 Server hints win (``Task.poll_after``, from ``Retry-After`` or ``openai-poll-after-ms``). Otherwise:
 
 - the first waits grow quickly (1, 2, 4, 8 s): they catch instant failures (a create the upstream rejects a
-  moment later) and short tasks, for 5 GETs in the first 15 s where the dashscope SDK spends 9 in 20 s;
+  moment later) and short tasks, for 5 GETs in the first 15 s where the official SDK spends 9 in 20 s;
 - then the wait is ``floor`` = 4.6 s, the cadence that notices a task about 2.3 s after it ends on average (a
   blind cadence d notices d/2 late), no later than the SDK's 5 s; from ~150 s it grows as ``ratio`` (3 %) of the
   time already waited, up to ``cap`` = 10 s, so long tasks cost fewer queries.
