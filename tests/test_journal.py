@@ -480,7 +480,9 @@ async def test_the_writer_keeps_order_and_shares_fsyncs_among_concurrent_records
         for i in range(20)
     ]
     await asyncio.gather(*records)
-    await writer.call(lambda j: j.update(_task("t0", TaskStatus.SUCCEEDED)))  # queued after the records: runs after
+    await writer.call(
+        lambda j: j.update(_task("t0", TaskStatus.SUCCEEDED))
+    )  # queued after the records: runs after
     writer.close()
     entries = {entry.task_id: entry.status for entry in journal.entries()}
     assert len(entries) == 20 and entries["t0"] is TaskStatus.SUCCEEDED

@@ -100,7 +100,16 @@ async def test_wait_returns_the_succeeded_task_after_the_schedule() -> None:
 
 def test_an_older_task_starts_past_the_quick_polls() -> None:
     schedule = PollSchedule()  # quick waits 1, 2, 4, 8: done by 15 s
-    assert [schedule.first_attempt(age) for age in (0, 0.5, 1, 2.5, 7, 14.9, 15, 600)] == [0, 0, 1, 1, 3, 3, 4, 4]
+    assert [schedule.first_attempt(age) for age in (0, 0.5, 1, 2.5, 7, 14.9, 15, 600)] == [
+        0,
+        0,
+        1,
+        1,
+        3,
+        3,
+        4,
+        4,
+    ]
 
 
 async def test_re_attaching_to_an_older_task_keeps_its_pace() -> None:

@@ -47,7 +47,14 @@ MB = 1024 * 1024
 SEED_MAX = 2_147_483_647  # parameters.seed is [0, 2^31 - 1] (native.md §1.2)
 # Fields a dialect may not carry (the gateway: prompt, first image, size, seconds, seed, generate_audio only,
 # protocol.md §1, §4), in the order they are reported; the dialect's capabilities say which it carries.
-OPTIONAL_FIELDS = ("negative_prompt", "last_frame", "driving_audio", "first_clip", "prompt_extend", "watermark")
+OPTIONAL_FIELDS = (
+    "negative_prompt",
+    "last_frame",
+    "driving_audio",
+    "first_clip",
+    "prompt_extend",
+    "watermark",
+)
 FLAGS = ("prompt_extend", "watermark", "audio")
 _SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
 

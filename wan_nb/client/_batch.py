@@ -39,7 +39,7 @@ Job = Callable[[], Awaitable["BatchItem"]]
 
 
 class Wait(Protocol):
-    async def __call__(self, task: Task | str, *, timeout: float = ...) -> Task: ...
+    async def __call__(self, task: Task | str, *, timeout: float = ...) -> Task: ...  # noqa: ASYNC109
 
 
 class Download(Protocol):
@@ -160,9 +160,7 @@ def _task_of(exc: WanError, task: Task | None) -> Task | None:
     return exc.task if isinstance(exc, TaskFailed | WaitTimeout) else task
 
 
-def resume(
-    batch: Batch, *, out: Dest, timeout: float, concurrency: int
-) -> AsyncIterator[BatchItem]:
+def resume(batch: Batch, *, out: Dest, timeout: float, concurrency: int) -> AsyncIterator[BatchItem]:
     """Journaled work of this provider and base URL: tasks to wait for or download, planned requests to send."""
     if batch.journal.journal is None:
         raise ValidationError(
@@ -171,9 +169,7 @@ def resume(
     return _resume(batch, out, timeout, concurrency)
 
 
-async def _resume(
-    batch: Batch, out: Dest, wait_limit: float, concurrency: int
-) -> AsyncIterator[BatchItem]:
+async def _resume(batch: Batch, out: Dest, wait_limit: float, concurrency: int) -> AsyncIterator[BatchItem]:
     where = _where(batch)
     entries: list[JournalEntry] = await batch.journal.entries(**where)
     planned: list[PlannedRequest] = await batch.journal.planned(**where)

@@ -99,7 +99,9 @@ class Creator:
         if create_id is None:
             return
         nothing_sent = isinstance(exc, TransportError) and not exc.sent
-        refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500  # upstream checks before creating
+        refused = (
+            isinstance(exc, APIError) and 400 <= exc.status_code < 500
+        )  # upstream checks before creating
         if nothing_sent or refused:
             await self.journal.refused(create_id)
         else:

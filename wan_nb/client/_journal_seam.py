@@ -57,7 +57,9 @@ class JournalSeam:
         """Journal a new task id, fsynced before this returns (it settles ``create_id``)."""
 
         def work(j: Journal) -> None:
-            j.record(task, base_url=base_url, dialect=dialect, request=request, create_id=create_id, sync=False)
+            j.record(
+                task, base_url=base_url, dialect=dialect, request=request, create_id=create_id, sync=False
+            )
 
         await self._run(work, None, f"record of task {task.id}", durable=True)
 
@@ -83,7 +85,9 @@ class JournalSeam:
         await self._run(lambda j: j.set_expired(task_id), None, f"set_expired of task {task_id}")
 
     async def entries(self, *, provider: str, base_url: str) -> list[JournalEntry]:
-        return await self._run(lambda j: j.entries(provider=provider, base_url=base_url), [], "reading the tasks")
+        return await self._run(
+            lambda j: j.entries(provider=provider, base_url=base_url), [], "reading the tasks"
+        )
 
     # --- batches ------------------------------------------------------------------------------------------
 
@@ -95,8 +99,12 @@ class JournalSeam:
 
         return await self._run(work, None, "planning a batch")
 
-    async def planned(self, *, provider: str | None = None, base_url: str | None = None) -> list[PlannedRequest]:
-        return await self._run(lambda j: j.planned(provider=provider, base_url=base_url), [], "reading the planned requests")
+    async def planned(
+        self, *, provider: str | None = None, base_url: str | None = None
+    ) -> list[PlannedRequest]:
+        return await self._run(
+            lambda j: j.planned(provider=provider, base_url=base_url), [], "reading the planned requests"
+        )
 
     async def unplan(self, plan_id: str) -> None:
         await self._run(lambda j: j.unplan(plan_id), None, f"unplan of {plan_id}")

@@ -77,7 +77,9 @@ class Watcher:
             if polled is None or remaining <= 0:
                 seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
                 raise WaitTimeout(seen, timeout or 0.0)
-            await self.poll.sleep(min(self._next_wait(task_id, current, hint, clock() - start + age, attempt), remaining))
+            await self.poll.sleep(
+                min(self._next_wait(task_id, current, hint, clock() - start + age, attempt), remaining)
+            )
             attempt += 1
 
     def _next_wait(

@@ -112,10 +112,7 @@ class JournalWriter:
         try:
             self.journal.sync()
         except OSError as exc:  # the records are committed but not durable: their callers must hear it
-            return [
-                _Failed(exc) if job.durable else out
-                for job, out in zip(batch, outcomes, strict=True)
-            ]
+            return [_Failed(exc) if job.durable else out for job, out in zip(batch, outcomes, strict=True)]
         return outcomes
 
 

@@ -115,7 +115,14 @@ class AsyncWanClient:
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
         self._creator = Creator(
-            self._api, self._wire, self._journal, self.poll, self.runs, self.provider, self.base_url, self.host
+            self._api,
+            self._wire,
+            self._journal,
+            self.poll,
+            self.runs,
+            self.provider,
+            self.base_url,
+            self.host,
         )
         self._watcher = Watcher(self.get, self.poll, self.runs, self.capabilities.poll_floor)
         self._batch = Batch(self._creator, self._journal, self.wait, self.download)

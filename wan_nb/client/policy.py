@@ -63,7 +63,11 @@ UPLOAD_CONNECT_RETRIES: Final = 2
 
 
 def get_backoff(
-    attempt: int, rand: Callable[[], float] = random.random, *, base: float = GET_BACKOFF, cap: float = GET_MAX_BACKOFF
+    attempt: int,
+    rand: Callable[[], float] = random.random,
+    *,
+    base: float = GET_BACKOFF,
+    cap: float = GET_MAX_BACKOFF,
 ) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**attempt)] (AWS architecture blog)."""
     return rand() * min(cap, base * 2.0**attempt)
