@@ -193,7 +193,8 @@ def run_poller(name: str, poller: Poller, *, count: int, scale: float) -> dict[s
 
 
 def _schedules() -> dict[str, Any]:
-    from wan_nb.client._poll import DASHSCOPE_SDK, PollSchedule
+    from bench._schedules import DASHSCOPE_SDK
+    from wan_nb.client import PollSchedule
 
     return {
         "wan_nb `wait`": PollSchedule(),
@@ -209,9 +210,9 @@ def _schedules() -> dict[str, Any]:
 
 
 def analytic(lengths: Sequence[float]) -> dict[str, tuple[float, float]]:
-    """(GETs per task, mean notice) each schedule gives on these task lengths (``_poll.simulate``: zero
+    """(GETs per task, mean notice) each schedule gives on these task lengths (``_schedules.simulate``: zero
     latency, the first GET at submit)."""
-    from wan_nb.client._poll import simulate
+    from bench._schedules import simulate
 
     found = {}
     for name, schedule in _schedules().items():
@@ -222,7 +223,7 @@ def analytic(lengths: Sequence[float]) -> dict[str, tuple[float, float]]:
 
 def validate_sdk_real_time() -> dict[str, Any]:
     """The SDK unshimmed, in real time, on a few tasks: measured GETs vs the documented schedule."""
-    from wan_nb.client._poll import DASHSCOPE_SDK, simulate
+    from bench._schedules import DASHSCOPE_SDK, simulate
 
     run = run_poller(
         "sdk-real-time", _unscaled(poll_dashscope), count=VALIDATION_TASKS, scale=VALIDATION_SCALE
@@ -252,12 +253,18 @@ def _report(
     ours_late, sdk_late = mean(ours["late"]), mean(sdk["late"])
     result = Result("1. Polling efficiency")
     result.goals = [
-        Goal("Polling: GETs/task wan_nb ÷ dashscope SDK", f"{ratio:.2f}×", "≤ 0.5×", ratio <= 0.5),
+        Goal("Polling: GETs/task wan_nb ÷ dashscope SDK", f"{ratio:.2f}×", "≤ 1.0× (issue 11)", ratio <= 1.0),
         Goal(
             "Polling: mean completion→notice, wan_nb vs dashscope SDK",
             f"{ours_late:.2f} s vs {sdk_late:.2f} s",
             "no worse than the SDK",
             ours_late <= sdk_late,
+        ),
+        Goal(
+            "Polling, stretch: GETs/task ÷ SDK at ≤ its mean notice",
+            f"{ratio:.2f}×",
+            "≤ 0.7× (needs an end the server predicts)",
+            ratio <= 0.7 and ours_late <= sdk_late,
         ),
     ]
     lengths = ours["lengths"]

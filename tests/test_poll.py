@@ -273,3 +273,31 @@ async def test_a_just_created_task_of_a_known_kind_is_not_asked_at_once() -> Non
     assert [t for task, t in asked if task == first.id][:2] == [0.0, 1.0]
     # Known to take 15 s: the create's answer stands until the 1 s check, then the next query is at 15 s.
     assert [t - began for task, t in asked if task == second.id][:2] == [1.0, 15.0]
+
+
+# --- the progress trend (gateway, relay) ------------------------------------------------------------------
+
+
+def test_the_progress_trend_predicts_the_wait_left() -> None:
+    schedule = PollSchedule()
+    assert schedule.predicted_wait((0.0, 0.1), (10.0, 0.2)) == pytest.approx(0.8 * 80.0)  # 1 %/s, 80 % left
+    assert schedule.predicted_wait((0.0, 0.1), (0.0, 0.1)) is None  # one reading is no trend
+    assert schedule.predicted_wait((0.0, 0.5), (10.0, 0.4)) is None  # a bar going back says nothing
+    assert schedule.predicted_wait((0.0, 0.5), (10.0, 1.0)) is None
+
+
+async def test_a_wait_closes_in_on_the_end_the_progress_predicts() -> None:
+    # The gateway reports progress (protocol.md §1): 10 % at the start, then 1 % a second, done at 90 s.
+    time = FakeTime()
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        done = 10 + time.now
+        if done >= 100:
+            return httpx.Response(200, json={"id": "v1", "status": "completed"})
+        return httpx.Response(200, json={"id": "v1", "status": "in_progress", "progress": int(done)})
+
+    async with make_client(gateway, time, provider="gateway") as client:
+        assert (await client.wait("v1")).status is TaskStatus.SUCCEEDED
+    blind = simulate(PollSchedule(), 90.0)
+    assert len(time.sleeps) + 1 <= 6 < blind.gets  # the blind schedule would ask about 20 times
+    assert time.now - 90.0 <= PollSchedule().cap  # and it is still seen soon after it ended

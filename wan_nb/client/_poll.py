@@ -28,6 +28,9 @@ moment ago is not queried at once (the create just answered its state: one GET f
 a task of the same kind has succeeded, no query is made between the first quick one and the shortest run seen
 (``_runs``): a batch's later tasks are each queried about three times, and seen done the moment they can be.
 When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
+Where the server reports progress (the gateway, the relay), the wait loop also keeps the first reading and
+waits at least :meth:`predicted_wait` (80 % of the time the trend says is left) between polls: the polls close
+in on the predicted end, and the last ones fall back to the cadence, so a task is noticed as soon as before.
 Must not import anything above ``wan_nb.models``.
 """
 
@@ -54,6 +57,10 @@ class PollSchedule:
     """...but never less (a task is noticed floor/2 s late on average, the SDK's 5 s cadence gives 2.5 s)..."""
     cap: float = 10.0
     """...and never more (completion is noticed at most ``cap`` s late)."""
+    eta_share: float = 0.8
+    """While a task's progress rises between polls (the gateway's and the relay's 0-100), the next poll waits at
+    least this share of the time the trend says is left: polls close in on the predicted end (each one with a
+    better estimate) instead of counting the cadence through the whole run."""
     clock: Callable[[], float] = field(default=policy.clock, repr=False, compare=False)
     sleep: Callable[[float], Awaitable[None]] = field(default=policy.sleep, repr=False, compare=False)
 
@@ -73,6 +80,14 @@ class PollSchedule:
                 break
             attempt += 1
         return attempt
+
+    def predicted_wait(self, first: tuple[float, float], now: tuple[float, float]) -> float | None:
+        """``eta_share`` x the seconds left by the progress trend from ``first`` to ``now`` ((clock, 0-1) pairs);
+        None while there is no trend (one reading, no rise, or a finished bar)."""
+        (then, done_then), (at, done) = first, now
+        if not 0.0 < done < 1.0 or done <= done_then or at <= then:
+            return None
+        return self.eta_share * (1.0 - done) * (at - then) / (done - done_then)
 
     def next_wait(self, task: Task, elapsed: float, attempt: int) -> float:
         """The server's hint when the last answer carried one, else :meth:`delay`."""

@@ -8,6 +8,8 @@
   A 429 waits out its ``Retry-After``; 5xx or a broken connection are tolerated ``POLL_FAILURES_TOLERATED``
   times in a row (``policy``), so a brief outage never abandons a paid task while a host that stays down is
   reported.
+- Where answers carry progress, a wait lasts at least ``PollSchedule.predicted_wait`` of the progress trend
+  since the first reading (80 % of the time left): fewer polls, the last ones at the usual cadence.
 - No wait of the schedule's is shorter than the dialect's ``poll_floor`` (the relay: 3 s, protocol.md §3); a
   server's own hint (``Retry-After``) is obeyed as given.
 ``Watcher`` holds what a wait uses (the client's ``get``, the schedule, the run times, the floor), handed in by
@@ -54,6 +56,7 @@ class Watcher:
         clock, start = self.poll.clock, self.poll.clock()
         deadline = math.inf if timeout is None else start + timeout
         last: Task | None = None
+        trend: tuple[float, float] | None = None  # the first (clock, progress) reading of a running task
         age = _age(task)
         attempt, failures = self.poll.first_attempt(age), 0
         if isinstance(task, Task) and attempt == 0 and (wait := self._first_query_due(task)) is not None:
@@ -77,9 +80,9 @@ class Watcher:
             if polled is None or remaining <= 0:
                 seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
                 raise WaitTimeout(seen, timeout or 0.0)
-            await self.poll.sleep(
-                min(self._next_wait(task_id, current, hint, clock() - start + age, attempt), remaining)
-            )
+            trend = trend or _reading(current, clock())
+            wait = self._next_wait(task_id, current, hint, clock() - start + age, attempt)
+            await self.poll.sleep(min(self._predicted(wait, trend, current, hint), remaining))
             attempt += 1
 
     def _next_wait(
@@ -91,6 +94,16 @@ class Watcher:
         if attempt >= 1:  # after the quick check for an instant failure
             wait = self._until_possible(task_id, wait)
         return wait
+
+    def _predicted(
+        self, wait: float, trend: tuple[float, float] | None, current: Task | None, hint: float | None
+    ) -> float:
+        """``wait``, or longer when the progress trend says the task cannot be done by then."""
+        now = _reading(current, self.poll.clock())
+        if trend is None or now is None or _hinted(current, hint):
+            return wait
+        predicted = self.poll.predicted_wait(trend, now)
+        return wait if predicted is None else max(wait, predicted)
 
     async def _poll_before(self, task_id: str, failures: int, remaining: float) -> Polled | None:
         """One poll, cut short (None) when the wait's deadline, plus a grace for the poll at the deadline, passes.
@@ -137,6 +150,13 @@ class Watcher:
             return None
         due = max(self.poll.delay(0.0, 0), self.floor) - created  # the first quick check, from the create
         return due if 0 < due < possible else None
+
+
+def _reading(current: Task | None, now: float) -> tuple[float, float] | None:
+    """(now, progress) of a running task whose answer carries progress; None otherwise."""
+    if current is None or current.status is not TaskStatus.RUNNING or current.progress is None:
+        return None
+    return (now, current.progress) if 0.0 < current.progress < 1.0 else None
 
 
 def _hinted(current: Task | None, hint: float | None) -> bool:
