@@ -2,8 +2,9 @@
 
 Server hints win (``Task.poll_after``, from ``Retry-After`` or ``openai-poll-after-ms``). Otherwise:
 
-- the first waits grow quickly (1, 2, 4, 8 s): they catch instant failures (a create the upstream rejects a
-  moment later) and short tasks, for 5 GETs in the first 15 s where the official SDK spends 9 in 20 s;
+- the first waits grow quickly (1, 3, 6, 12 s: polls at 0, 1, 4, 10, 22 s): they catch instant failures (a
+  create the upstream rejects a moment later) and short tasks (the simulator's), for 5 GETs in the first 22 s
+  where the official SDK spends 10;
 - then the wait is ``floor`` = 4.6 s, the cadence that notices a task about 2.3 s after it ends on average (a
   blind cadence d notices d/2 late), no later than the SDK's 5 s; from ~150 s it grows as ``ratio`` (3 %) of the
   time already waited, up to ``cap`` = 10 s, so long tasks cost fewer queries.
@@ -17,7 +18,7 @@ first immediate one:
 =====================================  ===============  ===============  ===============  ===============
 schedule                               60 s: GETs       60 s: notice     150 s: GETs      150 s: notice
 =====================================  ===============  ===============  ===============  ===============
-``PollSchedule()`` (this default)      15.2             2.2 s            34.9             2.4 s
+``PollSchedule()`` (this default)      13.8             2.5 s            33.3             2.2 s
 dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5             2.5 s
 =====================================  ===============  ===============  ===============  ===============
 
@@ -29,8 +30,8 @@ a task of the same kind has succeeded, no query is made between the first quick 
 (``_runs``): a batch's later tasks are each queried about three times, and seen done the moment they can be.
 When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
 Where the server reports progress (the gateway, the relay), the wait loop also keeps the first reading and
-waits at least :meth:`predicted_wait` (80 % of the time the trend says is left) between polls: the polls close
-in on the predicted end, and the last ones fall back to the cadence, so a task is noticed as soon as before.
+waits :meth:`predicted_wait`: 80 % of the time the trend says is left while that is longer than the schedule's
+wait (polls close in on the predicted end), then one poll just past the predicted end, then the schedule again.
 Must not import anything above ``wan_nb.models``.
 """
 
@@ -42,14 +43,17 @@ from dataclasses import dataclass, field
 from wan_nb.client import policy
 from wan_nb.models import Task
 
-__all__ = ["PollSchedule"]
+__all__ = ["END_SLACK", "PollSchedule"]
+
+END_SLACK = 0.02
+"""Share of a task's run added past the end its progress predicts: a 0-100 bar moves in 1 % steps."""
 
 
 @dataclass(frozen=True, slots=True)
 class PollSchedule:
     """How long to wait between polls, plus the clock and sleep the waits use (inject fakes in tests)."""
 
-    quick: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    quick: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0)
     """The first waits, in order, before the proportional rule applies."""
     ratio: float = 0.03
     """After the quick waits: wait ``ratio`` x the seconds already waited..."""
@@ -81,13 +85,20 @@ class PollSchedule:
             attempt += 1
         return attempt
 
-    def predicted_wait(self, first: tuple[float, float], now: tuple[float, float]) -> float | None:
-        """``eta_share`` x the seconds left by the progress trend from ``first`` to ``now`` ((clock, 0-1) pairs);
-        None while there is no trend (one reading, no rise, or a finished bar)."""
+    def predicted_wait(self, first: tuple[float, float], now: tuple[float, float], wait: float) -> float:
+        """The wait before the next poll of a task whose progress rose from ``first`` to ``now`` ((clock, 0-1)
+        pairs), given the schedule's ``wait``: far from the end the trend predicts, ``eta_share`` of the time left
+        (no poll that could not find it done); near it, just past it (the end plus ``END_SLACK`` of the run, a
+        0-100 bar's one-point step), never under the first quick wait; ``wait`` itself while there is no trend."""
         (then, done_then), (at, done) = first, now
         if not 0.0 < done < 1.0 or done <= done_then or at <= then:
-            return None
-        return self.eta_share * (1.0 - done) * (at - then) / (done - done_then)
+            return wait
+        run = (at - then) / (done - done_then)
+        left = (1.0 - done) * run
+        if self.eta_share * left > wait:
+            return self.eta_share * left
+        shortest = self.quick[0] if self.quick else self.floor
+        return max(min(wait, left + END_SLACK * run), shortest)
 
     def next_wait(self, task: Task, elapsed: float, attempt: int) -> float:
         """The server's hint when the last answer carried one, else :meth:`delay`."""

@@ -8,8 +8,8 @@
   A 429 waits out its ``Retry-After``; 5xx or a broken connection are tolerated ``POLL_FAILURES_TOLERATED``
   times in a row (``policy``), so a brief outage never abandons a paid task while a host that stays down is
   reported.
-- Where answers carry progress, a wait lasts at least ``PollSchedule.predicted_wait`` of the progress trend
-  since the first reading (80 % of the time left): fewer polls, the last ones at the usual cadence.
+- Where answers carry progress, waits follow the progress trend since the first reading
+  (``PollSchedule.predicted_wait``): fewer polls, and one just past the end the trend predicts.
 - No wait of the schedule's is shorter than the dialect's ``poll_floor`` (the relay: 3 s, protocol.md §3); a
   server's own hint (``Retry-After``) is obeyed as given.
 ``Watcher`` holds what a wait uses (the client's ``get``, the schedule, the run times, the floor), handed in by
@@ -98,12 +98,11 @@ class Watcher:
     def _predicted(
         self, wait: float, trend: tuple[float, float] | None, current: Task | None, hint: float | None
     ) -> float:
-        """``wait``, or longer when the progress trend says the task cannot be done by then."""
+        """``wait``, or what the progress trend predicts (``PollSchedule.predicted_wait``), never under the floor."""
         now = _reading(current, self.poll.clock())
         if trend is None or now is None or _hinted(current, hint):
             return wait
-        predicted = self.poll.predicted_wait(trend, now)
-        return wait if predicted is None else max(wait, predicted)
+        return max(self.poll.predicted_wait(trend, now, wait), self.floor)
 
     async def _poll_before(self, task_id: str, failures: int, remaining: float) -> Polled | None:
         """One poll, cut short (None) when the wait's deadline, plus a grace for the poll at the deadline, passes.
