@@ -43,10 +43,14 @@ from dataclasses import dataclass, field
 from wan_nb.client import policy
 from wan_nb.models import Task
 
-__all__ = ["END_SLACK", "PollSchedule"]
+__all__ = ["END_SLACK", "MIN_RISE", "PollSchedule"]
 
 END_SLACK = 0.02
 """Share of a task's run added past the end its progress predicts: a 0-100 bar moves in 1 % steps."""
+MIN_RISE = 0.15
+"""How far the bar must have moved before its trend is trusted: two readings of a 0-100 bar are each up to a
+point off (the simulator's and the gateways' bars start at 1), so a rise of 15 points errs by at most ~13 %,
+which ``eta_share`` absorbs; a rise of 3 points could err by 60 % and overshoot the end by half a run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +92,10 @@ class PollSchedule:
     def predicted_wait(self, first: tuple[float, float], now: tuple[float, float], wait: float) -> float:
         """The wait before the next poll of a task whose progress rose from ``first`` to ``now`` ((clock, 0-1)
         pairs), given the schedule's ``wait``: far from the end the trend predicts, ``eta_share`` of the time left
-        (no poll that could not find it done); near it, just past it (the end plus ``END_SLACK`` of the run, a
+        (no poll that could not find it done), once the bar rose ``MIN_RISE``; near it, just past it (the end plus ``END_SLACK`` of the run, a
         0-100 bar's one-point step), never under the first quick wait; ``wait`` itself while there is no trend."""
         (then, done_then), (at, done) = first, now
-        if not 0.0 < done < 1.0 or done <= done_then or at <= then:
+        if not 0.0 < done < 1.0 or done - done_then < MIN_RISE or at <= then:
             return wait
         run = (at - then) / (done - done_then)
         left = (1.0 - done) * run
