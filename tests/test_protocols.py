@@ -367,7 +367,7 @@ def test_the_relay_polls_no_faster_than_every_three_seconds_and_cannot_cancel() 
 
 def test_capabilities_refuse_a_field_the_model_does_not_have() -> None:
     with pytest.raises(ValueError, match="unknown request fields"):
-        Capabilities("x", False, False, "data_uri", frozenset({"colour"}), "size", 0.0, False)
+        Capabilities("x", False, False, "data_uri", frozenset({"colour"}), "size", 0.0)
 
 
 @pytest.mark.parametrize(

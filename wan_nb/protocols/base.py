@@ -69,8 +69,6 @@ class Capabilities:
     shape: Shape
     poll_floor: float
     """Fewest seconds between two polls of one task (the relay asks for >= 3 s, protocol.md §3)."""
-    progress: bool
-    """Whether a running task's answer carries a usable ``progress`` (the gateway's 0-100)."""
 
     def __post_init__(self) -> None:
         unknown = self.carries - REQUEST_FIELDS

@@ -285,7 +285,6 @@ class NativeDialect(Dialect):
         carries=REQUEST_FIELDS,
         shape="resolution",
         poll_floor=0.0,  # DashScope allows 20 task queries/s per account (native.md §3)
-        progress=False,  # the native answer carries no progress, only scheduled_time once RUNNING
     )
 
     def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:

@@ -90,7 +90,6 @@ class RelayDialect(Dialect):
         carries=REQUEST_FIELDS,  # the native body, whole
         shape="resolution",
         poll_floor=3.0,  # "do not poll faster than every 3 s" (protocol.md §3)
-        progress=True,
     )
 
     def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:

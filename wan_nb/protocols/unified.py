@@ -155,7 +155,6 @@ class UnifiedDialect(Dialect):
         carries=frozenset({"prompt", "first_frame", "resolution", "size", "duration", "seed", "audio"}),
         shape="size",
         poll_floor=0.0,
-        progress=True,
     )
 
     def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
