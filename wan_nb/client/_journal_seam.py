@@ -8,7 +8,6 @@ Must not import anything above ``wan_nb.protocols``.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import warnings
 from collections.abc import Callable, Sequence
@@ -108,11 +107,6 @@ class JournalSeam:
 
     async def unplan(self, plan_id: str) -> None:
         await self._run(lambda j: j.unplan(plan_id), None, f"unplan of {plan_id}")
-
-    async def close(self) -> None:
-        """Let queued writes land (the journal itself is closed by whoever opened it)."""
-        if self.writer is not None:
-            await asyncio.to_thread(self.writer.close)
 
     async def _run(self, work: Callable[[Journal], T], nothing: T, what: str, *, durable: bool = False) -> T:
         if self.writer is None:

@@ -32,7 +32,6 @@ __all__ = [
     "available_providers",
     "data_home",
     "is_loopback",
-    "proxy_for",
     "resolve",
     "sim_transport",
 ]
@@ -118,8 +117,6 @@ class Resolved:
     api_key: str = field(repr=False)
     home: Path
     """``$WAN_NB_HOME``: the journal and the simulator's state live here."""
-    proxy: str | None = field(default=None, repr=False)  # may carry user:password
-    """``HTTPS_PROXY``-style proxy for the base URL (httpx ignores the environment once given a transport)."""
 
     @property
     def in_process(self) -> bool:
@@ -157,7 +154,7 @@ def resolve(
         raise ConfigError("api_key", f"provider {row.name!r} needs a key: set {row.key_env} or pass api_key=")
     url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
     check_url(url, allow_insecure=allow_insecure)
-    return Resolved(row, url, key, data_home(env), proxy_for(url, env))
+    return Resolved(row, url, key, data_home(env))
 
 
 def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
@@ -204,29 +201,6 @@ def check_url(url: str, *, allow_insecure: bool) -> None:
             f"refusing to send the API key over plain http to {parts.hostname}; use https, a loopback host, "
             "or pass allow_insecure=True",
         )
-
-
-def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
-    """``{scheme}_proxy`` or ``all_proxy`` (either case) unless ``no_proxy`` covers the host; loopback never."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if is_loopback(host):
-        return None
-    proxy, variable = None, ""
-    for name in (f"{parts.scheme}_proxy", "all_proxy"):
-        variable = name if env.get(name) else name.upper()
-        proxy = env.get(variable)
-        if proxy:
-            break
-    bypass = [d.strip().lstrip(".") for d in (env.get("no_proxy") or env.get("NO_PROXY") or "").split(",")]
-    if not proxy or any(d == "*" or host == d or host.endswith("." + d) for d in bypass if d):
-        return None
-    if urlsplit(proxy).scheme not in ("http", "https"):
-        # The transport (aiohttp) speaks to HTTP proxies only; say so before anything is sent.
-        raise ConfigError(
-            variable, f"only http:// and https:// proxies are supported, not {urlsplit(proxy).scheme}://"
-        )
-    return proxy
 
 
 def is_loopback(host: str) -> bool:
