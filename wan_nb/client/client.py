@@ -177,7 +177,9 @@ class AsyncWanClient:
         self._dropped.detach()
         if self._owns_http:
             await self._api.http.aclose()
-        await asyncio.to_thread(close_files, self._journal.writer, self.journal if self._owns_journal else None)
+        await asyncio.to_thread(
+            close_files, self._journal.writer, self.journal if self._owns_journal else None
+        )
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
