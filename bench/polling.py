@@ -18,6 +18,9 @@ Method (explained in RESULTS.md too):
   measured GETs are compared with the SDK's documented schedule (1,1,2,2,2,4,4,4,5… s) computed on the same
   task lengths, and a few tasks are waited on in *real time* (no shim) and compared with the same model.
   (c)/(d) a fixed 1 s (the openai SDK's ``poll()`` default) and 5 s poll, plain httpx loops.
+  (e) wan_nb again, on the same tasks through the simulator's gateway route (``GET /v1/videos/{id}``), whose
+  answers carry ``progress``: the wait follows the progress trend (``PollSchedule.predicted_wait``). The dashscope
+  SDK cannot poll that route; the tasks and their lengths are the same, so its GETs are the baseline still.
 - GETs are counted by the simulator (server side, the same way for every poller). Completion is the task's
   ``end_time`` as the simulator reports it; notice is when the poller's wait returned. Both on this machine's
   clock; divided by SCALE to give real-time seconds.
@@ -87,7 +90,7 @@ def _epoch(text: str) -> float:
 # --- the pollers ----------------------------------------------------------------------------------------
 
 
-def poll_wan_nb(url: str, ids: list[str], scale: float) -> dict[str, float]:
+def poll_wan_nb(url: str, ids: list[str], scale: float, provider: str = "dashscope") -> dict[str, float]:
     from wan_nb.client import AsyncWanClient, PollSchedule
 
     base = PollSchedule()
@@ -96,10 +99,11 @@ def poll_wan_nb(url: str, ids: list[str], scale: float) -> dict[str, float]:
         ratio=base.ratio,
         floor=base.floor * scale,
         cap=base.cap * scale,
+        eta_share=base.eta_share,  # dimensionless, like ratio
     )
 
     async def main() -> dict[str, float]:
-        async with AsyncWanClient("dashscope", api_key=KEY, base_url=url, poll=schedule) as client:
+        async with AsyncWanClient(provider, api_key=KEY, base_url=url, poll=schedule) as client:
 
             async def one(task_id: str) -> tuple[str, float]:
                 await client.wait(task_id, timeout=3600)
@@ -169,11 +173,17 @@ def fixed_poller(interval: float) -> Poller:
     return poll
 
 
+def poll_wan_nb_gateway(url: str, ids: list[str], scale: float) -> dict[str, float]:
+    return poll_wan_nb(url, ids, scale, provider="gateway")
+
+
+GATEWAY_RUN = "wan_nb `wait`, gateway route (progress trend)"
 POLLERS: dict[str, Poller] = {
     "wan_nb `wait`": poll_wan_nb,
     "dashscope `VideoSynthesis.wait`": poll_dashscope,
     "fixed 1 s (openai SDK default)": fixed_poller(1.0),
     "fixed 5 s": fixed_poller(5.0),
+    GATEWAY_RUN: poll_wan_nb_gateway,
 }
 
 
@@ -185,7 +195,8 @@ def run_poller(name: str, poller: Poller, *, count: int, scale: float) -> dict[s
     with SimServer(**knobs) as sim:
         ids = create_tasks(sim.url, count, "poll")
         noticed = poller(sim.url, ids, scale)
-        gets = sim.stats()["requests"].get("native.get", 0)
+        requests = sim.stats()["requests"]
+        gets = sum(count for route, count in requests.items() if route.endswith(".get"))
         times = end_times(sim.url, ids)
     lengths = [(times[i][1] - times[i][0]) / scale for i in ids]
     late = [(noticed[i] - times[i][1]) / scale for i in ids]
@@ -193,7 +204,8 @@ def run_poller(name: str, poller: Poller, *, count: int, scale: float) -> dict[s
 
 
 def _schedules() -> dict[str, Any]:
-    from wan_nb.client._poll import DASHSCOPE_SDK, PollSchedule
+    from bench._schedules import DASHSCOPE_SDK
+    from wan_nb.client import PollSchedule
 
     return {
         "wan_nb `wait`": PollSchedule(),
@@ -209,9 +221,9 @@ def _schedules() -> dict[str, Any]:
 
 
 def analytic(lengths: Sequence[float]) -> dict[str, tuple[float, float]]:
-    """(GETs per task, mean notice) each schedule gives on these task lengths (``_poll.simulate``: zero
+    """(GETs per task, mean notice) each schedule gives on these task lengths (``_schedules.simulate``: zero
     latency, the first GET at submit)."""
-    from wan_nb.client._poll import simulate
+    from bench._schedules import simulate
 
     found = {}
     for name, schedule in _schedules().items():
@@ -222,7 +234,7 @@ def analytic(lengths: Sequence[float]) -> dict[str, tuple[float, float]]:
 
 def validate_sdk_real_time() -> dict[str, Any]:
     """The SDK unshimmed, in real time, on a few tasks: measured GETs vs the documented schedule."""
-    from wan_nb.client._poll import DASHSCOPE_SDK, simulate
+    from bench._schedules import DASHSCOPE_SDK, simulate
 
     run = run_poller(
         "sdk-real-time", _unscaled(poll_dashscope), count=VALIDATION_TASKS, scale=VALIDATION_SCALE
@@ -251,13 +263,27 @@ def _report(
     ratio = ours["gets"] / sdk["gets"]
     ours_late, sdk_late = mean(ours["late"]), mean(sdk["late"])
     result = Result("1. Polling efficiency")
+    gateway = by[GATEWAY_RUN]
+    trend_ratio, trend_late = gateway["gets"] / sdk["gets"], mean(gateway["late"])
     result.goals = [
-        Goal("Polling: GETs/task wan_nb ÷ dashscope SDK", f"{ratio:.2f}×", "≤ 0.5×", ratio <= 0.5),
+        Goal("Polling: GETs/task wan_nb ÷ dashscope SDK", f"{ratio:.2f}×", "≤ 1.0× (issue 11)", ratio <= 1.0),
         Goal(
             "Polling: mean completion→notice, wan_nb vs dashscope SDK",
             f"{ours_late:.2f} s vs {sdk_late:.2f} s",
             "no worse than the SDK",
             ours_late <= sdk_late,
+        ),
+        Goal(
+            "Polling, stretch (native): GETs/task ÷ SDK at ≤ its mean notice",
+            f"{ratio:.2f}×",
+            "≤ 0.7×",
+            ratio <= 0.7 and ours_late <= sdk_late,
+        ),
+        Goal(
+            "Polling, stretch (progress trend, gateway route): GETs/task ÷ SDK, mean notice",
+            f"{trend_ratio:.2f}×, {trend_late:.2f} s vs {sdk_late:.2f} s",
+            "≤ 0.7× at ≤ the SDK's notice",
+            trend_ratio <= 0.7 and trend_late <= sdk_late,
         ),
     ]
     lengths = ours["lengths"]
@@ -270,7 +296,7 @@ def _report(
     ]
     for r in runs:
         lines.append(
-            f"| {r['name']} | {r['gets']:.1f} | {model[r['name']][0]:.1f} | {mean(r['late']):.2f} s | "
+            f"| {r['name']} | {r['gets']:.1f} | {_modelled(model, r['name'])} | {mean(r['late']):.2f} s | "
             f"{p95(r['late']):.2f} s |"
         )
     lines += [
@@ -290,6 +316,11 @@ def _report(
     return result
 
 
+def _modelled(model: dict[str, tuple[float, float]], name: str) -> str:
+    """The zero-latency model's GETs for a poller; "—" for one that follows the server's progress."""
+    return f"{model[name][0]:.1f}" if name in model else "—"
+
+
 def _analysis(model: dict[str, tuple[float, float]], ratio: float, ours: float, sdk: float) -> list[str]:
     """Why the goal is (not) met, from the schedule model on the same task lengths."""
     sdk_gets, sdk_notice = model["dashscope `VideoSynthesis.wait`"]
@@ -302,24 +333,25 @@ def _analysis(model: dict[str, tuple[float, float]], ratio: float, ours: float, 
     for name, (gets, notice) in model.items():
         lines.append(f"| {name} | {gets:.1f} | {gets / sdk_gets:.2f}× | {notice:.2f} s |")
     best_gets, _ = model["reference: 1 s, then 45 s, then every 5 s"]
-    if ratio <= 0.5 and ours <= sdk:
-        return lines
     lines += [
         "",
-        f"**Why not met.** Blind polling pays for latency with requests: a task is noticed on average half a "
-        f"poll interval after it ends, and the SDK's 5 s tail gives {sdk_notice:.1f} s. wan_nb's default "
-        f"(`PollSchedule()`: 1,1,2,2 s, then 25 % of the time waited, 3-10 s) spends {ratio:.2f}× the SDK's GETs "
-        f"and is noticed {ours:.1f} s late against the SDK's {sdk:.1f} s: it trades latency for requests. Matching "
-        "the SDK's latency needs the SDK's 5 s cadence wherever a task may end, i.e. over the whole 45-155 s "
-        f"window; even skipping every poll before 45 s (the reference row) leaves {best_gets / sdk_gets:.2f}× the "
-        "SDK's GETs. That is a bound, not a tuning problem: with end times spread evenly over a window, evenly "
-        "spaced polls are optimal, a cadence d is noticed d/2 late on average, so equal latency forces the SDK's "
-        "cadence, and the only saving left is the polls before the earliest possible end. So ≤ 0.5× at equal "
-        "latency is out of reach on tasks of this length (it is reachable on longer tasks: the ratio falls as "
-        "length grows, see the table in `wan_nb/client/_poll.py`). wan_nb does skip those early polls once it "
-        "knows the shortest run of a kind of request (`client/_runs.py`: batches, grids, repeated settings), but "
-        "50 tasks started together give it nothing to learn from before they end. **What would close it:** "
-        "information about when a task will end (a server hint on a RUNNING answer, which wan_nb obeys; a "
-        "progress-based ETA), or relaxing the goal's latency term to wan_nb's documented ≤ 10 s cap.",
+        f"**Blind polling (native, the first three goals).** A task is noticed on average half a poll interval "
+        f"after it ends; the SDK's 5 s tail gives {sdk_notice:.1f} s. wan_nb's default (`PollSchedule()`: 1, 3, "
+        "6, 12 s, then every 4.6 s, growing by 3 % of the time waited past ~150 s) spends its early polls more "
+        f"sparingly than the SDK's 1,1,2,2,2,4,4,4 and keeps a slightly tighter cadence after: {ratio:.2f}× the "
+        f"SDK's GETs, noticed {ours:.2f} s late against the SDK's {sdk:.2f} s. ≤ 0.7× at equal latency needs more than a "
+        "schedule: equal latency forces the SDK's cadence wherever a task may end, so the only saving left is "
+        "the polls before the earliest possible end. The reference row knows no task ends before 45 s and gets "
+        f"{best_gets / sdk_gets:.2f}×; wan_nb learns that bound per kind of request from the first success "
+        "(`client/_runs.py`: grids, batches run in turn, repeated settings), which 50 tasks started together "
+        "cannot use, and does not hard-code it (shorter or smaller requests end sooner). The native answer carries no progress; its "
+        "`scheduled_time` says when a task started running, not when it will end. "
+        "The simulator draws queue and run time from one number, so predicting the "
+        "end from the queue time would score here and mean nothing on the real service: wan_nb does not.",
+        "",
+        "**With what the server says (the last goal).** Where the answers carry `progress` (the gateway, the "
+        "relay), the wait follows the trend from its first reading and waits at least 80 % of the time it says "
+        "is left, so polls close in on the predicted end and the last ones fall back to the cadence "
+        "(`PollSchedule.predicted_wait`). Same tasks, same lengths: the row above.",
     ]
     return lines

@@ -38,6 +38,9 @@ from wan_nb.cli.output import EXIT_USAGE, PROG
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import ConfigError, ValidationError, WanError
 from wan_nb.models import VideoRequest
+from wan_nb.protocols import DIALECTS
+
+CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 
 MB = 1024 * 1024
 BASE_PROMPT = "a cat turns its head"
@@ -495,11 +498,11 @@ def test_a_loopback_api_may_fetch_local_links_and_a_new_model_can_be_sent_on_pur
     from wan_nb.validation import validate
 
     local = _request(media, {"first_frame": "http://localhost:8888/files/cat.png"})
-    validate(local, "native", cloud=False)  # the simulator, a relay on this machine
+    validate(local, CAPS["native"], cloud=False)  # the simulator, a relay on this machine
     with pytest.raises(ValidationError, match="pass the local file"):
-        validate(local, "native", cloud=True)
+        validate(local, CAPS["native"], cloud=True)
     new = _request(media, {"model": "wan3.0-i2v", "allow_unknown_model": True})
-    validate(new, "native")
+    validate(new, CAPS["native"])
 
 
 async def test_a_key_and_url_pasted_with_whitespace_are_cleaned() -> None:

@@ -348,6 +348,18 @@ async def test_native_local_files_go_through_the_temporary_upload(tmp_path: Path
     ]
 
 
+async def test_a_create_waiting_out_429s_uploads_its_files_once(tmp_path: Path) -> None:
+    # The 429 created nothing; the oss:// URLs of the first upload stay valid for 48 h (native.md §4).
+    time, service = FakeTime(), upload_service()
+    throttled = json_response(429, {"code": "Throttling", "message": "busy"}, [("Retry-After", "5")])
+    service.overrides[("POST", NATIVE_CREATE)] = [throttled, throttled]
+    async with make_client(service, time) as client:
+        task = await client.submit(VideoRequest(prompt="x", first_frame=png(tmp_path / "f.png")), patience=60)
+    assert task.id and len(service.seen("POST", NATIVE_CREATE)) == 3 and time.sleeps == [5.0, 5.0]
+    assert len(service.seen("GET", "/api/v1/uploads")) == 1
+    assert len(service.seen("POST", host="upload.oss.example")) == 1
+
+
 async def test_an_expired_upload_policy_is_reported(tmp_path: Path) -> None:
     service = upload_service()
     refusal = "<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -466,17 +467,22 @@ class CountingJournal(Journal):
         super().sync()
 
 
+RECORD: dict[str, Any] = {"base_url": "https://h", "dialect": "native", "request": REQUEST}
+
+
 async def test_the_writer_keeps_order_and_shares_fsyncs_among_concurrent_records(tmp_path: Path) -> None:
     from wan_nb.client._writer import JournalWriter
 
     journal = CountingJournal(tmp_path / "j.sqlite3")
     writer = JournalWriter(journal)
     records = [
-        writer.call("record", _task(f"t{i}"), base_url="https://h", dialect="native", request=REQUEST)
+        writer.call(lambda j, i=i: j.record(_task(f"t{i}"), **RECORD, sync=False), durable=True)
         for i in range(20)
     ]
     await asyncio.gather(*records)
-    await writer.call("update", _task("t0", TaskStatus.SUCCEEDED))  # queued after the records: runs after
+    await writer.call(
+        lambda j: j.update(_task("t0", TaskStatus.SUCCEEDED))
+    )  # queued after the records: runs after
     writer.close()
     entries = {entry.task_id: entry.status for entry in journal.entries()}
     assert len(entries) == 20 and entries["t0"] is TaskStatus.SUCCEEDED
@@ -489,11 +495,11 @@ async def test_a_write_whose_caller_gave_up_still_lands_and_errors_reach_the_cal
     journal = Journal(tmp_path / "j.sqlite3")
     writer = JournalWriter(journal)
     call = asyncio.ensure_future(
-        writer.call("record", _task("kept"), base_url="https://h", dialect="native", request=REQUEST)
+        writer.call(lambda j: j.record(_task("kept"), **RECORD, sync=False), durable=True)
     )
     await asyncio.sleep(0)
     call.cancel()  # the waiting wait was cancelled; the task id must reach the disk anyway
     with pytest.raises(sqlite3.Error):
-        await writer.call("entries", provider=object())  # a bad argument: the caller sees the error
+        await writer.call(lambda j: j.entries(provider=object()))  # type: ignore[arg-type]  # a bad argument: the caller sees the error
     writer.close()
     assert [entry.task_id for entry in journal.entries()] == ["kept"]

@@ -16,6 +16,9 @@ from wan_nb.errors import ValidationError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.promptdiff import diff
 from wan_nb.sim import create_app
+from wan_nb.protocols import DIALECTS
+
+CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 CAT = ROOT / "examples" / "cat.png"
@@ -79,7 +82,7 @@ async def test_reuse_seed_keeps_everything_and_applies_changes(finished: tuple[V
 
 async def test_next_from_last_frame_uses_the_videos_last_frame(finished: tuple[VideoRequest, Task]) -> None:
     request, task = finished
-    following = chain.next_from_last_frame(task, request, dialect="native")
+    following = chain.next_from_last_frame(task, request, dialect=CAPS["native"])
     assert isinstance(following.first_frame, Path) and following.first_frame.suffix == ".jpg"
     assert following.first_frame.parent == task.path.parent if task.path else False
     assert following.last_frame is None and following.first_clip is None and following.driving_audio is None
@@ -90,20 +93,22 @@ async def test_next_from_last_frame_uses_the_videos_last_frame(finished: tuple[V
 
 async def test_continue_clip_sends_the_result_as_first_clip(finished: tuple[VideoRequest, Task]) -> None:
     request, task = finished
-    following = chain.continue_clip(task, request, dialect="native")
+    following = chain.continue_clip(task, request, dialect=CAPS["native"])
     assert following.first_clip == task.path and following.first_frame is None
     assert following.last_frame == CAT  # wan2.7 takes first_clip + last_frame
     with pytest.raises(ValidationError, match="first_clip"):
-        chain.continue_clip(task, replace(request, last_frame=None), dialect="unified")  # no first_clip there
+        chain.continue_clip(
+            task, replace(request, last_frame=None), dialect=CAPS["unified"]
+        )  # no first_clip there
     with pytest.raises(ValidationError):
-        chain.continue_clip(task, replace(request, model="wan2.6-i2v"), dialect="native")
+        chain.continue_clip(task, replace(request, model="wan2.6-i2v"), dialect=CAPS["native"])
 
 
 async def test_edit_and_rerun_is_the_request_with_changes(finished: tuple[VideoRequest, Task]) -> None:
     request, task = finished
     assert chain.edit_and_rerun(task, request, duration=5) == replace(request, duration=5)
     with pytest.raises(ValidationError, match="duration"):
-        chain.edit_and_rerun(task, request, dialect="native", duration=99)
+        chain.edit_and_rerun(task, request, dialect=CAPS["native"], duration=99)
 
 
 def test_chaining_needs_a_finished_downloaded_task() -> None:

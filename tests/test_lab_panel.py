@@ -23,6 +23,9 @@ from wan_nb.models import Task, TaskStatus
 from wan_nb.sim import SimApp, create_app
 from wan_nb.widgets import TaskCard, WanPanel
 from wan_nb.widgets._lab import ACTIONS, ChainBar
+from wan_nb.protocols import DIALECTS
+
+CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 CAT = ROOT / "examples" / "cat.png"
@@ -156,7 +159,7 @@ async def test_reuse_seed_is_off_for_a_random_seed_and_gone_on_the_gateway(
     card = await generate(panel)  # random seed: the service picks it and does not say
     (bar,) = card.actions.children
     assert "picked" in bar.refusals["reuse_seed"] and "reuse_seed" not in [name for _, name in bar.options]
-    gateway = ChainBar(card.request, "unified", lambda *_: None, lambda _: None)
+    gateway = ChainBar(card.request, CAPS["unified"], lambda *_: None, lambda _: None)
     assert card.task is not None
     gateway.refresh(card.task)
     assert "first_clip" in gateway.refusals["continue_clip"]

@@ -1,9 +1,15 @@
-"""The import arrows of DEVELOPERS.md, checked on the AST of every ``wan_nb/**/*.py``.
+"""The import arrows of DEVELOPERS.md, checked on the AST of every ``wan_nb/**/*.py``, and two seam rules.
 
 Rooms have ranks; a module imports only rooms of a lower rank (or its own rank, except the base), the
 leaves (``loop``, ``sim``, ``_sniff``) import nothing from wan_nb outside themselves, and some third-party modules are
 banned per room. Ruff bans relative imports (TID252), so absolute names are all there is to see.
 Imports under ``if TYPE_CHECKING:`` and inside functions are seen too; the few allowed ones are listed.
+
+The seam rules (issue 11): no module outside ``protocols/`` compares a dialect's name (a ``"native"``,
+``"unified"`` or ``"relay"`` literal, or a ``.NAME``, in a comparison): it asks the dialect's capabilities; and
+no code reads an underscore attribute of an object other than ``self``/``cls`` (``client._api``,
+``card._throttle``): a module uses what it is handed. The simulator stands alone and keeps its own wire
+strings, so the first rule skips it.
 """
 
 from __future__ import annotations
@@ -228,3 +234,87 @@ def test_the_checker_catches(module: str, source: str, expected: str) -> None:
 )
 def test_the_checker_allows(module: str, source: str) -> None:
     assert violations(module, source) == []
+
+
+# --- seams: capabilities, not names; what is handed, not another object's privates -------------------------
+
+DIALECT_NAMES = frozenset({"native", "unified", "relay"})
+# Underscore names that are public protocols, not privates: namedtuple's API, IPython's display hooks.
+PUBLIC_UNDERSCORE = frozenset({"_replace", "_asdict", "_fields", "_make"})
+
+
+def _names_compared(node: ast.expr) -> bool:
+    items = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
+    literal = any(isinstance(item, ast.Constant) and item.value in DIALECT_NAMES for item in items)
+    return literal or (isinstance(node, ast.Attribute) and node.attr == "NAME")
+
+
+def dialect_name_comparisons(module: str, source: str) -> list[str]:
+    """``x == "native"``, ``d in ("unified", "relay")``, ``dialect != native.NAME``... outside protocols/."""
+    if room(module) in ("wan_nb.protocols", "wan_nb.sim"):
+        return []
+    return [
+        f"{module}:{node.lineno} compares a dialect's name ({ast.unparse(node)}); ask its capabilities"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Compare) and any(map(_names_compared, [node.left, *node.comparators]))
+    ]
+
+
+def _private(attr: str) -> bool:
+    dunder = attr.startswith("__") and attr.endswith("__")
+    sunder = attr.endswith("_") and not dunder  # IPython's _repr_html_ / _repr_mimebundle_ protocol
+    return attr.startswith("_") and not dunder and not sunder and attr not in PUBLIC_UNDERSCORE
+
+
+def foreign_privates(module: str, source: str) -> list[str]:
+    """Reads of ``obj._name`` where ``obj`` is not ``self`` or ``cls``."""
+    return [
+        f"{module}:{node.lineno} reads {ast.unparse(node)}, a private of another object"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and _private(node.attr) and not _own(node.value)
+    ]
+
+
+def _own(owner: ast.expr) -> bool:
+    """``self``, ``cls`` or ``super()``: the object's own attributes."""
+    if isinstance(owner, ast.Call):
+        return isinstance(owner.func, ast.Name) and owner.func.id == "super"
+    return isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=[module_name(p) for p in SOURCES])
+def test_module_asks_capabilities_and_uses_what_it_is_handed(path: Path) -> None:
+    module, source = module_name(path), path.read_text(encoding="utf-8")
+    assert dialect_name_comparisons(module, source) + foreign_privates(module, source) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('if client.dialect == "native":\n    pass\n', "compares a dialect's name"),
+        ('ok = dialect not in ("unified", "relay")\n', "compares a dialect's name"),
+        ("ok = self.dialect != native.NAME\n", "compares a dialect's name"),
+        ("wire = client._api\n", "private of another object"),
+        ("card._throttle.flush()\n", "private of another object"),
+        ("other.task._render()\n", "private of another object"),
+    ],
+)
+def test_the_seam_checker_catches(source: str, expected: str) -> None:
+    [problem] = dialect_name_comparisons("wan_nb.widgets.panel", source) + foreign_privates(
+        "wan_nb.widgets.panel", source
+    )
+    assert expected in problem
+
+
+@pytest.mark.parametrize(
+    ("module", "source"),
+    [
+        ("wan_nb.widgets.panel", "self._jobs.cancel()\ncls._cache = {}\nsuper()._render()\n"),
+        ("wan_nb.widgets.panel", "bundle = player._repr_mimebundle_()\nparts = parts._replace(query='')\n"),
+        ("wan_nb.widgets.panel", 'label = f"{client.dialect} dialect"\nok = caps.can_cancel\n'),
+        ("wan_nb.protocols.relay", 'same = status == "relay"\n'),
+        ("wan_nb.sim.app", 'native = dialect == "native"\n'),
+    ],
+)
+def test_the_seam_checker_allows(module: str, source: str) -> None:
+    assert dialect_name_comparisons(module, source) + foreign_privates(module, source) == []

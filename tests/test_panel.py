@@ -395,7 +395,24 @@ async def test_the_gateway_dialect_end_to_end(
     assert app.stats.requests["unified.create"] == 1
     assert card.task is not None
     card.show(card.task.evolve(status=TaskStatus.QUEUED))
-    assert card.cancel.disabled and "no cancel route" in card.cancel.tooltip
+    assert card.cancel.disabled and card.cancel not in _descendants(card)
+
+
+def _descendants(widget: Any) -> list[Any]:
+    children = list(getattr(widget, "children", ()))
+    return children + [grand for child in children for grand in _descendants(child)]
+
+
+@pytest.mark.parametrize(("provider", "shown"), [("sim", True), ("sim-relay", False), ("sim-gateway", False)])
+async def test_a_cancel_button_only_where_the_dialect_can_cancel(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any, provider: str, shown: bool
+) -> None:
+    # The relay documents no cancel route (seed 003), nor does the gateway: their cards show no button that
+    # could only fail. The panel asks the dialect's capabilities, not its name.
+    panel = panels(clients(sim_apps(), provider=provider))
+    card = await generate(panel)
+    assert card.state == "SUCCEEDED"
+    assert card.cancellable is shown and (card.cancel in _descendants(card)) is shown
 
 
 # -- rate limits: one gate per panel, 429s waited out -------------------------------------------------------
@@ -505,7 +522,7 @@ async def test_the_size_axis_defaults_to_what_the_dialect_accepts(
     panel = panels(clients(app, provider=provider))
     panel.compare.axis.value = "size"
     assert panel.compare.values.value == values
-    rows = panel.compare.cells(panel.form.request(), panel.compare.dialect)
+    rows = panel.compare.cells(panel.form.request(), panel.compare.capabilities)
     assert [getattr(request, field) for _, request in rows[0]] == values.split(", ")
     panel.compare.run.click()  # the gateway refused "720P" as malformed before anything was sent
     assert panel.compare.error.value == "" and len(panel.compare.grid.children) == 2

@@ -19,7 +19,7 @@ from wan_nb.errors import (
     ServerError,
 )
 from wan_nb.models import TaskStatus, VideoRequest
-from wan_nb.protocols import _common, dialect, native, relay, unified
+from wan_nb.protocols import DIALECTS, Capabilities, Dialect, _common, dialect, native, relay, unified
 
 GOLDEN = Path(__file__).parent / "golden"
 IMG = "https://example.com/first.png"
@@ -351,9 +351,37 @@ def test_routes() -> None:
 
 
 def test_dialect_lookup() -> None:
-    assert dialect("native") is native and dialect("relay") is relay and dialect("unified") is unified
+    assert dialect("native") is native.DIALECT and dialect("relay") is relay.DIALECT
+    assert dialect("unified") is unified.DIALECT and list(DIALECTS) == ["unified", "native", "relay"]
+    assert all(isinstance(wire, Dialect) and wire.name == name for name, wire in DIALECTS.items())
     with pytest.raises(ValueError, match="unified, native, relay"):
         dialect("grpc")
+
+
+@pytest.mark.parametrize("name", ["unified", "native", "relay"])
+def test_declared_capabilities_match_what_the_dialect_builds(name: str) -> None:
+    wire = dialect(name)
+    caps = wire.capabilities
+    assert caps.can_cancel == (wire.cancel_call("t") is not None)
+    assert caps.can_list == (wire.list_call() is not None)
+    assert caps.accepts_oss == (caps.local_media == "oss_upload")
+    urls = {"first_frame": IMG}
+    body = wire.create_call(VideoRequest(first_frame=IMG, resolution="720P"), urls).json or {}
+    shape = "size" if "size" in body else "resolution"
+    assert caps.shape == shape and {"prompt", "first_frame", "duration", "seed"} <= caps.carries
+
+
+def test_the_relay_polls_no_faster_than_every_three_seconds_and_cannot_cancel() -> None:
+    caps = relay.DIALECT.capabilities
+    assert caps.poll_floor == 3.0 and not caps.can_cancel and not caps.can_list  # protocol.md §3
+    assert dialect("native").capabilities.poll_floor == 0.0 and dialect("native").capabilities.can_cancel
+    gateway = unified.DIALECT.capabilities
+    assert "last_frame" not in gateway.carries and "driving_audio" not in gateway.carries
+
+
+def test_capabilities_refuse_a_field_the_model_does_not_have() -> None:
+    with pytest.raises(ValueError, match="unknown request fields"):
+        Capabilities("x", False, False, "data_uri", frozenset({"colour"}), "size", 0.0)
 
 
 @pytest.mark.parametrize(

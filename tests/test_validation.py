@@ -17,6 +17,7 @@ from test_media import make_media
 
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import VideoRequest
+from wan_nb.protocols import dialect as wire
 from wan_nb.validation import MODELS, model_limits, nearest_resolution, validate
 
 
@@ -197,7 +198,7 @@ def test_bad_requests(
     fragments: list[str],
 ) -> None:
     with pytest.raises(error) as caught:
-        validate(request(files, **(FF | fields)), dialect)
+        validate(request(files, **(FF | fields)), wire(dialect).capabilities)
     message = str(caught.value)
     assert message.startswith(f"{field}: ") and "\n" not in message, message
     for fragment in fragments:
@@ -216,28 +217,28 @@ GOOD = [pytest.param(*row[1:], id=row[0]) for row in GOOD_ROWS]
 
 @pytest.mark.parametrize(("fields", "dialect"), GOOD)
 def test_good_requests(files: dict[str, Path], fields: dict[str, Any], dialect: str) -> None:
-    validate(request(files, **(FF | fields)), dialect)
+    validate(request(files, **(FF | fields)), wire(dialect).capabilities)
 
 
 def test_a_pil_image_is_validated_like_a_file() -> None:
     from PIL import Image
 
-    validate(VideoRequest(first_frame=Image.new("RGB", (640, 480))), "unified")
+    validate(VideoRequest(first_frame=Image.new("RGB", (640, 480))), wire("unified").capabilities)
     with pytest.raises(ValidationError, match=r"^first_frame: is 100x100 px; allowed: 240-8000 px"):
-        validate(VideoRequest(first_frame=Image.new("RGB", (100, 100))), "native")
+        validate(VideoRequest(first_frame=Image.new("RGB", (100, 100))), wire("native").capabilities)
 
 
 def test_cheap_rules_come_before_reading_media(files: dict[str, Path]) -> None:
     bad_everything = request(files, first_frame="@huge.png", duration=99, last_frame="@ok.png")
     with pytest.raises(ValidationError, match=r"^duration: "):
-        validate(bad_everything, "unified")
+        validate(bad_everything, wire("unified").capabilities)
     with pytest.raises(ValidationError, match=r"^last_frame: exists only on native"):
-        validate(dataclasses.replace(bad_everything, duration=5), "unified")
+        validate(dataclasses.replace(bad_everything, duration=5), wire("unified").capabilities)
 
 
 def test_unknown_dialect_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unified, native, relay") as caught:
-        validate(VideoRequest(first_frame=URL), "openai")
+        wire("openai")
     assert not isinstance(caught.value, WanError)
 
 

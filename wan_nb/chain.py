@@ -5,7 +5,7 @@ from wan_nb import chain
 task = await client.generate(request)                       # a finished, downloaded task
 again = chain.reuse_seed(task, request, prompt="a cat turns its head slowly")
 onward = chain.next_from_last_frame(task, request)          # its last frame starts the next clip
-longer = chain.continue_clip(task, request, dialect=client.dialect)   # native first_clip: the clip goes on
+longer = chain.continue_clip(task, request, dialect=client.capabilities)   # native first_clip: the clip goes on
 edited = chain.edit_and_rerun(task, request, negative_prompt="blur")
 ```
 
@@ -25,13 +25,13 @@ from typing import Any
 from wan_nb.errors import ValidationError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.poster import poster
-from wan_nb.validation import validate
+from wan_nb.validation import Carriage, validate
 
 __all__ = ["continue_clip", "edit_and_rerun", "next_from_last_frame", "reuse_seed"]
 
 
 def reuse_seed(
-    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+    task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """The same request and seed again (change the prompt, say, and see only what the prompt changes).
 
@@ -47,7 +47,7 @@ def reuse_seed(
 
 
 def next_from_last_frame(
-    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+    task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """A request whose first frame is the task's last (``poster(task, at="last")``, full size).
 
@@ -60,7 +60,7 @@ def next_from_last_frame(
 
 
 def continue_clip(
-    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+    task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """A request that continues the task's video (native ``first_clip``: the result itself, 2-10 s).
 
@@ -72,7 +72,7 @@ def continue_clip(
 
 
 def edit_and_rerun(
-    task: Task, request: VideoRequest, *, dialect: str | None = None, **changes: Any
+    task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """The request that made ``task``, with ``changes`` (a new prompt, duration...), to send again."""
     del task  # the request says everything a rerun needs; the task is here for the same call shape
@@ -91,7 +91,7 @@ def _finished_file(task: Task) -> Path:
     return task.path
 
 
-def _checked(request: VideoRequest, dialect: str | None) -> VideoRequest:
+def _checked(request: VideoRequest, dialect: Carriage | None) -> VideoRequest:
     if dialect is not None:
         validate(request, dialect)
     return request

@@ -1,6 +1,8 @@
 """HTML for ``Task._repr_html_``: a compact status card, and the video once there is one.
 
-Owns :func:`task_card`. Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
+Owns :func:`task_card`, and the pieces the panel's cards share with it (:func:`status_badge`,
+:func:`task_error_html`, one colour per state in :data:`BADGE_COLOURS`), so a status looks the same in a
+``Task``'s own output and on a card. Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
 ``html.escape``d (error messages come from the service). Never shows ``Task.raw``.
 Imports only ``wan_nb.models``; must not import httpx, asyncio or ipywidgets.
 
@@ -19,16 +21,20 @@ from urllib.parse import quote
 
 from wan_nb.models import Task, TaskStatus
 
-__all__ = ["task_card"]
+__all__ = ["BADGE_COLOURS", "status_badge", "task_card", "task_error_html"]
 
-BADGE_COLOURS: dict[TaskStatus, str] = {
+BADGE_COLOURS: dict[str, str] = {
+    "SUBMITTING": "#6b7280",  # a card before its create answered
     TaskStatus.QUEUED: "#6b7280",
     TaskStatus.RUNNING: "#2563eb",
     TaskStatus.SUCCEEDED: "#15803d",
     TaskStatus.FAILED: "#b91c1c",
     TaskStatus.CANCELED: "#b45309",
     TaskStatus.UNKNOWN: "#7c3aed",
+    "ERROR": "#b91c1c",  # a card whose job raised
 }
+"""Badge colour per state: the ``TaskStatus`` values plus the card-only ``SUBMITTING`` and ``ERROR``."""
+ERROR_COLOUR = "#b91c1c"
 
 _CARD = (
     "font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;line-height:1.5;"
@@ -40,7 +46,7 @@ _VIDEO_ATTRS = 'controls playsinline muted preload="metadata" style="width:480px
 
 def task_card(task: Task) -> str:
     """The status card for ``task``: badge, progress, timing, ids, error, and the video when there is one."""
-    parts = [_header(task), _progress(task), _error(task), _media(task), _footer(task)]
+    parts = [_header(task), _progress(task), task_error_html(task), _media(task), _footer(task)]
     body = "".join(part for part in parts if part)
     return f'<div class="wan-nb-task" style="{_CARD}">{body}</div>'
 
@@ -49,15 +55,29 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def status_badge(state: str, label: str | None = None) -> str:
+    """The coloured badge of a state (``label`` shown instead of the state's name when given)."""
+    colour = BADGE_COLOURS.get(state, BADGE_COLOURS[TaskStatus.UNKNOWN])
+    return (
+        f'<span class="wan-badge" style="background:{colour};color:#fff;border-radius:4px;padding:1px 7px;'
+        f'font-weight:600;font-size:12px">{_e(label or state)}</span>'
+    )
+
+
+def task_error_html(task: Task) -> str:
+    """Why the task failed, as the service said it (escaped); empty when it did not fail."""
+    if task.error is None:
+        return ""
+    return (
+        f'<div class="wan-error" style="color:{ERROR_COLOUR};margin-top:4px"><b>{_e(task.error.code)}</b>: '
+        f"{_e(task.error.message)}</div>"
+    )
+
+
 def _header(task: Task) -> str:
-    colour = BADGE_COLOURS[task.status]
     raw = task.status_raw  # the wire's own word, when no status table knew it
     unusual = task.status is TaskStatus.UNKNOWN and raw not in ("", TaskStatus.UNKNOWN.value)
-    label = f"{task.status.value} {raw}" if unusual else task.status.value
-    badge = (
-        f'<span style="background:{colour};color:#fff;border-radius:4px;padding:1px 7px;'
-        f'font-weight:600;font-size:12px">{_e(label)}</span>'
-    )
+    badge = status_badge(task.status.value, f"{task.status.value} {raw}" if unusual else None)
     facts = [fact for fact in (task.provider, _timing(task)) if fact]
     extra = f' <span style="{_MUTED}">{_e(" · ".join(facts))}</span>' if facts else ""
     return f"<div>{badge} <code>{_e(task.id)}</code>{extra}</div>"
@@ -86,15 +106,6 @@ def _progress(task: Task) -> str:
     return (
         f'<div><progress value="{share:.3f}" max="1" style="width:100%;max-width:480px">'
         f"{share:.0%}</progress> {share:.0%}</div>"
-    )
-
-
-def _error(task: Task) -> str:
-    if task.error is None:
-        return ""
-    return (
-        f'<div style="color:#b91c1c;margin-top:4px"><b>{_e(task.error.code)}</b>: '
-        f"{_e(task.error.message)}</div>"
     )
 
 

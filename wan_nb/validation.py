@@ -1,4 +1,4 @@
-"""``validate(request, dialect)``: refuse a request that cannot work, before anything is sent or billed.
+"""``validate(request, capabilities)``: refuse a request that cannot work, before anything is sent or billed.
 
 Raises :class:`~wan_nb.errors.ValidationError` (``"field: message"``, one line naming what is allowed), or
 ``TypeError`` for a wrong Python type (a list as a prompt, ``"yes"`` as a flag, a number as a medium);
@@ -19,10 +19,13 @@ Decisions where the wire facts are silent:
   ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
 * "MB" is MiB: the looser reading, so a file the server would take is never refused.
 * Remote media (http(s), oss) are not fetched, only their scheme checked. ``oss://`` URLs belong to the
-  DashScope account that uploaded them, so only the ``native`` dialect may carry them. For a cloud service
-  (``cloud=True``, the client's answer) a link to this machine, a private or link-local address, a ``.local``
-  name or a Jupyter ``/files/`` link is refused with the hint to pass the local path (it is uploaded). A server on
-  loopback (the simulator, a local relay) may fetch those, so ``cloud=False`` lets them through.
+  DashScope account that uploaded them, so only a dialect that uploads to OSS (``accepts_oss``) may carry them. For a cloud
+  service (``cloud=True``, the client's answer) a link to this machine, a private or link-local address, a
+  ``.local`` name or a Jupyter ``/files/`` link is refused with the hint to pass the local path (it is
+  uploaded). A server on loopback (the simulator, a local relay) may fetch those, so ``cloud=False`` lets them
+  through.
+* Which fields a dialect carries is its ``protocols`` capabilities' ``carries``: validation asks, it never
+  compares a dialect's name.
 * Local images must decode: Pillow's full decode when it is importable, else a structural check (the format's
   closing marker or declared length). HEIC/HEIF, AVIF, TIFF, SVG and GIF are refused with how to convert them.
   A ``data:`` URI needs ``data:<type>/<subtype>[;base64],``; one longer than its medium's size limit allows is
@@ -34,6 +37,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
@@ -42,6 +46,7 @@ from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
 __all__ = [
     "MODELS",
+    "Carriage",
     "MediaLimits",
     "ModelLimits",
     "check_task_id",
@@ -50,10 +55,17 @@ __all__ = [
     "validate",
 ]
 
-DIALECTS = ("unified", "native", "relay")
 SEED_MAX = 2_147_483_647  # parameters.seed is [0, 2^31 - 1] (native.md §1.2)
-# The gateway carries only prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4).
-NATIVE_ONLY = ("negative_prompt", "last_frame", "driving_audio", "first_clip", "prompt_extend", "watermark")
+# Fields a dialect may not carry (the gateway: prompt, first image, size, seconds, seed, generate_audio only,
+# protocol.md §1, §4), in the order they are reported; the dialect's capabilities say which it carries.
+OPTIONAL_FIELDS = (
+    "negative_prompt",
+    "last_frame",
+    "driving_audio",
+    "first_clip",
+    "prompt_extend",
+    "watermark",
+)
 FLAGS = ("prompt_extend", "watermark", "audio", "allow_unknown_model")
 _SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
 
@@ -158,13 +170,22 @@ def check_task_id(task_id: object) -> str:
     return task_id
 
 
-def validate(request: VideoRequest, dialect: str, *, cloud: bool = True) -> None:
-    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay").
+class Carriage(Protocol):
+    """What validation asks of a dialect: ``protocols.base.Capabilities`` (this room sits below protocols)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def carries(self) -> frozenset[str]: ...
+    @property
+    def accepts_oss(self) -> bool: ...
+
+
+def validate(request: VideoRequest, dialect: Carriage, *, cloud: bool = True) -> None:
+    """Raise the first problem with ``request`` for a dialect (its ``capabilities``).
 
     ``cloud``: the service fetches media from the internet (the client says; False for a loopback server).
     """
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
     limits = _check_model(request.model, request.allow_unknown_model)
     for check in _SCALAR_CHECKS:
         check(request, limits)
@@ -172,8 +193,8 @@ def validate(request: VideoRequest, dialect: str, *, cloud: bool = True) -> None
     _check_media_set(request, limits)
     found = {role: media.classify(value, role) for role, value in request.media().items()}
     for role, medium in found.items():
-        if medium.kind == "oss" and dialect != "native":
-            raise ValidationError(role, _OSS_ELSEWHERE.format(dialect))
+        if medium.kind == "oss" and not dialect.accepts_oss:
+            raise ValidationError(role, _OSS_ELSEWHERE.format(dialect.name))
         if medium.kind == "url" and cloud:
             check_reachable(medium)
     for role, medium in found.items():
@@ -299,14 +320,14 @@ def _check_seed(request: VideoRequest, limits: ModelLimits) -> None:
 _SCALAR_CHECKS = (_check_texts, _check_flags, _check_duration, _check_resolution, _check_seed)
 
 
-def _check_dialect_fields(request: VideoRequest, dialect: str) -> None:
-    if dialect != "unified":
-        return
-    for field in NATIVE_ONLY:
+def _check_dialect_fields(request: VideoRequest, dialect: Carriage) -> None:
+    for field in OPTIONAL_FIELDS:
+        if field in dialect.carries:
+            continue
         if getattr(request, field) not in (None, ""):  # an empty text box is no negative prompt
             raise ValidationError(
                 field,
-                "exists only on native providers (dashscope, relay); the unified gateway cannot send it",
+                f"exists only on native providers (dashscope, relay); the {dialect.name} dialect cannot send it",
             )
 
 

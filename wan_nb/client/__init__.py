@@ -8,18 +8,21 @@ from __future__ import annotations
 from wan_nb.client._batch import BatchItem
 from wan_nb.client._budget import Budget
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client.client import AsyncWanClient
+from wan_nb.client.client import AsyncWanClient, capabilities_of
 from wan_nb.client.journal import Journal, JournalEntry
 from wan_nb.client.providers import PROVIDERS, Provider, available_providers
+from wan_nb.protocols.base import Capabilities
 
 __all__ = [
     "PROVIDERS",
     "AsyncWanClient",
     "BatchItem",
     "Budget",
+    "Capabilities",
     "Journal",
     "JournalEntry",
     "PollSchedule",
     "Provider",
     "available_providers",
+    "capabilities_of",
 ]

@@ -1,6 +1,6 @@
 """Batches for ``AsyncWanClient.map`` and ``AsyncWanClient.resume``: bounded concurrency, results as they finish.
 
-``map`` validates every request before submitting any, so a typo in item 40 costs nothing for items 1-39, then
+``map`` validates every request (once) before submitting any, so a typo in item 40 costs nothing for items 1-39, then
 plans the whole batch in the journal (``_plan``) before the first create, so a batch killed half-way is finished
 by ``resume``: it sends the planned requests that were never sent (each exactly once: sending claims it).
 A create answered 429 is re-submitted after ``Retry-After`` until the batch's deadline: DashScope and the relay
@@ -10,6 +10,8 @@ retried (a transport error may mean the task exists). ``concurrency`` bounds tas
 without waiting for the previous video to land on disk. ``resume`` walks the journal: unfinished tasks are
 waited for and downloaded, finished ones not yet on disk (and not expired) are downloaded, planned requests
 are sent; nothing is downloaded twice.
+``Batch`` holds what a batch uses (the creator, the journal seam, the client's public ``wait`` and
+``download``), handed in by the client.
 Must not import ipywidgets, panel or cli.
 """
 
@@ -21,21 +23,37 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from wan_nb.client import _create
+from wan_nb.client._create import Creator
+from wan_nb.client._journal_seam import JournalSeam
 from wan_nb.client.journal import JournalEntry, PlannedRequest
 from wan_nb.errors import TaskFailed, ValidationError, WaitTimeout, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.validation import validate
 
-if TYPE_CHECKING:
-    from wan_nb.client.client import AsyncWanClient
-
-__all__ = ["BatchItem", "map_requests", "resume"]
+__all__ = ["Batch", "BatchItem", "map_requests", "resume"]
 
 Dest = str | PathLike[str]
 Job = Callable[[], Awaitable["BatchItem"]]
+
+
+class Wait(Protocol):
+    async def __call__(self, task: Task | str, *, timeout: float = ...) -> Task: ...  # noqa: ASYNC109
+
+
+class Download(Protocol):
+    async def __call__(self, task: Task | str, dest: Dest = ...) -> Path: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What a batch works with: creates go through ``creator``, waits and downloads through the client's own."""
+
+    creator: Creator
+    journal: JournalSeam
+    wait: Wait
+    download: Download
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,56 +74,57 @@ class BatchItem:
 
 
 def map_requests(
-    client: AsyncWanClient, requests: Sequence[VideoRequest], *, concurrency: int, out: Dest, timeout: float
+    batch: Batch, requests: Sequence[VideoRequest], *, concurrency: int, out: Dest, timeout: float
 ) -> AsyncIterator[BatchItem]:
     """Validate all, then generate each; raises ValidationError naming ``requests[i]`` before any request."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     for index, request in enumerate(requests):
         try:
-            validate(request, client.dialect, cloud=client.cloud)
+            validate(request, batch.creator.wire.capabilities, cloud=batch.creator.cloud)
         except ValidationError as exc:
             raise ValidationError(f"requests[{index}].{exc.field}", exc.message) from exc
-    return _map(client, list(requests), concurrency, out, timeout)
+    return _map(batch, list(requests), concurrency, out, timeout)
 
 
 async def _map(
-    client: AsyncWanClient, requests: list[VideoRequest], concurrency: int, out: Dest, wait_limit: float
+    batch: Batch, requests: list[VideoRequest], concurrency: int, out: Dest, wait_limit: float
 ) -> AsyncIterator[BatchItem]:
-    plan_ids = await _plan(client, requests)
+    plan_ids = await _plan(batch, requests)
     folder, slots = _folder(out), asyncio.Semaphore(concurrency)
     jobs = [
-        _job(_generate, client, slots, index, request, folder, wait_limit, plan_ids[index])
+        _job(_generate, batch, slots, index, request, folder, wait_limit, plan_ids[index])
         for index, request in enumerate(requests)
     ]
-    async for item in _pool(client, jobs):
+    async for item in _pool(batch, jobs):
         yield item
 
 
-async def _plan(client: AsyncWanClient, requests: list[VideoRequest]) -> list[str | None]:
+async def _plan(batch: Batch, requests: list[VideoRequest]) -> list[str | None]:
     """Write the batch into the journal before anything is sent; plan ids (None each without a journal)."""
-    if client.journal is None:
+    spool = batch.journal.spool
+    if spool is None:
         return [None] * len(requests)
     from wan_nb.client._plan import replayable  # only batches plan: not paid at `import wan_nb`
 
-    spool = _spool(client)
     texts = await asyncio.to_thread(lambda: [replayable(request, spool) for request in requests])
-    ids = await client._journal("plan", texts, provider=client.provider, base_url=client.base_url)
+    where = _where(batch)
+    ids = await batch.journal.plan(texts, provider=where["provider"], base_url=where["base_url"])
     return list(ids) if ids is not None else [None] * len(requests)
 
 
-def _spool(client: AsyncWanClient) -> Path:
-    assert client.journal is not None
-    return client.journal.path.parent / "spool"
+def _where(batch: Batch) -> dict[str, str]:
+    return {"provider": batch.creator.provider, "base_url": batch.creator.base_url}
 
 
-async def _sweep_spool(client: AsyncWanClient) -> None:
-    if client.journal is None:
+async def _sweep_spool(batch: Batch) -> None:
+    spool = batch.journal.spool
+    if spool is None:
         return
     from wan_nb.client._plan import sweep
 
-    needed = await client._journal("planned") or []
-    await asyncio.to_thread(sweep, _spool(client), [plan.request for plan in needed])
+    needed = await batch.journal.planned()
+    await asyncio.to_thread(sweep, spool, [plan.request for plan in needed])
 
 
 def _folder(out: Dest) -> str:
@@ -118,7 +137,7 @@ def _job(run: Callable[..., Awaitable[BatchItem]], *args: object) -> Job:
 
 
 async def _generate(
-    client: AsyncWanClient,
+    batch: Batch,
     slots: asyncio.Semaphore,
     index: int,
     request: VideoRequest,
@@ -129,9 +148,9 @@ async def _generate(
     task: Task | None = None
     try:
         async with slots:
-            task = await _create.create(client, request, patience=wait_limit, plan_id=plan_id)
-            task = await client.wait(task, timeout=wait_limit)
-        task = task.evolve(path=await client.download(task, out))
+            task = await batch.creator.send(request, patience=wait_limit, plan_id=plan_id)
+            task = await batch.wait(task, timeout=wait_limit)
+        task = task.evolve(path=await batch.download(task, out))
     except WanError as exc:
         return BatchItem(index, request, _task_of(exc, task), exc)
     return BatchItem(index, request, task, None)
@@ -141,31 +160,27 @@ def _task_of(exc: WanError, task: Task | None) -> Task | None:
     return exc.task if isinstance(exc, TaskFailed | WaitTimeout) else task
 
 
-def resume(
-    client: AsyncWanClient, *, out: Dest, timeout: float, concurrency: int
-) -> AsyncIterator[BatchItem]:
+def resume(batch: Batch, *, out: Dest, timeout: float, concurrency: int) -> AsyncIterator[BatchItem]:
     """Journaled work of this provider and base URL: tasks to wait for or download, planned requests to send."""
-    if client.journal is None:
+    if batch.journal.journal is None:
         raise ValidationError(
             "journal", "resume needs the journal; this client was created with journal=False"
         )
-    return _resume(client, out, timeout, concurrency)
+    return _resume(batch, out, timeout, concurrency)
 
 
-async def _resume(
-    client: AsyncWanClient, out: Dest, wait_limit: float, concurrency: int
-) -> AsyncIterator[BatchItem]:
-    where = {"provider": client.provider, "base_url": client.base_url}
-    entries: list[JournalEntry] = await client._journal("entries", **where) or []
-    planned: list[PlannedRequest] = await client._journal("planned", **where) or []
+async def _resume(batch: Batch, out: Dest, wait_limit: float, concurrency: int) -> AsyncIterator[BatchItem]:
+    where = _where(batch)
+    entries: list[JournalEntry] = await batch.journal.entries(**where)
+    planned: list[PlannedRequest] = await batch.journal.planned(**where)
     todo = [entry for entry in entries if _pending(entry)]
     slots, folder = asyncio.Semaphore(concurrency), _folder(out)
-    jobs = [_job(_finish, client, slots, i, entry, folder, wait_limit) for i, entry in enumerate(todo)]
+    jobs = [_job(_finish, batch, slots, i, entry, folder, wait_limit) for i, entry in enumerate(todo)]
     jobs += [
-        _job(_send_planned, client, slots, len(todo) + i, plan, folder, wait_limit)
+        _job(_send_planned, batch, slots, len(todo) + i, plan, folder, wait_limit)
         for i, plan in enumerate(planned)
     ]
-    async for item in _pool(client, jobs):
+    async for item in _pool(batch, jobs):
         yield item
 
 
@@ -176,7 +191,7 @@ def _pending(entry: JournalEntry) -> bool:
 
 
 async def _finish(
-    client: AsyncWanClient,
+    batch: Batch,
     slots: asyncio.Semaphore,
     index: int,
     entry: JournalEntry,
@@ -187,15 +202,15 @@ async def _finish(
     try:
         if not task.done:
             async with slots:
-                task = await client.wait(task, timeout=wait_limit)
-        task = task.evolve(path=await client.download(task, out))
+                task = await batch.wait(task, timeout=wait_limit)
+        task = task.evolve(path=await batch.download(task, out))
     except WanError as exc:
         return BatchItem(index, None, _task_of(exc, task), exc)
     return BatchItem(index, None, task, None)
 
 
 async def _send_planned(
-    client: AsyncWanClient,
+    batch: Batch,
     slots: asyncio.Semaphore,
     index: int,
     plan: PlannedRequest,
@@ -207,15 +222,15 @@ async def _send_planned(
 
     try:
         request = rebuild(plan.request)
-        validate(request, client.dialect, cloud=client.cloud)
+        validate(request, batch.creator.wire.capabilities, cloud=batch.creator.cloud)
     except (ValidationError, TypeError, ValueError) as exc:
-        await client._journal("unplan", plan.plan_id)
+        await batch.journal.unplan(plan.plan_id)
         message = f"planned request {plan.position} of batch {plan.batch_id} dropped: {exc}"
         return BatchItem(index, None, None, ValidationError("request", message))
-    return await _generate(client, slots, index, request, out, wait_limit, plan.plan_id)
+    return await _generate(batch, slots, index, request, out, wait_limit, plan.plan_id)
 
 
-async def _pool(client: AsyncWanClient, jobs: list[Job]) -> AsyncIterator[BatchItem]:
+async def _pool(batch: Batch, jobs: list[Job]) -> AsyncIterator[BatchItem]:
     """Run every job (each bounds itself with the batch's semaphore); yield results as they land.
 
     Leaving the iteration early cancels what is still running: those tasks stay in the journal for resume().
@@ -240,4 +255,4 @@ async def _pool(client: AsyncWanClient, jobs: list[Job]) -> AsyncIterator[BatchI
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-        await _sweep_spool(client)
+        await _sweep_spool(batch)

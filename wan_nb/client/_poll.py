@@ -2,60 +2,75 @@
 
 Server hints win (``Task.poll_after``, from ``Retry-After`` or ``openai-poll-after-ms``). Otherwise:
 
-- the first polls are quick (1, 1, 2, 2 s): they catch instant failures (a create the upstream rejects a
-  moment later) and the simulator's few-second tasks;
-- then the wait is ``ratio`` x the time already waited, never under ``floor`` = 3 s (the relay asks for no
-  faster than one query per 3 s per task; DashScope allows 20 task queries/s per account) and never over
-  ``cap`` = 10 s, so a task is noticed within about 5 % of its run time, and at most 5 s late on average.
+- the first waits grow quickly (1, 3, 6, 12 s: polls at 0, 1, 4, 10, 22 s): they catch instant failures (a
+  create the upstream rejects a moment later) and short tasks (the simulator's), for 5 GETs in the first 22 s
+  where the official SDK spends 10;
+- then the wait is ``floor`` = 4.6 s, the cadence that notices a task about 2.3 s after it ends on average (a
+  blind cadence d notices d/2 late), no later than the SDK's 5 s; from ~150 s it grows as ``ratio`` (3 %) of the
+  time already waited, up to ``cap`` = 10 s, so long tasks cost fewer queries.
+- Each dialect's own minimum (``Capabilities.poll_floor``: the relay asks for no more than one query per 3 s per
+  task) is applied by the wait loop (``_watch``) to every wait, the first quick ones too.
 
-Real tasks take 45-300 s (native.md §6: 720P/5 s measured at 45-155 s). Figures from :func:`figures`, for
-finish times spread uniformly over ±10 % of the nominal length, zero network latency, GETs counting the first
-immediate one:
+Real tasks take 45-300 s (native.md §6: 720P/5 s measured at 45-155 s). Figures (``bench/_schedules.figures``),
+for finish times spread uniformly over ±10 % of the nominal length, zero network latency, GETs counting the
+first immediate one:
 
 =====================================  ===============  ===============  ===============  ===============
 schedule                               60 s: GETs       60 s: notice     150 s: GETs      150 s: notice
 =====================================  ===============  ===============  ===============  ===============
-``PollSchedule()`` (this default)      14.9             4.5 s            23.9             5.0 s
+``PollSchedule()`` (this default)      13.8             2.5 s            33.3             2.2 s
 dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5             2.5 s
 =====================================  ===============  ===============  ===============  ===============
 
-So: 15 % fewer queries on a one-minute task and a third fewer on a 150 s task, for 2-2.5 s more latency, and
-the gap widens with length (300 s: 38.9 vs 65.5 GETs). ``tests/test_poll.py`` recomputes the table.
+``tests/test_poll.py`` recomputes the table; ``python -m bench --only polling`` measures it against the SDK.
 
 Two things the schedule alone does not know, added by the wait loop (``_watch``): a task this client created a
 moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once
 a task of the same kind has succeeded, no query is made between the first quick one and the shortest run seen
 (``_runs``): a batch's later tasks are each queried about three times, and seen done the moment they can be.
 When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
+Where the server reports progress (the gateway, the relay), the wait loop also keeps the first reading and
+waits :meth:`predicted_wait`: 80 % of the time the trend says is left while that is longer than the schedule's
+wait (polls close in on the predicted end), then one poll just past the predicted end, then the schedule again.
 Must not import anything above ``wan_nb.models``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from wan_nb.client import policy
 from wan_nb.models import Task
 
-__all__ = ["DASHSCOPE_SDK", "Figures", "PollSchedule", "figures", "simulate"]
+__all__ = ["END_SLACK", "MIN_RISE", "PollSchedule"]
+
+END_SLACK = 0.02
+"""Share of a task's run added past the end its progress predicts: a 0-100 bar moves in 1 % steps."""
+MIN_RISE = 0.15
+"""How far the bar must have moved before its trend is trusted: two readings of a 0-100 bar are each up to a
+point off (the simulator's and the gateways' bars start at 1), so a rise of 15 points errs by at most ~13 %,
+which ``eta_share`` absorbs; a rise of 3 points could err by 60 % and overshoot the end by half a run."""
 
 
 @dataclass(frozen=True, slots=True)
 class PollSchedule:
     """How long to wait between polls, plus the clock and sleep the waits use (inject fakes in tests)."""
 
-    quick: tuple[float, ...] = (1.0, 1.0, 2.0, 2.0)
+    quick: tuple[float, ...] = (1.0, 3.0, 6.0, 12.0)
     """The first waits, in order, before the proportional rule applies."""
-    ratio: float = 0.25
+    ratio: float = 0.03
     """After the quick waits: wait ``ratio`` x the seconds already waited..."""
-    floor: float = 3.0
-    """...but never less (the relay's one query per 3 s per task)..."""
+    floor: float = 4.6
+    """...but never less (a task is noticed floor/2 s late on average, the SDK's 5 s cadence gives 2.5 s)..."""
     cap: float = 10.0
     """...and never more (completion is noticed at most ``cap`` s late)."""
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
-    sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False, compare=False)
+    eta_share: float = 0.8
+    """While a task's progress rises between polls (the gateway's and the relay's 0-100), the next poll waits at
+    least this share of the time the trend says is left: polls close in on the predicted end (each one with a
+    better estimate) instead of counting the cadence through the whole run."""
+    clock: Callable[[], float] = field(default=policy.clock, repr=False, compare=False)
+    sleep: Callable[[float], Awaitable[None]] = field(default=policy.sleep, repr=False, compare=False)
 
     def delay(self, elapsed: float, attempt: int) -> float:
         """Seconds to wait after poll number ``attempt`` (0-based), ``elapsed`` seconds into the wait."""
@@ -74,39 +89,23 @@ class PollSchedule:
             attempt += 1
         return attempt
 
+    def predicted_wait(self, first: tuple[float, float], now: tuple[float, float], wait: float) -> float:
+        """The wait before the next poll of a task whose progress rose from ``first`` to ``now`` ((clock, 0-1)
+        pairs), given the schedule's ``wait``: far from the end the trend predicts, ``eta_share`` of the time left
+        (no poll that could not find it done), once the bar rose ``MIN_RISE``; near it, just past it (the end plus ``END_SLACK`` of the run, a
+        0-100 bar's one-point step), never under the first quick wait; ``wait`` itself while there is no trend."""
+        (then, done_then), (at, done) = first, now
+        if not 0.0 < done < 1.0 or done - done_then < MIN_RISE or at <= then:
+            return wait
+        run = (at - then) / (done - done_then)
+        left = (1.0 - done) * run
+        if self.eta_share * left > wait:
+            return self.eta_share * left
+        shortest = self.quick[0] if self.quick else self.floor
+        return max(min(wait, left + END_SLACK * run), shortest)
+
     def next_wait(self, task: Task, elapsed: float, attempt: int) -> float:
         """The server's hint when the last answer carried one, else :meth:`delay`."""
         if task.poll_after is not None:
             return max(task.poll_after, 0.0)
         return self.delay(elapsed, attempt)
-
-
-# The dashscope SDK 1.x wait loop (native.md §5.2): 1,1,2,2,2,4,4,4 then 5 s forever.
-DASHSCOPE_SDK = PollSchedule(quick=(1, 1, 2, 2, 2, 4, 4, 4), ratio=0.0, floor=5.0, cap=5.0)
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    gets: float
-    """Task queries until completion is seen (including the first, immediate one)."""
-    notice: float
-    """Seconds between the task finishing and the client seeing it."""
-
-
-def simulate(schedule: PollSchedule, task_seconds: float) -> Figures:
-    """Poll a task that finishes after ``task_seconds`` (queries take no time); count GETs and lateness."""
-    elapsed, gets, attempt = 0.0, 1, 0
-    while elapsed < task_seconds:
-        elapsed += schedule.delay(elapsed, attempt)
-        attempt += 1
-        gets += 1
-    return Figures(gets, elapsed - task_seconds)
-
-
-def figures(
-    schedule: PollSchedule, task_seconds: float, *, spread: float = 0.2, samples: int = 1000
-) -> Figures:
-    """:func:`simulate` averaged over finish times uniform in ``task_seconds`` x (1 ± spread/2)."""
-    low = task_seconds * (1 - spread / 2)
-    runs = [simulate(schedule, low + task_seconds * spread * (i + 0.5) / samples) for i in range(samples)]
-    return Figures(sum(r.gets for r in runs) / samples, sum(r.notice for r in runs) / samples)

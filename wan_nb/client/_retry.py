@@ -8,24 +8,23 @@ A certificate the client refuses is not a transient failure: it is raised at onc
 
 500 is included for GETs: DashScope's ``InternalError`` on a task query is transient, and a GET changes nothing
 server-side, so the only cost of retrying is one more request within the 20 queries/s budget.
+The figures live in ``policy``.
 Must not import anything above ``wan_nb.protocols``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
 import ssl
 from collections.abc import Awaitable, Callable
 
 import httpx
 
+from wan_nb.client import policy
+from wan_nb.client.policy import RETRYABLE_METHODS, RETRYABLE_STATUS
 from wan_nb.protocols import retry_after
 
 __all__ = ["RETRYABLE_METHODS", "RETRYABLE_STATUS", "RetryTransport", "refused_certificate"]
-
-RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
-RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -46,11 +45,11 @@ class RetryTransport(httpx.AsyncBaseTransport):
         self,
         transport: httpx.AsyncBaseTransport,
         *,
-        max_retries: int = 4,
-        backoff: float = 0.5,
-        max_backoff: float = 8.0,
-        max_retry_after: float = 60.0,
-        sleep: Sleep = asyncio.sleep,
+        max_retries: int = policy.GET_RETRIES,
+        backoff: float = policy.GET_BACKOFF,
+        max_backoff: float = policy.GET_MAX_BACKOFF,
+        max_retry_after: float = policy.MAX_RETRY_AFTER,
+        sleep: Sleep = policy.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self.transport = transport
@@ -98,8 +97,8 @@ class RetryTransport(httpx.AsyncBaseTransport):
         return hinted if hinted <= self.max_retry_after else None
 
     def delay(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max_backoff, backoff * 2**attempt)] (AWS architecture blog)."""
-        return self._rand() * min(self.max_backoff, self.backoff * 2.0**attempt)
+        """Full jitter (``policy.get_backoff``) with this transport's figures."""
+        return policy.get_backoff(attempt, self._rand, base=self.backoff, cap=self.max_backoff)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -16,30 +16,26 @@ import asyncio
 import contextlib
 import queue
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from wan_nb.client.journal import Journal
 
 __all__ = ["JournalWriter"]
 
-DURABLE = frozenset({"record"})
-"""Methods whose writes must be fsynced before their caller hears back."""
+T = TypeVar("T")
+Work = Callable[[Journal], Any]
 
 
 class _Job:
     """One call to run (a plain slotted class: a dataclass costs milliseconds at import for nothing here)."""
 
-    __slots__ = ("args", "future", "kwargs", "loop", "method")
+    __slots__ = ("durable", "future", "loop", "work")
 
     def __init__(
-        self,
-        method: str,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        loop: asyncio.AbstractEventLoop,
-        future: asyncio.Future[Any],
+        self, work: Work, durable: bool, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]
     ) -> None:
-        self.method, self.args, self.kwargs, self.loop, self.future = method, args, kwargs, loop, future
+        self.work, self.durable, self.loop, self.future = work, durable, loop, future
 
 
 class JournalWriter:
@@ -54,11 +50,15 @@ class JournalWriter:
     def __repr__(self) -> str:
         return f"JournalWriter({self.journal!r})"
 
-    async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """``journal.<method>(*args, **kwargs)`` on the writer thread; its result, or its exception."""
+    async def call(self, work: Callable[[Journal], T], *, durable: bool = False) -> T:
+        """``work(journal)`` on the writer thread; its result, or its exception.
+
+        ``durable``: the work committed without fsync (``record(sync=False)``); the writer fsyncs it, together
+        with the other durable work of the burst, before the caller hears back.
+        """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put(_Job(method, args, kwargs, loop, future))
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put(_Job(work, durable, loop, future))
         self._ensure_thread()
         return await future
 
@@ -83,7 +83,7 @@ class JournalWriter:
         while True:
             batch, stop = self._take()
             outcomes = [self._run(job) for job in batch]
-            if any(job.method in DURABLE for job in batch):
+            if any(job.durable for job in batch):
                 outcomes = self._sync(batch, outcomes)
             for job, outcome in zip(batch, outcomes, strict=True):
                 _answer(job, outcome)
@@ -103,9 +103,8 @@ class JournalWriter:
         return batch, True
 
     def _run(self, job: _Job) -> Any:
-        extra = {"sync": False} if job.method in DURABLE else {}
         try:
-            return getattr(self.journal, job.method)(*job.args, **job.kwargs, **extra)
+            return job.work(self.journal)
         except Exception as exc:  # handed to the caller, who decides (the client warns)
             return _Failed(exc)
 
@@ -113,10 +112,7 @@ class JournalWriter:
         try:
             self.journal.sync()
         except OSError as exc:  # the records are committed but not durable: their callers must hear it
-            return [
-                _Failed(exc) if job.method in DURABLE else out
-                for job, out in zip(batch, outcomes, strict=True)
-            ]
+            return [_Failed(exc) if job.durable else out for job, out in zip(batch, outcomes, strict=True)]
         return outcomes
 
 

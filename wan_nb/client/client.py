@@ -4,7 +4,10 @@
   protocol is idempotent: a repeat starts and bills a second task). GETs retry in ``_retry.RetryTransport``.
 - Every submitted task is journaled before ``submit`` returns; every state change updates the journal.
 - Every wait has a deadline (``_watch``); the poll schedule (``_poll.PollSchedule``) is injectable; server
-  hints win.
+  hints win; no poll comes sooner than the dialect's ``poll_floor``.
+- What the dialect can do is asked of its ``capabilities`` (cancel, list, how local media travel), never of its
+  name. ``_create.Creator``, ``_watch.Watcher`` and ``_batch.Batch`` get the collaborators they use; journal
+  writes go through ``_journal_seam.JournalSeam`` (typed, on the writer thread).
 - The key lives in one private attribute and goes only into the Authorization header of API-host requests:
   never to a result URL or an upload host, never into a repr, an error, a log line or the journal.
 Must not import ipywidgets, panel or cli.
@@ -16,21 +19,23 @@ import asyncio
 import functools
 import logging
 import sqlite3
-import warnings
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal
 from urllib.parse import urlsplit
 
 import httpx
 
 from wan_nb import pricing
-from wan_nb.client import _batch, _create, _watch
+from wan_nb.client import policy
 from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._batch import Batch, BatchItem, map_requests, resume
 from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._closing import LoopSeen, close_dropped, close_files
+from wan_nb.client._create import Creator
+from wan_nb.client._journal_seam import JournalSeam
 from wan_nb.client._network import (
     Cert,
     Network,
@@ -43,7 +48,7 @@ from wan_nb.client._network import (
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._rows import public_base_url
 from wan_nb.client._runs import RunTimes
-from wan_nb.client._writer import JournalWriter
+from wan_nb.client._watch import Watcher
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
 from wan_nb.client.providers import PROVIDERS, is_loopback, resolve, sim_transport
@@ -56,12 +61,11 @@ from wan_nb.errors import (
     ValidationError,
 )
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.protocols import dialect as dialect_module
-from wan_nb.protocols import native
-from wan_nb.protocols.base import Dialect
+from wan_nb.protocols import dialect as dialect_named
+from wan_nb.protocols.base import Capabilities
 from wan_nb.validation import check_task_id
 
-__all__ = ["AsyncWanClient"]
+__all__ = ["AsyncWanClient", "capabilities_of"]
 
 log = logging.getLogger("wan_nb.client")
 Dest = str | PathLike[str]
@@ -78,7 +82,9 @@ class AsyncWanClient:
     provider: str
     """The resolved provider name (``"sim"`` when there is no provider and no key in the environment)."""
     dialect: str
-    """``"unified"`` | ``"native"`` | ``"relay"``."""
+    """``"unified"`` | ``"native"`` | ``"relay"``: for display; ask ``capabilities``, never compare this."""
+    capabilities: Capabilities
+    """What the provider's dialect can do (cancel, list, local media, the request fields it carries)."""
     base_url: str
     host: str
     """The API host (``netloc`` of ``base_url``)."""
@@ -100,7 +106,7 @@ class AsyncWanClient:
         poll: PollSchedule | None = None,
         timeout: float | httpx.Timeout = 60.0,
         allow_insecure: bool = False,
-        max_retries: int = 4,
+        max_retries: int = policy.GET_RETRIES,
         verify: Verify = True,
         cert: Cert | None = None,
         proxy: ProxyOption | None = None,
@@ -138,11 +144,13 @@ class AsyncWanClient:
         self._owns_http = http_client is None
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
         self._owns_journal = journal is None
-        self._writer = JournalWriter(self.journal) if self.journal is not None else None
+        self._journal = JournalSeam(self.journal)
         # Closes what this client owns if it is dropped unclosed, without a word (``_closing``).
-        files = functools.partial(close_files, self._writer, self.journal if self._owns_journal else None)
+        owned = self.journal if self._owns_journal else None
+        files = functools.partial(close_files, self._journal.writer, owned)
         self._dropped = weakref.finalize(self, close_dropped, seen, http if self._owns_http else None, files)
-        self._wire = cast(Dialect, dialect_module(self.dialect))
+        self._wire = dialect_named(self.dialect)
+        self.capabilities = self._wire.capabilities
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
@@ -150,6 +158,20 @@ class AsyncWanClient:
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
         """What this client may spend (``.spent``, ``.left``); None without a budget."""
         self.meter = Meter(self.budget, self._row.region) if self.budget is not None else None
+        self._creator = Creator(
+            self._api,
+            self._wire,
+            self._journal,
+            self.poll,
+            self.runs,
+            self.provider,
+            self.base_url,
+            self.host,
+            self.cloud,
+            self.meter,
+        )
+        self._watcher = Watcher(self.get, self.poll, self.runs, self.capabilities.poll_floor)
+        self._batch = Batch(self._creator, self._journal, self.wait, self.download)
 
     @property
     def cloud(self) -> bool:
@@ -173,7 +195,9 @@ class AsyncWanClient:
         self._dropped.detach()
         if self._owns_http:
             await self._api.http.aclose()
-        await asyncio.to_thread(close_files, self._writer, self.journal if self._owns_journal else None)
+        await asyncio.to_thread(
+            close_files, self._journal.writer, self.journal if self._owns_journal else None
+        )
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
@@ -185,24 +209,7 @@ class AsyncWanClient:
         ``patience``: seconds to keep re-sending a create the server refused with 429 (it created nothing),
         each time after its ``Retry-After``; 0 raises the first RateLimitError.
         """
-        return await _create.create(self, request, patience=patience)
-
-    async def _journal(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Write to the journal; a failing journal (disk full, locked) warns instead of losing a task id.
-
-        Runs on the journal's writer thread (``_writer``), so the kernel loop never waits on the disk.
-        Returns what the journal method returned; None without a journal or when it failed.
-        """
-        if self._writer is None:
-            return None
-        try:
-            return await self._writer.call(method, *args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
-            warnings.warn(
-                f"journal {self._writer.journal.path}: {method} of {_subject(method, args)} failed: {exc}",
-                stacklevel=3,
-            )
-            return None
+        return await self._creator.create(request, patience=patience)
 
     def estimate(
         self,
@@ -228,8 +235,8 @@ class AsyncWanClient:
         fresh = self._wire.parse_task(body, headers, self.provider)
         if fresh.id != task_id:  # the relay's flat poll body may leave the id out
             fresh = fresh.evolve(id=task_id)
-        if self.journal is not None and not self.journal.is_current(fresh):
-            await self._journal("update", fresh)
+        if not self._journal.is_current(fresh):
+            await self._journal.update(fresh)
         if self.meter is not None:
             self.meter.observe(fresh)
         return fresh
@@ -237,7 +244,7 @@ class AsyncWanClient:
     async def cancel(self, task: Task | str) -> Task:
         """Cancel a task (DashScope: only while PENDING, else 400 UnsupportedOperation); returns the new state."""
         call = self._wire.cancel_call(_id(task))
-        if call is None:
+        if call is None:  # capabilities.can_cancel is False
             raise ValidationError("provider", f"{self.provider} ({self.dialect} dialect) has no cancel route")
         await self._api.call(call)
         return await self.get(task)
@@ -247,7 +254,7 @@ class AsyncWanClient:
 
         Polls follow ``self.poll``; a poll in flight is cut short at the deadline (see ``_watch``).
         """
-        return _watch.watch(self, task, timeout)
+        return self._watcher.watch(task, timeout)
 
     async def wait(self, task: Task | str, *, timeout: float = 1800) -> Task:  # noqa: ASYNC109
         """The SUCCEEDED task; TaskFailed for FAILED/CANCELED/UNKNOWN; WaitTimeout past ``timeout`` seconds."""
@@ -266,13 +273,13 @@ class AsyncWanClient:
         try:
             path = await self._fetch(done, final)
         except ResultExpired:
-            await self._journal("set_expired", done.id)  # resume stops trying a URL that is gone
+            await self._journal.set_expired(done.id)  # resume stops trying a URL that is gone
             raise
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
             content = self._wire.content_call(done.id)
             error = transport_error(exc, "GET", content.path if content else done.video_url or "")
         else:
-            await self._journal("set_path", done.id, path)
+            await self._journal.set_path(done.id, path)
             return path
         raise error  # outside the except block: the gateway's /content request carries the key
 
@@ -328,28 +335,34 @@ class AsyncWanClient:
         concurrency: int = 4,
         out: Dest = DEFAULT_OUT,
         timeout: float = 1800,
-    ) -> AsyncIterator[_batch.BatchItem]:
+    ) -> AsyncIterator[BatchItem]:
         """Generate many videos, ``concurrency`` at a time; yields a BatchItem as each one finishes.
 
         Every request is validated first (ValidationError naming ``requests[i]``, nothing sent); ``out`` is a
         folder. Failures are reported per item (``item.error``), never raised.
         """
-        return _batch.map_requests(self, list(requests), concurrency=concurrency, out=out, timeout=timeout)
+        return map_requests(self._batch, list(requests), concurrency=concurrency, out=out, timeout=timeout)
 
     def resume(
         self, *, out: Dest = DEFAULT_OUT, timeout: float = 1800, concurrency: int = 4
-    ) -> AsyncIterator[_batch.BatchItem]:
+    ) -> AsyncIterator[BatchItem]:
         """Re-attach to this provider's unfinished journaled tasks and download finished ones not on disk."""
-        return _batch.resume(self, out=out, timeout=timeout, concurrency=concurrency)
+        return resume(self._batch, out=out, timeout=timeout, concurrency=concurrency)
 
     async def list_tasks(self, **filters: str | int) -> list[Task]:
         """DashScope's task list (``status``, ``model_name``, ``start_time``/``end_time`` YYYYMMDDhhmmss...)."""
-        if self.dialect != native.NAME:
+        call = self._wire.list_call(**filters)
+        if call is None:  # capabilities.can_list is False
             raise ValidationError(
                 "provider", f"listing tasks is a DashScope native call; {self.provider} is {self.dialect}"
             )
-        body, _ = await self._api.call(native.list_call(**filters))
-        return native.parse_task_list(body, self.provider)
+        body, _ = await self._api.call(call)
+        return self._wire.parse_task_list(body, self.provider)
+
+
+def capabilities_of(provider: str) -> Capabilities:
+    """What the dialect of a provider of ``PROVIDERS`` can do, without opening a client (the panel's picker)."""
+    return dialect_named(PROVIDERS[provider].dialect).capabilities
 
 
 def _default_journal(home: Path) -> Journal:
@@ -360,12 +373,6 @@ def _default_journal(home: Path) -> Journal:
         raise ConfigError(
             "journal", f"cannot open {path}: {exc}; set WAN_NB_HOME or pass journal=False"
         ) from exc
-
-
-def _subject(method: str, args: tuple[Any, ...]) -> str:
-    if method in ("sending", "refused", "unsure"):
-        return "a create"  # its create_id means nothing to a reader
-    return f"task {_id(args[0])}"
 
 
 def _id(task: Task | str) -> str:

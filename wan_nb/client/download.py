@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wan_nb._hosts import is_fetchable
+from wan_nb.client.policy import DOWNLOAD_STALLS
 from wan_nb.errors import DownloadError, WanError, server_text
 
 __all__ = ["MAX_REDIRECTS", "Source", "fetch", "part_path", "target_path"]
@@ -94,7 +95,7 @@ async def fetch(
     *,
     task_id: str,
     error_for: ErrorFor,
-    max_stalls: int = 5,
+    max_stalls: int = DOWNLOAD_STALLS,
 ) -> Path:
     """Download ``source`` to ``final``; resumes up to ``max_stalls`` attempts that make no progress.
 

@@ -1,7 +1,8 @@
 """Turn a request's media into the URL strings a create body carries, per dialect.
 
 - http(s), ``oss://`` and ``data:`` values pass through (``data:`` URIs were checked by ``wan_nb.validation``).
-- Local files, bytes and PIL images: the native dialect uses DashScope's temporary upload (native.md §4):
+- Local files, bytes and PIL images: a dialect whose ``local_media`` is ``oss_upload`` (native) uses DashScope's
+  temporary upload (native.md §4):
   ``GET /api/v1/uploads?action=getPolicy`` with the key, then a multipart form POST to ``upload_host`` with **no**
   Authorization (the signed policy is the credential), fields in the policy's order and ``file`` last, giving
   ``oss://{upload_dir}/{name}`` (the create then needs ``X-DashScope-OssResourceResolve``, which the dialect
@@ -22,31 +23,31 @@ import httpx
 
 from wan_nb import media
 from wan_nb.client._api import transport_error
+from wan_nb.client.policy import UPLOAD_CONNECT_RETRIES, upload_backoff
 from wan_nb.errors import TransportError, ValidationError, WanError, api_error, server_text
 from wan_nb.models import MediaRole, VideoRequest
 from wan_nb.protocols import native
-from wan_nb.protocols.base import Call
+from wan_nb.protocols.base import Call, Capabilities
 
 __all__ = ["Uploader", "media_urls"]
 
 ApiCall = Callable[[Call], Awaitable[tuple[Mapping[str, Any], httpx.Headers]]]
 Sleep = Callable[[float], Awaitable[None]]
 
-CONNECT_RETRIES = 2
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _OSS_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
 
 
 async def media_urls(
-    request: VideoRequest, dialect: str, upload: Callable[[media.Medium], Awaitable[str]]
+    request: VideoRequest, capabilities: Capabilities, upload: Callable[[media.Medium], Awaitable[str]]
 ) -> dict[MediaRole, str]:
-    """role → URL for every medium of ``request``; local media are uploaded (native) or inlined."""
+    """role → URL for every medium of ``request``; local media are uploaded or inlined, as the dialect says."""
     urls: dict[MediaRole, str] = {}
     for role, value in request.media().items():
         medium = media.classify(value, role)
         if not medium.is_local or medium.kind == "data":
             urls[role] = str(medium.value)
-        elif dialect == native.NAME:
+        elif capabilities.local_media == "oss_upload":
             urls[role] = await upload(medium)
         else:
             data = media.load(medium)
@@ -87,7 +88,7 @@ class Uploader:
         return name
 
     async def _post(self, host: str, fields: Mapping[str, str], files: Mapping[str, Any]) -> None:
-        for attempt in range(CONNECT_RETRIES + 1):
+        for attempt in range(UPLOAD_CONNECT_RETRIES + 1):
             try:
                 # A bare request: no Authorization (the key must never reach the storage host).
                 response = await self._http.post(host, data=dict(fields), files=dict(files))
@@ -97,10 +98,10 @@ class Uploader:
                 if not response.is_success:
                     raise _upload_error(response)
                 return
-            if not refused or attempt == CONNECT_RETRIES:
+            if not refused or attempt == UPLOAD_CONNECT_RETRIES:
                 what = "cannot reach the upload host" if refused else "upload interrupted"
                 raise TransportError(f"{what}: {error}", method="POST", url=host, sent=error.sent)
-            await self._sleep(0.5 * 2**attempt)
+            await self._sleep(upload_backoff(attempt))
 
 
 def _upload_error(response: httpx.Response) -> WanError:

@@ -1,25 +1,38 @@
 """Pure translation between the common model and the three wire dialects (no I/O, no environment).
 
-``dialect("unified" | "native" | "relay")`` returns the module; each provides the functions of
-:class:`wan_nb.protocols.base.Dialect`.
+``dialect("unified" | "native" | "relay")`` returns the dialect object (a :class:`~wan_nb.protocols.base.Dialect`):
+its ``capabilities`` say what it can do, its methods build calls and parse answers. Code outside this package asks
+the capabilities and never compares a dialect's name.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 from wan_nb.protocols import native, relay, unified
 from wan_nb.protocols._common import retry_after
-from wan_nb.protocols.base import Call, Dialect, UploadPolicy
+from wan_nb.protocols.base import Call, Capabilities, Dialect, LocalMedia, UploadPolicy
 
-__all__ = ["DIALECTS", "Call", "Dialect", "UploadPolicy", "dialect", "retry_after"]
+__all__ = [
+    "DIALECTS",
+    "Call",
+    "Capabilities",
+    "Dialect",
+    "LocalMedia",
+    "UploadPolicy",
+    "dialect",
+    "retry_after",
+]
 
-DIALECTS: Final[dict[str, ModuleType]] = {module.NAME: module for module in (unified, native, relay)}
+DIALECTS: Final[Mapping[str, Dialect]] = MappingProxyType(
+    {wire.name: wire for wire in (unified.DIALECT, native.DIALECT, relay.DIALECT)}
+)
 
 
-def dialect(name: str) -> ModuleType:
-    """The dialect module by name; ValueError naming the choices otherwise."""
+def dialect(name: str) -> Dialect:
+    """The dialect object by name; ValueError naming the choices otherwise."""
     try:
         return DIALECTS[name]
     except KeyError:

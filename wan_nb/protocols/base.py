@@ -8,14 +8,27 @@ upload host can never receive the key by accident.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Literal
 
 from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, VideoRequest
 
-__all__ = ["Call", "Dialect", "UploadPolicy"]
+__all__ = ["Call", "Capabilities", "Dialect", "LocalMedia", "Shape", "UploadPolicy"]
+
+LocalMedia = Literal["oss_upload", "data_uri"]
+"""How local files, bytes and images travel: DashScope's temporary OSS upload, or inline ``data:`` URIs."""
+Shape = Literal["resolution", "size"]
+"""How the wire states the video's shape: a tier (``720P``) or ``WIDTHxHEIGHT``."""
+
+REQUEST_FIELDS = frozenset(
+    {
+        "prompt", "first_frame", "negative_prompt", "last_frame", "driving_audio", "first_clip",
+        "resolution", "size", "duration", "seed", "prompt_extend", "watermark", "audio",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +54,75 @@ class UploadPolicy:
     expires_in: float | None
 
 
-class Dialect(Protocol):
-    """The pure functions each of ``protocols.unified``, ``native`` and ``relay`` provides."""
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a dialect can do, declared once: code outside ``protocols/`` asks these, never a dialect's name."""
 
-    NAME: str
+    name: str
+    """For messages and the journal only; compare capabilities, never this."""
+    can_cancel: bool
+    can_list: bool
+    """A task list route (DashScope's ``GET /api/v1/tasks``): where a create that may have landed is found."""
+    local_media: LocalMedia
+    carries: frozenset[str]
+    """The ``VideoRequest`` fields the wire carries; validation refuses the others when they are set."""
+    shape: Shape
+    poll_floor: float
+    """Fewest seconds between two polls of one task (the relay asks for >= 3 s, protocol.md §3)."""
 
+    def __post_init__(self) -> None:
+        unknown = self.carries - REQUEST_FIELDS
+        if unknown:
+            raise ValueError(f"{self.name}: unknown request fields {sorted(unknown)}")
+
+    @property
+    def accepts_oss(self) -> bool:
+        """``oss://`` URLs belong to the DashScope account that uploaded them: only its own API reads them."""
+        return self.local_media == "oss_upload"
+
+
+class Dialect(ABC):
+    """One wire dialect: its capabilities and the pure functions of its module, as methods mypy checks.
+
+    Each dialect module keeps its functions at module level (tests and other modules call them directly) and
+    binds them here; ``protocols.DIALECTS`` holds one instance of each.
+    """
+
+    capabilities: ClassVar[Capabilities]
+
+    @property
+    def name(self) -> str:
+        return self.capabilities.name
+
+    def __repr__(self) -> str:
+        return f"<dialect {self.name}>"
+
+    @abstractmethod
     def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call: ...
+
+    @abstractmethod
     def get_call(self, task_id: str) -> Call: ...
-    def cancel_call(self, task_id: str) -> Call | None: ...
-    def content_call(self, task_id: str) -> Call | None: ...
+
+    @abstractmethod
+    def cancel_call(self, task_id: str) -> Call | None:
+        """None when the dialect has no cancel route (``capabilities.can_cancel`` is False)."""
+
+    @abstractmethod
+    def content_call(self, task_id: str) -> Call | None:
+        """None when the result is a signed URL fetched without the key."""
+
+    @abstractmethod
     def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task: ...
+
+    @abstractmethod
     def parse_error(
         self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
     ) -> APIError: ...
+
+    def list_call(self, **filters: str | int) -> Call | None:
+        """The task list (None without one: ``capabilities.can_list`` is False)."""
+        return None
+
+    def parse_task_list(self, body: Mapping[str, Any], provider: str) -> list[Task]:
+        """Tasks of a list answer; only dialects with ``can_list`` are ever asked."""
+        raise NotImplementedError(f"{self.name} has no task list")

@@ -15,7 +15,7 @@ from typing import Any, NotRequired, TypedDict
 from wan_nb.errors import APIError, InvalidResponse
 from wan_nb.models import MediaRole, Task, Usage, VideoRequest
 from wan_nb.protocols import _common as c
-from wan_nb.protocols.base import Call, UploadPolicy
+from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Dialect, UploadPolicy
 from wan_nb.validation import model_limits, nearest_resolution
 
 NAME = "native"
@@ -287,3 +287,46 @@ def oss_url(policy: UploadPolicy, filename: str) -> str:
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """Flat ``{"code", "message", "request_id"}`` (native.md §2)."""
     return c.error_from_body(status, body, headers, hint)
+
+
+class NativeDialect(Dialect):
+    """DashScope's own API: cancel (PENDING only), a task list, OSS uploads, every request field."""
+
+    capabilities = Capabilities(
+        name=NAME,
+        can_cancel=True,
+        can_list=True,
+        local_media="oss_upload",
+        carries=REQUEST_FIELDS,
+        shape="resolution",
+        poll_floor=0.0,  # DashScope allows 20 task queries/s per account (native.md §3)
+    )
+
+    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+        return create_call(request, media_urls)
+
+    def get_call(self, task_id: str) -> Call:
+        return get_call(task_id)
+
+    def cancel_call(self, task_id: str) -> Call | None:
+        return cancel_call(task_id)
+
+    def content_call(self, task_id: str) -> Call | None:
+        return content_call(task_id)
+
+    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
+        return parse_task(body, headers, provider)
+
+    def parse_error(
+        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
+    ) -> APIError:
+        return parse_error(status, body, headers, hint)
+
+    def list_call(self, **filters: str | int) -> Call | None:
+        return list_call(**filters)
+
+    def parse_task_list(self, body: Mapping[str, Any], provider: str) -> list[Task]:
+        return parse_task_list(body, provider)
+
+
+DIALECT = NativeDialect()

@@ -15,7 +15,7 @@ from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols import native
-from wan_nb.protocols.base import Call
+from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Dialect
 
 NAME = "relay"
 CREATE_PATH = "/wan" + native.CREATE_PATH
@@ -77,3 +77,40 @@ def _error_of(body: Mapping[str, Any]) -> Any:
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """The create errors are DashScope's flat shape; the relay's own routes may answer the gateway shapes."""
     return c.error_from_body(status, body, headers, hint)
+
+
+class RelayDialect(Dialect):
+    """The native create behind a proxy: no cancel, no list, ``data:`` URIs, polls no faster than 3 s."""
+
+    capabilities = Capabilities(
+        name=NAME,
+        can_cancel=False,
+        can_list=False,
+        local_media="data_uri",  # the relay's own script inlines files (seed 003)
+        carries=REQUEST_FIELDS,  # the native body, whole
+        shape="resolution",
+        poll_floor=3.0,  # "do not poll faster than every 3 s" (protocol.md §3)
+    )
+
+    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+        return create_call(request, media_urls)
+
+    def get_call(self, task_id: str) -> Call:
+        return get_call(task_id)
+
+    def cancel_call(self, task_id: str) -> Call | None:
+        return cancel_call(task_id)
+
+    def content_call(self, task_id: str) -> Call | None:
+        return content_call(task_id)
+
+    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
+        return parse_task(body, headers, provider)
+
+    def parse_error(
+        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
+    ) -> APIError:
+        return parse_error(status, body, headers, hint)
+
+
+DIALECT = RelayDialect()

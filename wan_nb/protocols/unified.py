@@ -14,7 +14,7 @@ from typing import Any, NotRequired, TypedDict
 from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, TaskStatus, VideoRequest
 from wan_nb.protocols import _common as c
-from wan_nb.protocols.base import Call
+from wan_nb.protocols.base import Call, Capabilities, Dialect
 
 NAME = "unified"
 VIDEOS = "/v1/videos"
@@ -143,3 +143,41 @@ def _error_of(data: Mapping[str, Any]) -> Any:
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """``{"code", "message", "data"}`` or ``{"error": {...}}``; 400 ``task_not_exist`` is a NotFoundError."""
     return c.error_from_body(status, body, headers, hint)
+
+
+class UnifiedDialect(Dialect):
+    """The OpenAI-style gateway: no cancel, no list, ``data:`` URIs, the gateway's fields only."""
+
+    capabilities = Capabilities(
+        name=NAME,
+        can_cancel=False,
+        can_list=False,
+        local_media="data_uri",  # seed 000
+        # prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4)
+        carries=frozenset({"prompt", "first_frame", "resolution", "size", "duration", "seed", "audio"}),
+        shape="size",
+        poll_floor=0.0,
+    )
+
+    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+        return create_call(request, media_urls)
+
+    def get_call(self, task_id: str) -> Call:
+        return get_call(task_id)
+
+    def cancel_call(self, task_id: str) -> Call | None:
+        return cancel_call(task_id)
+
+    def content_call(self, task_id: str) -> Call | None:
+        return content_call(task_id)
+
+    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
+        return parse_task(body, headers, provider)
+
+    def parse_error(
+        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
+    ) -> APIError:
+        return parse_error(status, body, headers, hint)
+
+
+DIALECT = UnifiedDialect()

@@ -24,7 +24,7 @@ from wan_nb.pricing import Estimate, money
 from wan_nb.promptdiff import diff
 
 if TYPE_CHECKING:
-    from wan_nb.client import AsyncWanClient
+    from wan_nb.client import AsyncWanClient, Capabilities
     from wan_nb.widgets.card import TaskCard
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
@@ -72,7 +72,7 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
     """The chain actions of one card, as one row of buttons (one widget model, not one per button: a grid of
     cards stays light); offered once its task succeeded and its video is on disk, each only where it works."""
 
-    def __init__(self, request: VideoRequest | None, dialect: str, fill: Fill, say: Say) -> None:
+    def __init__(self, request: VideoRequest | None, dialect: Capabilities, fill: Fill, say: Say) -> None:
         self.request = request
         self.dialect = dialect
         self._fill = fill
@@ -140,7 +140,7 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
 _NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"
 
 
-def chain_buttons(card: TaskCard, dialect: str, fill: Fill, say: Say) -> Callable[[Task], None]:
+def chain_buttons(card: TaskCard, dialect: Capabilities, fill: Fill, say: Say) -> Callable[[Task], None]:
     """A listener for ``card.played``: the card's ChainBar, made when its video first plays (nothing to build
     while a grid of cards is being set up), refreshed each time after."""
     bars: list[ChainBar] = []
@@ -223,7 +223,7 @@ class Estimates:
         base = self.form.request()
         self.single.value = estimate_html(client, [base], self.concurrency)
         try:
-            cells = [request for row in self.compare.cells(base, client.dialect) for _, request in row]
+            cells = [request for row in self.compare.cells(base, client.capabilities) for _, request in row]
         except ValidationError:
             self.compare.estimate.value = ""
             return

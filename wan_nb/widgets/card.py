@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from wan_nb.display import ERROR_COLOUR, status_badge, task_error_html
 from wan_nb.errors import APIError, TaskFailed
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.widgets import _video
@@ -28,16 +29,6 @@ __all__ = ["TaskCard"]
 RENDER_INTERVAL = 0.1
 """Seconds between renders of one card: ≤ 10 updates a second (the issue; notebook_tech.md §2.1)."""
 
-_COLOURS = {
-    "SUBMITTING": "#6b7280",
-    TaskStatus.QUEUED: "#6b7280",
-    TaskStatus.RUNNING: "#2563eb",
-    TaskStatus.SUCCEEDED: "#15803d",
-    TaskStatus.FAILED: "#b91c1c",
-    TaskStatus.CANCELED: "#b45309",
-    TaskStatus.UNKNOWN: "#6b7280",
-    "ERROR": "#b91c1c",
-}
 _BAR_STYLES = {
     TaskStatus.RUNNING: "info",
     TaskStatus.SUCCEEDED: "success",
@@ -104,11 +95,10 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             description="Cancel", icon="stop", disabled=True, tooltip="Cancel while queued"
         )
         self.cancel.add_class("wan-cancel")
-        self._cancellable = on_cancel is not None
+        self.cancellable = on_cancel is not None
+        """False when the provider has no cancel route (the panel asks its dialect): the card shows no button."""
         if on_cancel is not None:
             self.cancel.on_click(lambda _button: on_cancel(self))
-        else:
-            self.cancel.tooltip = "This provider has no cancel route"
         self.code_button = widgets.ToggleButton(description="copy as code", icon="code", value=False)
         self.code = widgets.Textarea(layout=widgets.Layout(display="none", width="100%", height="12em"))
         self.code_button.observe(self._toggle_code, names="value")
@@ -118,7 +108,11 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             [self.head, widgets.HBox([self.bar, self.timing])], layout=widgets.Layout(flex="1")
         )
         top = widgets.HBox([self.thumbnail, summary])
-        buttons = widgets.HBox([self.cancel, self.code_button, self.actions])
+        buttons = widgets.HBox(
+            [self.cancel, self.code_button, self.actions]
+            if self.cancellable
+            else [self.code_button, self.actions]
+        )
         return [top, self.poster, self.rewrite, self.error_box, self.player, self.links, buttons, self.code]
 
     def _toggle_code(self, change: dict[str, Any]) -> None:
@@ -149,7 +143,7 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._ended = self._ended or time.monotonic()
         self._throttle.flush()
         with _held(self.error_box, self.cancel, self.bar):
-            self.error_box.value = f'<div class="wan-error" style="color:#b91c1c">{self.error}</div>'
+            self.error_box.value = f'<div class="wan-error" style="color:{ERROR_COLOUR}">{self.error}</div>'
             self.cancel.disabled = True
             self.bar.bar_style = "danger"
         self._render_head()
@@ -194,8 +188,8 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _render(self, task: Task) -> None:
         with _held(self.bar, self.cancel, self.error_box, self.timing):
             self._render_bar(task)
-            self.cancel.disabled = not (self._cancellable and task.status is TaskStatus.QUEUED)
-            self.error_box.value = _error_html(task)
+            self.cancel.disabled = not (self.cancellable and task.status is TaskStatus.QUEUED)
+            self.error_box.value = task_error_html(task)
             self.timing.value = self._timing_text()
             self.rewrite.value = rewrite_html(self.prompt, task.prompt)
         if task.error is not None:
@@ -225,17 +219,9 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return f'<span class="wan-timing" style="color:#6b7280">{text}</span>'
 
 
-def _badge(state: str) -> str:
-    colour = _COLOURS.get(state, "#6b7280")
-    return (
-        f'<span class="wan-badge" style="background:{colour};color:white;border-radius:4px;'
-        f'padding:1px 6px;font-size:85%">{html.escape(state)}</span>'
-    )
-
-
 def _head_html(title: str, prompt: str, task: Task | None, state: str) -> str:
     excerpt = prompt if len(prompt) <= EXCERPT else prompt[: EXCERPT - 1] + "…"
-    parts = [_badge(state)]
+    parts = [status_badge(state)]
     if task is not None and task.status_raw and task.status_raw != task.status.value:
         parts.append(f'<span style="color:#6b7280">({html.escape(task.status_raw)})</span>')
     if title:
@@ -247,13 +233,6 @@ def _head_html(title: str, prompt: str, task: Task | None, state: str) -> str:
         if task.request_id:
             ids.append(f"request <code>{html.escape(task.request_id)}</code>")
     return " ".join(parts) + (f'<br><small style="color:#6b7280">{" · ".join(ids)}</small>' if ids else "")
-
-
-def _error_html(task: Task) -> str:
-    if task.error is None:
-        return ""
-    text = f"{task.error.code}: {task.error.message}"
-    return f'<div class="wan-error" style="color:#b91c1c">{html.escape(text)}</div>'
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,8 +2,8 @@
 
 Every cell is a billed task, so the grid is capped at :data:`MAX_CELLS`; its cells go through the panel's
 concurrency gate like single runs (``_jobs.py``): DashScope answers 429 ``Throttling`` past an account's
-concurrent-task quota (protocol.md §2). The "size" axis takes the dialect's values: a resolution tier
-natively, ``WxH`` on the gateway, which refuses ``720P`` as malformed (protocol.md §4).
+concurrent-task quota (protocol.md §2). The "size" axis takes the values the dialect's ``shape`` calls for: a
+resolution tier natively, ``WxH`` on the gateway, which refuses ``720P`` as malformed (protocol.md §4).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from wan_nb.client import Capabilities, capabilities_of
 from wan_nb.errors import ValidationError
 from wan_nb.models import VideoRequest
 from wan_nb.validation import validate
@@ -43,8 +44,8 @@ Cell = tuple[str, VideoRequest]
 class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The grid's inputs, its Run button and the GridBox the panel fills with compact cards."""
 
-    def __init__(self, dialect: str = "native") -> None:
-        self.dialect = dialect
+    def __init__(self, capabilities: Capabilities | None = None) -> None:
+        self.capabilities = dialect = capabilities or capabilities_of("sim")
         self.prompts = widgets.Textarea(
             placeholder="One prompt per line (empty: the form's prompt)", layout=widgets.Layout(width="100%")
         )
@@ -58,7 +59,7 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.estimate.add_class("wan-estimate-grid")
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="6px"))
         self.axis.observe(
-            lambda change: setattr(self.values, "value", _defaults(change["new"], self.dialect)),
+            lambda change: setattr(self.values, "value", _defaults(change["new"], self.capabilities)),
             names="value",
         )
         note = widgets.HTML(
@@ -76,7 +77,7 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             ]
         )
 
-    def cells(self, base: VideoRequest, dialect: str) -> list[list[Cell]]:
+    def cells(self, base: VideoRequest, dialect: Capabilities) -> list[list[Cell]]:
         """Rows of cells: one row per prompt, one column per value. ValidationError for bad values."""
         prompts = [line.strip() for line in self.prompts.value.splitlines() if line.strip()] or [base.prompt]
         axis = str(self.axis.value)
@@ -91,9 +92,9 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             for p in prompts
         ]
 
-    def set_dialect(self, dialect: str) -> None:
+    def set_dialect(self, dialect: Capabilities) -> None:
         """Follow the provider's dialect; the "size" values follow too while they are the old default."""
-        old, self.dialect = _defaults(str(self.axis.value), self.dialect), dialect
+        old, self.capabilities = _defaults(str(self.axis.value), self.capabilities), dialect
         if self.values.value == old:
             self.values.value = _defaults(str(self.axis.value), dialect)
 
@@ -109,17 +110,17 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.error.value = ""
 
 
-def _defaults(axis: str, dialect: str) -> str:
+def _defaults(axis: str, dialect: Capabilities) -> str:
     """The values an axis starts with, for a dialect."""
-    if axis == "size" and dialect == "unified":
+    if axis == "size" and dialect.shape == "size":
         return _GATEWAY_SIZES
     return _DEFAULT_VALUES[axis]
 
 
-def _field(axis: str, dialect: str) -> str:
+def _field(axis: str, dialect: Capabilities) -> str:
     # Natively the size is a resolution tier (720P/1080P); on the gateway a WxH size (protocol.md §4).
     if axis == "size":
-        return "size" if dialect == "unified" else "resolution"
+        return dialect.shape
     return axis
 
 
@@ -137,7 +138,7 @@ def _parse(axis: str, text: str) -> Any:
     return text
 
 
-def first_refusal(rows: list[list[Cell]], dialect: str, *, cloud: bool = True) -> str | None:
+def first_refusal(rows: list[list[Cell]], dialect: Capabilities, *, cloud: bool = True) -> str | None:
     """The first grid cell the service would refuse, explained; None when all are valid."""
     for row in rows:
         for label, request in row:

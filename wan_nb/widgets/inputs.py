@@ -1,9 +1,10 @@
 """The form: every input of a request, its live explanations, and the request it makes.
 
-The form knows the *dialect* of the chosen provider and nothing else about the wire: on the unified gateway
-the native-only inputs are disabled with the reason beside them (the gateway carries only the prompt, the
-first image, size, seconds, seed and generate_audio: protocol.md §1, §4), and the size choices are
-``WxH`` there but ``720P``/``1080P`` natively (where the aspect ratio follows the first frame).
+The form knows the *capabilities* of the chosen provider's dialect and nothing else about the wire: an input
+the dialect does not carry is disabled with the reason beside it (the unified gateway carries only the prompt,
+the first image, size, seconds, seed and generate_audio: protocol.md §1, §4), and the size choices are
+``WxH`` where the dialect states a size but ``720P``/``1080P`` where it states a resolution tier (the aspect
+ratio then follows the first frame).
 Only values the user moved away from the service's defaults are sent (be strict in what you send).
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from wan_nb.client import Capabilities, capabilities_of
 from wan_nb.models import VideoRequest
 from wan_nb.widgets._media_field import MediaField, error_html
 
@@ -32,13 +34,16 @@ GATEWAY_SIZES = [
 GATEWAY_REASON = (
     "not on the unified gateway (it carries only the prompt, first frame, size, duration, seed, audio)"
 )
+"""Why an input is disabled: the only dialect that lacks fields is the gateway's (its carries say which)."""
 _WIDE = widgets.Layout(width="100%")
 
 
 class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """Inputs of one request; :meth:`request` builds it, :meth:`flag` explains a bad field beside it."""
 
-    def __init__(self, *, prompt: str = "", first_frame: Any = None, dialect: str = "native") -> None:
+    def __init__(
+        self, *, prompt: str = "", first_frame: Any = None, capabilities: Capabilities | None = None
+    ) -> None:
         self.first_frame = MediaField("first_frame", "First frame", accept="image/*", image=True)
         self.last_frame = MediaField("last_frame", "Last frame", accept="image/*", image=True)
         self.driving_audio = MediaField(
@@ -71,8 +76,8 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         }
         self._wire()
         super().__init__(self._rows())
-        self.dialect = dialect
-        self.set_dialect(dialect)
+        self.capabilities = capabilities or capabilities_of("sim")
+        self.set_dialect(self.capabilities)
         self.first_frame.set(first_frame)
         self._count(self.prompt, self.prompt_count, PROMPT_LIMIT)
         self._count(self.negative_prompt, self.negative_count, NEGATIVE_LIMIT)
@@ -115,22 +120,22 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     # -- dialect --------------------------------------------------------------------------------------------
 
-    def set_dialect(self, dialect: str) -> None:
+    def set_dialect(self, capabilities: Capabilities) -> None:
         """Enable what the dialect carries; disable the rest with the reason beside it."""
-        self.dialect = dialect
-        native = dialect != "unified"
-        reason = None if native else GATEWAY_REASON
-        self.last_frame.enable(reason)
-        self.driving_audio.enable(reason)
-        self.first_clip.enable(reason)
-        for box in (self.negative_prompt, self.prompt_extend, self.watermark):
-            box.disabled = not native
+        self.capabilities = capabilities
+        carries = capabilities.carries
+        self.last_frame.enable(None if "last_frame" in carries else GATEWAY_REASON)
+        self.driving_audio.enable(None if "driving_audio" in carries else GATEWAY_REASON)
+        self.first_clip.enable(None if "first_clip" in carries else GATEWAY_REASON)
+        boxes = {"negative_prompt": self.negative_prompt, "prompt_extend": self.prompt_extend}
+        for name, box in (boxes | {"watermark": self.watermark}).items():
+            box.disabled = name not in carries
         self.native_note.value = (
             ""
-            if native
+            if not any(box.disabled for box in boxes.values())
             else f'<small style="color:#6b7280">Negative prompt, prompt extension and watermark are {html.escape(GATEWAY_REASON)}.</small>'
         )
-        options = NATIVE_SIZES if native else GATEWAY_SIZES
+        options = NATIVE_SIZES if capabilities.shape == "resolution" else GATEWAY_SIZES
         if self.size.options != tuple(options):
             self.size.options = options
             self.size.value = options[0][1]
@@ -138,22 +143,22 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     # -- the request ----------------------------------------------------------------------------------------
 
     def request(self) -> VideoRequest:
-        """The request the inputs describe, for the current dialect."""
-        native = self.dialect != "unified"
+        """The request the inputs describe, for the current dialect (only the fields it carries)."""
+        carries, tier = self.capabilities.carries, self.capabilities.shape == "resolution"
         return VideoRequest(
             prompt=self.prompt.value,
             first_frame=self.first_frame.value,
-            negative_prompt=(self.negative_prompt.value or None) if native else None,
-            last_frame=self.last_frame.value if native else None,
-            driving_audio=self.driving_audio.value if native else None,
-            first_clip=self.first_clip.value if native else None,
-            resolution=self.size.value if native else None,
-            size=None if native else self.size.value,
+            negative_prompt=(self.negative_prompt.value or None) if "negative_prompt" in carries else None,
+            last_frame=self.last_frame.value if "last_frame" in carries else None,
+            driving_audio=self.driving_audio.value if "driving_audio" in carries else None,
+            first_clip=self.first_clip.value if "first_clip" in carries else None,
+            resolution=self.size.value if tier else None,
+            size=None if tier else self.size.value,
             duration=self.duration.value,
             seed=None if self.random_seed.value else self.seed.value,
             # Service defaults (native.md §1.2): prompt_extend true, watermark false, audio on.
-            prompt_extend=False if native and not self.prompt_extend.value else None,
-            watermark=True if native and self.watermark.value else None,
+            prompt_extend=False if "prompt_extend" in carries and not self.prompt_extend.value else None,
+            watermark=True if "watermark" in carries and self.watermark.value else None,
             audio=None if self.audio.value else False,
         )
 
@@ -166,7 +171,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             field.set(getattr(request, field.role))
         self.prompt.value = request.prompt
         self.negative_prompt.value = request.negative_prompt or ""
-        shape = request.resolution if self.dialect != "unified" else request.size
+        shape = request.resolution if self.capabilities.shape == "resolution" else request.size
         if shape in [value for _, value in self.size.options]:
             self.size.value = shape
         self.duration.value = max(self.duration.min, min(self.duration.max, request.duration))

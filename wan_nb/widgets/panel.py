@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from wan_nb.client import PROVIDERS, AsyncWanClient, Budget
+from wan_nb.client import AsyncWanClient, Budget, capabilities_of
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
@@ -123,7 +123,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Raises ValidationError/ConfigError before anything is sent.
         """
         client = self._client_or_raise()
-        validate(request, client.dialect, cloud=client.cloud)
+        validate(request, client.capabilities, cloud=client.cloud)
         card = self._start(request, client)
         self._show_card(card)
         return card
@@ -165,7 +165,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.picker = ProviderPicker(
             client.provider, on_change=self._provider_changed, on_key=self._key_entered
         )
-        self.form = InputForm(prompt=prompt, first_frame=first_frame, dialect=client.dialect)
+        self.form = InputForm(prompt=prompt, first_frame=first_frame, capabilities=client.capabilities)
         self.generate = widgets.Button(
             description="Generate",
             button_style="primary",
@@ -177,7 +177,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.message = widgets.HTML()
         self.results = widgets.VBox()
         """Cards of single runs, newest first."""
-        self.compare = CompareView(client.dialect)
+        self.compare = CompareView(client.capabilities)
         self.compare.run.on_click(self._on_compare)
         self.estimates = Estimates(self.form, self.compare, lambda: self.client, self.concurrency)
 
@@ -201,8 +201,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _provider_changed(self, name: str) -> None:
         self.picker.clear()
-        self.form.set_dialect(PROVIDERS[name].dialect)
-        self.compare.set_dialect(PROVIDERS[name].dialect)
+        self.form.set_dialect(capabilities_of(name))
+        self.compare.set_dialect(capabilities_of(name))
         self.estimates.refresh()
 
     def _key_entered(self, name: str, key: str) -> None:
@@ -230,11 +230,11 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self._clear()
         try:
             client = self._client_or_raise()
-            rows = self.compare.cells(self.form.request(), client.dialect)
+            rows = self.compare.cells(self.form.request(), client.capabilities)
         except ValidationError as exc:
             self._explain(exc)
             return
-        refusal = first_refusal(rows, client.dialect, cloud=client.cloud) or budget_refusal(
+        refusal = first_refusal(rows, client.capabilities, cloud=client.cloud) or budget_refusal(
             client, [r for row in rows for _, r in row]
         )
         if refusal is not None:
@@ -269,14 +269,14 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return card
 
     def _card(self, client: AsyncWanClient, **kwargs: Any) -> TaskCard:
-        # The gateway has no cancel route (unified_and_peers.md §2.1.1): no Cancel button there.
-        cancellable = client.dialect != "unified"
+        # The gateway and the relay have no cancel route (unified_and_peers.md §2.1.1, seed 003): no button.
+        cancellable = client.capabilities.can_cancel
         card = TaskCard(
             on_cancel=(lambda c: self._cancel(c, client)) if cancellable else None,
             video_cap=self.video_cap,
             **kwargs,
         )
-        card.played.append(chain_buttons(card, client.dialect, self.prefill, self._say))
+        card.played.append(chain_buttons(card, client.capabilities, self.prefill, self._say))
         self.cards.append(card)
         return card
 
