@@ -21,6 +21,7 @@ RANKS: dict[str, float] = {
     "wan_nb.models": 0,
     "wan_nb._version": 0,
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
+    "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
     "wan_nb.display": 1,
@@ -34,7 +35,7 @@ RANKS: dict[str, float] = {
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {"wan_nb._sniff", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
