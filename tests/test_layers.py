@@ -32,6 +32,7 @@ RANKS: dict[str, float] = {
     "wan_nb.widgets": 4,
     "wan_nb.cli": 4,
     "wan_nb.sync": 4,
+    "wan_nb.diagnose": 4,
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }

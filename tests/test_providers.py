@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wan_nb.client import PROVIDERS, AsyncWanClient, available_providers
 from wan_nb import frontend
+from wan_nb.client import PROVIDERS, AsyncWanClient, available_providers
 from wan_nb.client.providers import SIM_NOTICE, data_home, is_loopback, proxy_for, resolve
 from wan_nb.errors import ConfigError, ValidationError
 

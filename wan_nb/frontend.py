@@ -38,7 +38,13 @@ __all__ = ["EMBED_CAP", "FrontEnd", "Kind", "Playback", "detect", "playback", "s
 EMBED_CAP = 4 * 1024 * 1024
 """Largest video embedded as a ``data:`` URI (base64 grows it by a third, and it lands in the .ipynb)."""
 
-VOILA_MARKERS = ("VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_REQUEST_URL", "VOILA_APP_PORT")
+VOILA_MARKERS = (
+    "VOILA_KERNEL_ID",
+    "VOILA_BASE_URL",
+    "VOILA_SERVER_URL",
+    "VOILA_REQUEST_URL",
+    "VOILA_APP_PORT",
+)
 VSCODE_ENV = ("VSCODE_PID", "VSCODE_CWD")
 
 Playback = Literal["url", "relative", "embed", "link"]

@@ -27,9 +27,9 @@ from wan_nb.errors import ConfigError
 __all__ = [
     "PROVIDERS",
     "SIM_BASE_URL",
+    "SIM_NOTICE",
     "Provider",
     "Resolved",
-    "SIM_NOTICE",
     "available_providers",
     "data_home",
     "is_loopback",
