@@ -31,6 +31,7 @@ from wan_nb.errors import (
 )
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.poster import contact_sheet, poster
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
@@ -60,11 +61,13 @@ __all__ = [
     "WanError",
     "__version__",
     "cancel",
+    "contact_sheet",
     "doctor",
     "download",
     "enable_nested",
     "generate",
     "panel",
+    "poster",
     "run_sync",
     "spawn",
     "status",
