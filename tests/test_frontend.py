@@ -105,7 +105,11 @@ def test_playback_choice_per_front_end(kind: Kind) -> None:
     assert chosen == tuple(want)
     # A live https result URL plays from that URL everywhere; nothing to play yet: None.
     assert playback(front, live_url=True, relative=False, size=None) == "url"
+    assert playback(front, live_url=True, relative=True, size=small) == "url"  # live view: no kernel bytes
     assert playback(front, live_url=False, relative=False, size=None) is None
+    # A saved output prefers the local file (the URL expires in 24 h), and falls back to the URL above the cap.
+    assert playback(front, live_url=True, relative=False, size=small, saved=True) == "embed"
+    assert playback(front, live_url=True, relative=False, size=big, saved=True) == "url"
 
 
 def test_only_vscode_lacks_aac() -> None:

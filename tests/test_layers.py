@@ -25,6 +25,7 @@ RANKS: dict[str, float] = {
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
     "wan_nb.display": 1,
+    "wan_nb.static_video": 1,  # the poster and player of saved outputs (display's video part)
     "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
@@ -47,6 +48,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
     "wan_nb.display": _NO_IO,
+    "wan_nb.static_video": _NO_IO,
     "wan_nb.poster": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},

@@ -142,17 +142,30 @@ def _user_ns(modules: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def playback(
-    front: FrontEnd, *, live_url: bool, relative: bool, size: int | None, cap: int = EMBED_CAP
+    front: FrontEnd,
+    *,
+    live_url: bool,
+    relative: bool,
+    size: int | None,
+    cap: int = EMBED_CAP,
+    saved: bool = False,
 ) -> Playback | None:
     """How a result plays: ``live_url`` (a live https result URL), ``relative`` (the file is under the
-    served folder), ``size`` (bytes of the local file, None without one). None: nothing to play yet."""
+    served folder), ``size`` (bytes of the local file, None without one). None: nothing to play.
+
+    ``saved``: for an output that outlives the session (a task's HTML, the panel's stand-in): the local file
+    comes before the result URL, which expires after 24 h (protocol.md §2). A live view (the panel) plays the
+    URL first, so no bytes go through the kernel.
+    """
+    if live_url and not saved:
+        return "url"
+    if size is not None and relative and front.serves_files:
+        return "relative"
+    if size is not None and size <= cap:
+        return "embed"
     if live_url:
         return "url"
-    if size is None:
-        return None
-    if relative and front.serves_files:
-        return "relative"
-    return "embed" if size <= cap else "link"
+    return "link" if size is not None else None
 
 
 _SAID: set[str] = set()
