@@ -22,6 +22,7 @@ from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
 from wan_nb.widgets import _video
 from wan_nb.widgets._code import request_snippet
+from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._jobs import Jobs, follow, run_request
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
@@ -157,8 +158,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _sections(self) -> list[widgets.Widget]:
         title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
-        compare = widgets.Accordion([self.compare], selected_index=None)
-        compare.set_title(0, "Compare: prompts × seeds or settings, side by side")
+        compare = Fold("Compare: prompts × seeds or settings, side by side", [self.compare])
         tail = [self.history] if self.history is not None else []
         return [
             title,
