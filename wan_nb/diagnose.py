@@ -20,7 +20,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from wan_nb import frontend
-from wan_nb.client.providers import PROVIDERS, SIM_MODULES, data_home
+from wan_nb.client.providers import PROVIDERS, SIM_MODULES, data_home, with_colab_secrets
 
 __all__ = ["Check", "Report", "doctor"]
 
@@ -75,7 +75,7 @@ _MARK: dict[State, str] = {"ok": "✓", "note": "·", "fail": "✗"}
 
 def doctor(env: Mapping[str, str] | None = None, front: frontend.FrontEnd | None = None) -> Report:
     """Run every check (``env`` and ``front`` default to this process's, for tests)."""
-    env = os.environ if env is None else env
+    env = with_colab_secrets(os.environ) if env is None else env  # values stay here: names are reported
     front = frontend.detect() if front is None else front
     checks: list[Callable[[], Check]] = [
         lambda: front_end(front),

@@ -9,9 +9,11 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import ipaddress
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ __all__ = [
     "proxy_for",
     "resolve",
     "sim_transport",
+    "with_colab_secrets",
 ]
 
 # `*.localhost` always resolves to loopback (RFC 6761 §6.3), so the in-process sim passes the http rule honestly.
@@ -153,7 +156,7 @@ def resolve(
     env: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Pick the provider, key and base URL; the only reader of provider variables. Raises ConfigError."""
-    env = os.environ if env is None else env
+    env = with_colab_secrets(os.environ) if env is None else env
     name = provider or env.get("WAN_NB_PROVIDER") or _name_from_keys(env, api_key)
     row = _row(name)
     key = api_key or (env.get(row.key_env) if row.key_env else None) or _sim_key(row)
@@ -162,6 +165,28 @@ def resolve(
     url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
     check_url(url, allow_insecure=allow_insecure)
     return Resolved(row, url, key, data_home(env), proxy_for(url, env))
+
+
+KEY_VARIABLES = tuple(dict.fromkeys(row.key_env for row in _ROWS if row.key_env))
+
+
+def with_colab_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
+    """On Colab, ``env`` plus the key variables it lacks that the user keeps in Colab Secrets (the key
+    icon in the sidebar, read with ``google.colab.userdata.get``); elsewhere ``env`` itself. The values only
+    travel into :class:`Resolved` (whose repr hides the key), never into a message."""
+    if "google.colab" not in sys.modules:
+        return env
+    found = {name: value for name in KEY_VARIABLES if not env.get(name) and (value := _colab_secret(name))}
+    return {**env, **found} if found else env
+
+
+def _colab_secret(name: str) -> str | None:
+    try:
+        userdata = importlib.import_module("google.colab.userdata")
+        value = userdata.get(name)
+    except Exception:  # SecretNotFoundError, NotebookAccessError (access not granted), TimeoutException
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
@@ -241,7 +266,7 @@ def is_loopback(host: str) -> bool:
 
 def available_providers(env: Mapping[str, str] | None = None) -> list[str]:
     """Providers usable right now: those whose key is in the environment, plus the simulators."""
-    env = os.environ if env is None else env
+    env = with_colab_secrets(os.environ) if env is None else env
     return [row.name for row in _ROWS if row.key_env is None or env.get(row.key_env)]
 
 

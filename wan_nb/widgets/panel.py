@@ -20,7 +20,7 @@ from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
-from wan_nb.widgets import _video
+from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._jobs import Jobs, follow, run_request
@@ -65,6 +65,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         video_cap: largest file played as widget bytes (when it cannot be played by path or URL).
         history: show (and re-attach) the provider's journaled tasks.
         """
+        _colab.enable_widget_manager()  # before any widget is shown: Colab needs it for ipywidgets 8
         self._clients: dict[str, AsyncWanClient] = {}
         self._owned: list[AsyncWanClient] = []
         first = client or self._open(provider)
