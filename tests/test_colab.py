@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ class NotebookAccessError(Exception):
 
 
 @pytest.fixture
-def colab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, object]]:
+def colab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, object]:
     secrets: dict[str, object] = {}
     calls: dict[str, object] = {"widget_manager": 0}
 
@@ -64,7 +63,7 @@ def colab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str,
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("WAN_NB_HOME", str(tmp_path))
     monkeypatch.setattr(frontend, "_SAID", set())
-    yield {"secrets": secrets, "calls": calls}
+    return {"secrets": secrets, "calls": calls}
 
 
 def test_detected_as_colab(colab: dict[str, object]) -> None:
