@@ -108,8 +108,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self._jobs.last
 
     async def wait_idle(self) -> None:
-        """Return once every job has ended (their outcomes are on the cards)."""
+        """Return once every job has ended (their outcomes are on the cards, and in the static stand-in)."""
         await self._jobs.idle()
+        self.stand_in.flush(self._tasks())
 
     def submit(self, request: VideoRequest) -> TaskCard:
         """Validate ``request`` for the chosen provider and run it in the background; returns its card.
