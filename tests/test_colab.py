@@ -67,7 +67,8 @@ def colab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, object]:
 
 
 def test_detected_as_colab(colab: dict[str, object]) -> None:
-    assert frontend.detect().kind is frontend.Kind.COLAB
+    kernel = types.SimpleNamespace(kernel=object(), user_ns={})  # Colab's shell is ipykernel's subclass
+    assert frontend.detect(shell=kernel).kind is frontend.Kind.COLAB
 
 
 def test_a_key_in_colab_secrets_picks_the_provider_and_is_never_echoed(

@@ -13,30 +13,41 @@ import pytest
 from wan_nb import frontend
 from wan_nb.frontend import EMBED_CAP, FrontEnd, Kind, detect, playback
 
-KERNEL = {"ipykernel": types.ModuleType("ipykernel")}  # every Jupyter kernel process has imported ipykernel
+KERNEL: dict[str, Any] = {}  # modules beyond the kernel's own that a front end adds
+
+
+def shell(**user_ns: Any) -> Any:
+    """A stand-in of ipykernel's running shell: it has a ``kernel`` and a user namespace."""
+    return types.SimpleNamespace(kernel=object(), user_ns=user_ns)
+
 
 # Colab: the kernel imports google.colab at start (its shell is google.colab._shell.Shell); COLAB_RELEASE_TAG
 # is set too, but Kaggle's Colab-based image sets it as well (Kaggle/kagglehub PR 230).
 COLAB = (
     {"COLAB_RELEASE_TAG": "release-colab_20261120-060000_RC00"},
     {**KERNEL, "google.colab": object()},
-    {},
+    shell(),
 )
 # VS Code: the Jupyter extension injects __vsc_ipynb_file__ into the user namespace; kernels it launches
 # inherit VSCODE_PID / VSCODE_CWD from the editor process.
-VSCODE = ({"VSCODE_PID": "4242", "VSCODE_CWD": "/home/u"}, KERNEL, {"__vsc_ipynb_file__": "/home/u/a.ipynb"})
+VSCODE = (
+    {"VSCODE_PID": "4242", "VSCODE_CWD": "/home/u"},
+    KERNEL,
+    shell(__vsc_ipynb_file__="/home/u/a.ipynb"),
+)
 # Voilà 0.5 starts kernels with these variables (installed voila/handler.py, voila_kernel_manager.py).
 VOILA = (
     {"VOILA_KERNEL_ID": "k", "VOILA_BASE_URL": "/", "VOILA_SERVER_URL": "/", "VOILA_APP_PORT": "8866"},
     KERNEL,
-    {},
+    shell(),
 )
 # jupyter_server 2 starts a notebook's kernel with JPY_SESSION_NAME = the notebook's path
 # (installed jupyter_server/services/sessions/sessionmanager.py); jupyter_client adds JPY_PARENT_PID.
-JUPYTER = ({"JPY_SESSION_NAME": "/srv/nb/01_quickstart.ipynb", "JPY_PARENT_PID": "17"}, KERNEL, {})
+JUPYTER = ({"JPY_SESSION_NAME": "/srv/nb/01_quickstart.ipynb", "JPY_PARENT_PID": "17"}, KERNEL, shell())
 # nbclient / nbconvert --execute / papermill: jupyter_client's launcher sets only JPY_PARENT_PID.
-NBCLIENT = ({"JPY_PARENT_PID": "17"}, KERNEL, {})
-SCRIPT: tuple[dict[str, str], dict[str, Any], dict[str, Any]] = ({}, {}, {})
+NBCLIENT = ({"JPY_PARENT_PID": "17"}, KERNEL, shell())
+# A script: no running shell (IPython may be imported, ipykernel too: ipywidgets 8.0 imports it).
+SCRIPT: tuple[dict[str, str], dict[str, Any], Any] = ({}, {"ipykernel": object()}, types.SimpleNamespace())
 
 CASES = {
     Kind.COLAB: COLAB,
@@ -50,31 +61,34 @@ CASES = {
 
 @pytest.mark.parametrize("kind", list(CASES))
 def test_each_front_end_is_recognised_by_its_markers(kind: Kind) -> None:
-    env, modules, user_ns = CASES[kind]
-    assert detect(env, modules, user_ns).kind is kind
+    env, modules, running = CASES[kind]
+    assert detect(env, modules, running).kind is kind
 
 
 def test_vscode_pid_alone_marks_vscode_only_without_a_jupyter_session() -> None:
     # A JupyterLab started from VS Code's integrated terminal inherits VSCODE_PID: it is still JupyterLab.
     env = {"VSCODE_PID": "4242", "JPY_SESSION_NAME": "/srv/a.ipynb"}
-    assert detect(env, KERNEL, {}).kind is Kind.JUPYTER
-    assert detect({"VSCODE_PID": "4242"}, KERNEL, {}).kind is Kind.VSCODE
-    assert detect({"VSCODE_PID": "4242"}, {}, {}).kind is Kind.NONE  # a script run in VS Code's terminal
+    assert detect(env, KERNEL, shell()).kind is Kind.JUPYTER
+    assert detect({"VSCODE_PID": "4242"}, KERNEL, shell()).kind is Kind.VSCODE
+    no_kernel = types.SimpleNamespace()
+    assert detect({"VSCODE_PID": "4242"}, {}, no_kernel).kind is Kind.NONE  # a script in VS Code's terminal
+    # `!wan-nb generate` from a Lab cell inherits JPY_SESSION_NAME, but has no kernel: no front end.
+    assert detect({"JPY_SESSION_NAME": "/srv/a.ipynb"}, {}, no_kernel).kind is Kind.NONE
 
 
 def test_colab_release_tag_without_the_module_is_not_colab() -> None:
-    assert detect({"COLAB_RELEASE_TAG": "x"}, KERNEL, {}).kind is Kind.KERNEL  # Kaggle's image
+    assert detect({"COLAB_RELEASE_TAG": "x"}, KERNEL, shell()).kind is Kind.KERNEL  # Kaggle's image
 
 
-def test_the_user_namespace_is_read_from_a_running_ipython(monkeypatch: pytest.MonkeyPatch) -> None:
-    shell = types.SimpleNamespace(user_ns={"__vsc_ipynb_file__": "/x.ipynb"})
-    ipython = types.SimpleNamespace(get_ipython=lambda: shell)
-    assert detect({}, {**KERNEL, "IPython": ipython}).kind is Kind.VSCODE
+def test_the_shell_is_read_from_a_running_ipython() -> None:
+    ipython = types.SimpleNamespace(get_ipython=lambda: shell(__vsc_ipynb_file__="/x.ipynb"))
+    assert detect({}, {"IPython": ipython}).kind is Kind.VSCODE
+    assert detect({}, {"IPython": types.SimpleNamespace(get_ipython=lambda: None)}).kind is Kind.NONE
 
 
 def test_markers_are_reported_by_name_never_value() -> None:
-    env, modules, user_ns = VOILA
-    found = detect(env, modules, user_ns)
+    env, modules, running = VOILA
+    found = detect(env, modules, running)
     assert set(found.markers) == {"VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_SERVER_URL", "VOILA_APP_PORT"}
     assert "8866" not in repr(found)
 

@@ -15,9 +15,9 @@ Each front end is recognised by markers it really sets (sources in brackets):
   set to the notebook's path [installed jupyter_server 2 ``services/sessions/sessionmanager.py``]; its
   ``/files/`` handler serves the root folder, so a relative ``src`` plays (notebook_tech.md §2.2).
 - **A kernel with no known front end** (nbclient, papermill, ``jupyter nbconvert --execute``, classic
-  Notebook 6): an IPython kernel (``ipykernel`` imported) without any marker above. Its outputs are written
+  Notebook 6): an IPython kernel (the running shell has a ``kernel``) without any marker above. Its outputs are written
   into a file that is read later, so videos are embedded.
-- **No front end** (a script, the CLI, pytest): no IPython kernel at all.
+- **No front end** (a script, the CLI, pytest, a ``!command`` from a cell): no IPython kernel in this process.
 
 Playback follows: a live https result URL plays from that URL everywhere; a local file plays by relative
 path where a Jupyter server serves the folder; elsewhere it is embedded (widget bytes in the panel, a
@@ -110,35 +110,38 @@ class FrontEnd:
 def detect(
     env: Mapping[str, str] | None = None,
     modules: Mapping[str, Any] | None = None,
-    user_ns: Mapping[str, Any] | None = None,
+    shell: Any = None,
 ) -> FrontEnd:
-    """The front end this process runs under (arguments default to the real environment, for tests)."""
+    """The front end this process runs under. ``shell``: the running IPython shell (default: IPython's own,
+    when IPython is already imported); a kernel's shell has a ``kernel``. Arguments are for tests."""
     env = os.environ if env is None else env
     modules = sys.modules if modules is None else modules
-    user_ns = _user_ns(modules) if user_ns is None else user_ns
+    shell = _running_shell(modules) if shell is None else shell
+    if getattr(shell, "kernel", None) is None:
+        # No kernel: a script, the CLI, or a `!command` run from a cell (which inherits the kernel's env).
+        return FrontEnd(Kind.NONE)
+    user_ns = getattr(shell, "user_ns", None)
     if "google.colab" in modules:
         return FrontEnd(Kind.COLAB, ("google.colab",))
-    if "__vsc_ipynb_file__" in user_ns:
+    if isinstance(user_ns, Mapping) and "__vsc_ipynb_file__" in user_ns:
         return FrontEnd(Kind.VSCODE, ("__vsc_ipynb_file__",))
     voila = tuple(name for name in VOILA_MARKERS if env.get(name))
     if voila:
         return FrontEnd(Kind.VOILA, voila)
     if env.get("JPY_SESSION_NAME"):
         return FrontEnd(Kind.JUPYTER, ("JPY_SESSION_NAME",))
-    if "ipykernel" not in modules:
-        return FrontEnd(Kind.NONE)
     vscode = tuple(name for name in VSCODE_ENV if env.get(name))
     if vscode:
         return FrontEnd(Kind.VSCODE, vscode)
-    return FrontEnd(Kind.KERNEL, ("ipykernel",))
+    return FrontEnd(Kind.KERNEL, ("kernel",))
 
 
-def _user_ns(modules: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The IPython user namespace, when IPython is already imported (never imported here: it is slow)."""
+def _running_shell(modules: Mapping[str, Any]) -> Any:
+    """IPython's running shell, when IPython is already imported (never imported here: it is slow).
+    ``ipykernel`` being imported proves nothing: ipywidgets 8.0 imports it in plain scripts too."""
     ipython = modules.get("IPython")
-    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython is not None else None
-    namespace = getattr(shell, "user_ns", None)
-    return namespace if isinstance(namespace, Mapping) else {}
+    get_ipython = getattr(ipython, "get_ipython", None)
+    return get_ipython() if callable(get_ipython) else None
 
 
 def playback(
