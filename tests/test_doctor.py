@@ -96,3 +96,18 @@ def test_facade_and_cli(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "simulator encoder" in done.stdout and "WAN_API_KEY" in done.stdout and SECRET not in done.stdout
+
+
+def test_wan_nb_sim_without_uvicorn_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from wan_nb.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a)
+    )
+    assert main(["sim", "--port", "0"]) == 2
+    assert 'pip install "wan_nb[sim]"' in capsys.readouterr().err

@@ -259,3 +259,13 @@ def test_a_socks_proxy_is_refused_before_any_request() -> None:
 def test_proxy_credentials_stay_out_of_the_repr() -> None:
     resolved = resolve("gateway", api_key=KEY, env={"HTTPS_PROXY": "http://user:pw-secret@proxy:3128"})
     assert resolved.proxy == "http://user:pw-secret@proxy:3128" and "pw-secret" not in repr(resolved)
+
+
+def test_a_missing_renderer_dependency_is_a_config_error_naming_the_pip_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wan_nb.client import providers
+
+    monkeypatch.setattr(providers, "SIM_MODULES", ("av", "wan_nb_no_such_module"))
+    with pytest.raises(ConfigError, match=r'wan_nb_no_such_module.*pip install "wan_nb" "av>=14.0"'):
+        AsyncWanClient(provider="sim", journal=False)  # before anything is submitted
