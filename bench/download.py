@@ -8,8 +8,9 @@ set size (``/proc/self/statm``), downloads through ``AsyncWanClient.download`` (
 that URL, as a real poll would return), and reports the time and ``VmHWM`` (peak RSS); the growth is the
 peak minus the RSS just before the download. curl writes the same URL to a file on the same disk. Repeats
 alternate; medians. wan_nb fsyncs the file before renaming it into place (a crash must never leave a torn
-file at the final path); curl does not, so two streams without fsync are shown as well: the same bytes through
-wan_nb's own transport (httpx over aiohttp), and through stock httpx (httpcore), for reference.
+file at the final path); curl does not, so the same stream through wan_nb's transport (stock httpx, httpcore)
+without the fsync is shown as well. Throughput is a reported figure (issue 11): over the internet the link,
+not a loopback parser, sets the pace; peak RSS growth stays a goal.
 """
 
 from __future__ import annotations
@@ -100,10 +101,10 @@ async def _wan_nb_download(url: str, dest: str) -> dict[str, float]:
     return {"seconds": seconds, "rss_before": before, "rss_peak": peak}
 
 
-async def _httpx_download(url: str, dest: str, transport: Any = None) -> dict[str, float]:
+async def _httpx_download(url: str, dest: str) -> dict[str, float]:
     import httpx
 
-    async with httpx.AsyncClient(transport=transport) as http:
+    async with httpx.AsyncClient() as http:
         began = time.perf_counter()
         async with http.stream("GET", url) as answer:
             with open(dest, "wb") as out:  # noqa: ASYNC230 - the same blocking writes wan_nb makes
@@ -112,14 +113,7 @@ async def _httpx_download(url: str, dest: str, transport: Any = None) -> dict[st
         return {"seconds": time.perf_counter() - began}
 
 
-async def _stream_download(url: str, dest: str) -> dict[str, float]:
-    """wan_nb's own transport streaming into a file, without the fsync: what durability costs on top."""
-    from wan_nb.client._transport import AiohttpTransport
-
-    return await _httpx_download(url, dest, AiohttpTransport())
-
-
-RUNNERS = {"wan_nb": _wan_nb_download, "httpx": _httpx_download, "stream": _stream_download}
+RUNNERS = {"wan_nb": _wan_nb_download, "httpx": _httpx_download}
 
 
 def child(argv: list[str]) -> None:
@@ -175,11 +169,11 @@ def _wait_for(url: str) -> None:
 
 
 def _measure(url: str, folder: Path) -> dict[str, list[float]]:
-    samples: dict[str, list[float]] = {"wan_nb": [], "curl": [], "stream": [], "httpx": [], "rss": []}
+    samples: dict[str, list[float]] = {"wan_nb": [], "curl": [], "httpx": [], "rss": []}
     for repeat in range(REPEATS):
         targets = folder / f"r{repeat}"
         targets.mkdir()
-        order = ["wan_nb", "curl", "stream", "httpx"]
+        order = ["wan_nb", "curl", "httpx"]
         order = order if repeat % 2 == 0 else order[::-1]
         for kind in order:
             dest = str(targets / f"{kind}.mp4")
@@ -196,7 +190,7 @@ def _measure(url: str, folder: Path) -> dict[str, list[float]]:
 
 def _report(samples: dict[str, list[float]]) -> Result:
     mb = SIZE / 1e6
-    speed = {kind: mb / median(samples[kind]) for kind in ("wan_nb", "curl", "stream", "httpx")}
+    speed = {kind: mb / median(samples[kind]) for kind in ("wan_nb", "curl", "httpx")}
     ratio = speed["wan_nb"] / speed["curl"]
     growth = median(samples["rss"]) / 2**20
     result = Result("4. Download (200 MB over loopback)")
@@ -204,8 +198,8 @@ def _report(samples: dict[str, list[float]]) -> Result:
         Goal(
             "Download: throughput wan_nb ÷ curl",
             f"{ratio:.2f}× ({speed['wan_nb']:.0f} vs {speed['curl']:.0f} MB/s)",
-            "≥ 0.8×",
-            ratio >= 0.8,
+            "(reported)",
+            None,
         ),
         Goal("Download: peak RSS growth", f"{growth:.1f} MiB", "< 30 MB", growth * 2**20 < 30e6),
     ]
@@ -222,22 +216,18 @@ def _report(samples: dict[str, list[float]]) -> Result:
                     "wan_nb `client.download` (streams to .part, writes back as it goes, fsync, rename)",
                 ),
                 ("curl", "curl -o (no fsync)"),
-                ("stream", "the same stream through wan_nb's transport, no fsync"),
-                ("httpx", "stock httpx (httpcore transport) stream to a file, no fsync"),
+                ("httpx", "the same stream through wan_nb's transport (stock httpx, httpcore), no fsync"),
             )
         ),
         "",
         f"wan_nb peak RSS growth during the download: {', '.join(f'{s / 2**20:.1f}' for s in samples['rss'])} MiB.",
     ]
-    if ratio < 0.8:
-        result.details += [
-            "",
-            f"**Why not met.** Without the fsync, wan_nb's transport streams at {speed['stream']:.0f} MB/s "
-            f"({speed['stream'] / speed['curl']:.2f}× curl): the gap is the fsync before the rename, which "
-            "guarantees a crash never leaves a torn file at the final path and which curl does not do. "
-            "wan_nb already writes back every 8 MiB while the body arrives, so only the tail is flushed at "
-            "the end. **What would close it:** a faster disk, or a larger write-back overlap.",
-        ]
+    result.details += [
+        "",
+        f"Without the fsync, wan_nb's transport streams at {speed['httpx']:.0f} MB/s "
+        f"({speed['httpx'] / speed['curl']:.2f}× curl); the rest of the gap is the fsync before the rename, "
+        "which guarantees a crash never leaves a torn file at the final path and which curl does not do.",
+    ]
     result.raw = samples
     return result
 

@@ -5,10 +5,11 @@ only the client's own work lands in this process. Each client submits 100 tasks 
 SUCCEEDED, at most ``CONCURRENCY`` at a time, in the same asyncio loop: wan_nb's ``submit`` + ``wait`` (with
 its journal, as users get it, in a temporary ``WAN_NB_HOME``; and once more with ``journal=False`` to show
 what durability costs) and the dashscope SDK's ``AioVideoSynthesis.async_call`` + ``wait``; a bare httpx
-loop (create, then status queries, nothing else) over wan_nb's transport shows the floor under wan_nb, and the
-same loop on stock httpx (httpcore) what httpx costs without aiohttp underneath. We record process
-CPU time (``time.process_time``: user + system of this process, all threads) and wall time. Repeats
-alternate the order; the table gives medians.
+loop (create, then status queries, nothing else) on the same stock httpx transport (httpcore) shows the floor
+under wan_nb. We record process CPU time (``time.process_time``: user + system of this process, all threads)
+and wall time. Repeats alternate the order; the table gives medians. These are reported figures, not goals
+(issue 11): a user of 45–155 s tasks never feels a few milliseconds of CPU per task, and no such goal is
+worth a second HTTP stack (the SDK's aiohttp is leaner per request than httpcore).
 """
 
 from __future__ import annotations
@@ -88,18 +89,12 @@ async def run_dashscope_aio(url: str, count: int, tag: str) -> None:
         await dashscope.close_shared_aio_session()
 
 
-async def run_httpx_floor(url: str, count: int, tag: str, *, stock: bool = False) -> None:
-    """The floor for an httpx-based client: one create and status queries, no validation, no model.
-
-    Over wan_nb's transport (httpx above, aiohttp below), or ``stock`` httpx (httpcore) for reference.
-    """
+async def run_httpx_floor(url: str, count: int, tag: str) -> None:
+    """The floor for an httpx-based client: one create and status queries, no validation, no model."""
     import httpx
 
-    from wan_nb.client._transport import AiohttpTransport
-
     headers = {"Authorization": f"Bearer {KEY}", "X-DashScope-Async": "enable"}
-    transport = None if stock else AiohttpTransport()
-    async with httpx.AsyncClient(base_url=url, timeout=60, transport=transport) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
 
         async def one(index: int) -> None:
             body = {
@@ -124,8 +119,7 @@ CLIENTS: dict[str, Runner] = {
     "wan_nb": run_wan_nb,
     "wan_nb (journal=False)": run_wan_nb_no_journal,
     "dashscope AioVideoSynthesis": run_dashscope_aio,
-    "httpx over wan_nb's transport (the floor)": run_httpx_floor,
-    "stock httpx (httpcore)": lambda url, count, tag: run_httpx_floor(url, count, tag, stock=True),
+    "bare httpx, stock transport (the floor)": run_httpx_floor,
 }
 
 
@@ -164,18 +158,8 @@ def _report(samples: dict[str, list[tuple[float, float]]], duplicates: dict[str,
     cpu_ratio, wall_ratio = cpu["wan_nb"] / cpu[sdk], wall["wan_nb"] / wall[sdk]
     result = Result("2. Overhead (100 tasks, instant simulator)")
     result.goals = [
-        Goal(
-            "Overhead: CPU time wan_nb / AioVideoSynthesis",
-            f"{cpu_ratio:.2f}×",
-            "≤ 1× (leaner)",
-            cpu_ratio <= 1,
-        ),
-        Goal(
-            "Overhead: wall time wan_nb / AioVideoSynthesis",
-            f"{wall_ratio:.2f}×",
-            "≤ 1× (faster)",
-            wall_ratio <= 1,
-        ),
+        Goal("Overhead: CPU time wan_nb / AioVideoSynthesis", f"{cpu_ratio:.2f}×", "(reported)", None),
+        Goal("Overhead: wall time wan_nb / AioVideoSynthesis", f"{wall_ratio:.2f}×", "(reported)", None),
     ]
     lines = [
         f"{TASKS} tasks, submit + wait, {CONCURRENCY} at a time, medians of {REPEATS} runs "
@@ -189,34 +173,27 @@ def _report(samples: dict[str, list[tuple[float, float]]], duplicates: dict[str,
             f"| {name} | {cpu[name]:.2f} | {cpu[name] * 1000 / TASKS:.1f} | {wall[name]:.2f} | "
             f"{wall[name] * 1000 / TASKS:.1f} |"
         )
-    lines += ["", *_analysis(cpu, wall, cpu_ratio <= 1 and wall_ratio <= 1)]
+    lines += ["", *_analysis(cpu)]
     result.details = lines
     result.raw = {"cpu": cpu, "wall": wall, "samples": samples}
     return result
 
 
-def _analysis(cpu: dict[str, float], wall: dict[str, float], met: bool) -> list[str]:
+def _analysis(cpu: dict[str, float]) -> list[str]:
     bare, sdk, floor = (
         "wan_nb (journal=False)",
         "dashscope AioVideoSynthesis",
-        "httpx over wan_nb's transport (the floor)",
+        "bare httpx, stock transport (the floor)",
     )
 
     def per_task(value: float) -> str:
         return f"{value * 1000 / TASKS:.2f} ms"
 
-    parts = (
-        f"CPU per task, taken apart: wan_nb {per_task(cpu['wan_nb'])} vs the SDK's {per_task(cpu[sdk])}; "
+    return [
+        f"**Where the CPU goes.** wan_nb {per_task(cpu['wan_nb'])} per task vs the SDK's {per_task(cpu[sdk])}; "
         f"of wan_nb's, the journal {per_task(cpu['wan_nb'] - cpu[bare])} (a `sending` row before the create, "
         "the fsynced `record`, the state update, all on the writer thread), wan_nb's own work "
         f"{per_task(cpu[bare] - cpu[floor])} (validation sniffs the image, the wire translation, parsing into a "
-        f"Task) and the bare httpx-over-aiohttp requests {per_task(cpu[floor])}; stock httpx (httpcore) would "
-        f"spend {per_task(cpu['stock httpx (httpcore)'])} on those alone."
-    )
-    if met:
-        return [f"**How.** {parts}"]
-    return [
-        f"**Why not met.** {parts} **What would close it:** the journal's three writes per task are what "
-        "durability costs (a task id must be on disk before `submit` returns); only fewer writes per task would "
-        "lower it, e.g. folding the state update into the next write.",
+        f"Task) and the bare httpx requests {per_task(cpu[floor])} (httpcore; the SDK's aiohttp parses in C). "
+        "Reported, not a goal: against tasks that run 45–155 s, this is noise."
     ]

@@ -1,4 +1,4 @@
-"""Suite-wide isolation: every test starts with no provider keys and its own WAN_NB_HOME.
+"""Suite-wide isolation: every test starts with no provider keys, no proxy variables and its own WAN_NB_HOME.
 
 Like httpx's suite, tests never see the developer's real environment: a key in the shell must not turn an
 offline test into a paid request, and the journal/simulator state of one test must not leak into another.
@@ -6,6 +6,7 @@ offline test into a paid request, and the journal/simulator state of one test mu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ PROVIDER_VARIABLES = ("DASHSCOPE_API_KEY", "WAN_API_KEY", "WAN_NB_PROVIDER", "WA
 def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in PROVIDER_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)  # HTTP(S)_PROXY, ALL_PROXY, NO_PROXY in any case: httpx would route by them
     home = tmp_path / "wan_nb_home"
     monkeypatch.setenv("WAN_NB_HOME", str(home))
     return home

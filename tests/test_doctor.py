@@ -42,10 +42,10 @@ def test_keys_by_name_never_value_and_proxy_passwords_redacted(tmp_path: Path) -
     assert "dashscope-intl" in text  # usable providers follow from the keys
 
 
-def test_socks_proxy_fails_with_the_fix(tmp_path: Path) -> None:
-    report = doctor({"WAN_NB_HOME": str(tmp_path), "ALL_PROXY": "socks5://p:1080"}, FrontEnd(Kind.NONE))
+def test_an_unsupported_proxy_fails_with_the_fix(tmp_path: Path) -> None:
+    report = doctor({"WAN_NB_HOME": str(tmp_path), "ALL_PROXY": "socks4://p:1080"}, FrontEnd(Kind.NONE))
     (proxy,) = [check for check in report.checks if check.name == "proxies"]
-    assert proxy.state == "fail" and "http://" in proxy.fix and not report.ok
+    assert proxy.state == "fail" and "socks5://" in proxy.fix and not report.ok
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")

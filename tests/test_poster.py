@@ -94,9 +94,10 @@ def test_first_and_last_of_a_simulated_clip(video: Path, clip_bytes: bytes) -> N
     assert first.parent == last.parent == video.parent
     assert _pixels(first).shape == _pixels(last).shape == (360, 640, 3)
     assert abs(_pixels(first) - _pixels(last)).mean() > 5  # a moving clip: the ends differ
-    # The clip eases out, so its last frames are near-twins: nearer to the last than to the first is the test.
-    assert _nearest(_pixels(first), frames) == 0
-    assert _nearest(_pixels(last), frames) > len(frames) - 4
+    # The camera eases in and out, so the frames at each end are near-twins under JPEG noise: the right end
+    # is the test here (the counter clip below pins the exact frame).
+    assert _nearest(_pixels(first), frames) < 4
+    assert _nearest(_pixels(last), frames) > len(frames) - 5
 
 
 def test_each_time_picks_the_frame_shown_then(counter: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from wan_nb import frontend
 from wan_nb.client import PROVIDERS, AsyncWanClient, available_providers
-from wan_nb.client.providers import SIM_NOTICE, data_home, is_loopback, proxy_for, resolve
+from wan_nb.client.providers import SIM_NOTICE, data_home, is_loopback, resolve
 from wan_nb.errors import ConfigError, ValidationError
 
 KEY = "sk-test-provider-key"
@@ -229,36 +229,6 @@ async def test_client_exposes_the_resolution(monkeypatch: pytest.MonkeyPatch) ->
             repr(client)
             == "AsyncWanClient(provider='gateway', base_url='https://api-platform.ope.ai', dialect='unified')"
         )
-
-
-@pytest.mark.parametrize(
-    ("env", "url", "expected"),
-    [
-        ({"HTTPS_PROXY": "http://proxy:3128"}, "https://dashscope.aliyuncs.com", "http://proxy:3128"),
-        ({"https_proxy": "http://p:1", "HTTPS_PROXY": "http://P:2"}, "https://x.com", "http://p:1"),
-        ({"ALL_PROXY": "http://p:1080"}, "https://x.com", "http://p:1080"),
-        ({"HTTP_PROXY": "http://p:1"}, "https://x.com", None),
-        (
-            {"HTTPS_PROXY": "http://p:1", "NO_PROXY": "example.org,.aliyuncs.com"},
-            "https://dashscope.aliyuncs.com",
-            None,
-        ),
-        ({"HTTPS_PROXY": "http://p:1", "no_proxy": "*"}, "https://x.com", None),
-        ({"HTTP_PROXY": "http://p:1"}, "http://127.0.0.1:8000", None),
-    ],
-)
-def test_proxy_from_the_environment(env: dict[str, str], url: str, expected: str | None) -> None:
-    assert proxy_for(url, env) == expected
-
-
-def test_a_socks_proxy_is_refused_before_any_request() -> None:
-    with pytest.raises(ConfigError, match=r"^ALL_PROXY: only http:// and https:// proxies are supported"):
-        resolve("gateway", api_key=KEY, env={"ALL_PROXY": "socks5://p:1080"})
-
-
-def test_proxy_credentials_stay_out_of_the_repr() -> None:
-    resolved = resolve("gateway", api_key=KEY, env={"HTTPS_PROXY": "http://user:pw-secret@proxy:3128"})
-    assert resolved.proxy == "http://user:pw-secret@proxy:3128" and "pw-secret" not in repr(resolved)
 
 
 def test_a_missing_renderer_dependency_is_a_config_error_naming_the_pip_line(

@@ -2,7 +2,7 @@
 
 The canary (``sk-canary-<random>``) is the only key in play (the panel also types a wrong one, refused with a
 401; it is a canary too). Neither may appear in any output (capfd, the kernels' stderr), log record (DEBUG,
-httpx/httpcore/aiohttp included), repr, exception (the whole ``__cause__``/``__context__`` chain, each
+httpx/httpcore included), repr, exception (the whole ``__cause__``/``__context__`` chain, each
 exception's attributes one level deep, and the traceback rendered with its frames' locals), widget state,
 saved notebook, or file: every file under ``$WAN_NB_HOME`` and ``tmp_path`` is read raw (the journal, its WAL
 read while a connection still holds it, downloads, the kernels' runtime and IPython files).

@@ -1,33 +1,43 @@
-"""The network transport (``AiohttpTransport``) over real loopback sockets.
+"""The stock network stack (httpx over httpcore, under the GET retries) over real loopback sockets.
 
 Every other client test injects ``MockTransport``/``ASGITransport``; these check what only real bytes show:
-the URL and headers go out exactly as httpx built them, bodies are framed and decoded right, and each way a
-connection can fail becomes the httpx error the client's rules depend on (only "never connected" is a
-``ConnectError``: the journal then knows no task can exist).
+the URL and headers go out exactly as httpx built them, bodies are framed and decoded right, each way a
+connection can fail becomes the TransportError the journal's rules depend on (only "never connected" is
+``sent=False``: no task can exist), the network options are checked before any request, and a client nobody
+closed goes quietly. TLS is in ``test_tls.py``, proxies in ``test_proxy.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
+import logging
 import socket
+import sys
+import threading
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from sim_fixtures import served
 
 from wan_nb.client import AsyncWanClient, PollSchedule
-from wan_nb.client._transport import AiohttpTransport
-from wan_nb.errors import TransportError
-from wan_nb.models import TaskStatus, VideoRequest
+from wan_nb.client._api import transport_error
+from wan_nb.client._network import Network, build_client
+from wan_nb.errors import ConfigError, TransportError
+from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.sim import create_app
 
 KEY = "sk-transport-test"
 CAT = Path(__file__).parents[1] / "examples" / "cat.png"
+RUNNING = json.dumps({"request_id": "r1", "output": {"task_id": "t1", "task_status": "RUNNING"}}).encode()
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
@@ -75,28 +85,31 @@ def answer(body: bytes, *, status: str = "200 OK", headers: dict[str, str] | Non
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=AiohttpTransport(), timeout=5) as client:
+    """The client's own httpx client: the stock transport under the retries, built as the client builds it."""
+    async with build_client(Network(), timeout=httpx.Timeout(5), max_retries=0) as client:
         yield client
 
 
-async def test_a_signed_url_and_the_headers_go_out_exactly_as_built(http: httpx.AsyncClient) -> None:
+async def test_a_signed_url_and_the_headers_go_out_exactly_as_built(tmp_path: Path) -> None:
     seen: list[tuple[str, dict[str, str]]] = []
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         line, headers, _ = await read_request(reader)
         seen.append((line, headers))
-        writer.write(answer(b"ok"))
+        writer.write(answer(b"\x00\x00\x00\x18ftypmp42"))
         await writer.drain()
 
     # OSS signatures are base64: '+', '/' and '=' arrive percent-encoded and must stay so, byte for byte.
     target = "/r/v%20a.mp4?Expires=1790000000&OSSAccessKeyId=LTAI&Signature=ab%2Bcd%2Fef%3D&x=a+b~c"
     async with serving(handler) as url:
-        response = await http.get(url + target, headers={"X-Trace": "1"})
-    assert response.status_code == 200 and response.text == "ok"
+        task = Task("t-signed", TaskStatus.SUCCEEDED, provider="dashscope", video_url=url + target)
+        async with AsyncWanClient("dashscope", api_key=KEY, base_url=url, journal=False) as client:
+            path = await client.download(task, tmp_path)
+    assert path.read_bytes()[4:8] == b"ftyp"
     ((line, headers),) = seen
     assert line == f"GET {target} HTTP/1.1"
-    # Nothing of aiohttp's own: no cookie, no second user agent, no chunking of an empty GET.
-    assert set(headers) <= {"host", "accept", "accept-encoding", "connection", "user-agent", "x-trace"}
+    # A result host gets no key, no cookie: only what httpx sends to anyone.
+    assert set(headers) <= {"host", "accept", "accept-encoding", "connection", "user-agent"}
     assert headers["user-agent"].startswith("python-httpx/")
 
 
@@ -134,7 +147,10 @@ async def test_a_silent_server_is_a_read_timeout() -> None:
         await read_request(reader)
         await asyncio.sleep(5)
 
-    async with serving(handler) as url, httpx.AsyncClient(transport=AiohttpTransport(), timeout=0.2) as http:
+    async with (
+        serving(handler) as url,
+        build_client(Network(), timeout=httpx.Timeout(0.2), max_retries=0) as http,
+    ):
         with pytest.raises(httpx.ReadTimeout):
             await http.get(url + "/api/v1/tasks/t1")
 
@@ -179,42 +195,158 @@ async def test_request_bodies_keep_their_framing(http: httpx.AsyncClient) -> Non
     assert stream_headers["transfer-encoding"] == "chunked" and stream == b"first second"
 
 
-async def test_cookies_are_kept_by_httpx_only(tmp_path: Path) -> None:
-    cookies: list[str | None] = []
+async def test_each_failure_says_whether_the_request_can_have_left() -> None:
+    request = httpx.Request("POST", "https://user:pw@api.example.com/create")
+    never = [httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError]
+    maybe = [
+        httpx.ReadTimeout,
+        httpx.WriteTimeout,
+        httpx.ReadError,
+        httpx.WriteError,
+        httpx.RemoteProtocolError,
+    ]
+    for kind in never + maybe:
+        error = transport_error(kind("boom", request=request), "POST", str(request.url))
+        assert error.sent is (kind in maybe), kind
+        assert "pw" not in str(error) and error.url == "https://api.example.com/create"
+
+
+async def test_the_timeout_parts_reach_httpx() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(5)
+
+    timeout = httpx.Timeout(5, read=0.2)
+    async with (
+        serving(handler) as url,
+        AsyncWanClient("dashscope", api_key=KEY, base_url=url, timeout=timeout, max_retries=0) as client,
+    ):
+        with pytest.raises(TransportError, match="ReadTimeout") as caught:
+            await client.get("t1")
+    assert caught.value.sent is True and KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "message"),
+    [
+        ({"verify": "/no/such/ca.pem"}, "verify", "no CA file or folder at /no/such/ca.pem"),
+        ({"verify": 1.5}, "verify", "must be True, False, a CA file path or an ssl.SSLContext"),
+        ({"cert": "/no/such/client.pem"}, "cert", "no certificate or key file at '/no/such/client.pem'"),
+        ({"cert": ("a",)}, "cert", "must be a certificate file, (certificate, key)"),
+        ({"proxy": "ftp://user:secret@p:21"}, "proxy", "a proxy must be http://, https://, socks5://"),
+        ({"proxy": 3128}, "proxy", "must be a proxy URL or an httpx.Proxy, not int"),
+        ({"trust_env": "no"}, "trust_env", "must be True or False"),
+        ({"timeout": 0}, "timeout", "must be seconds > 0 or an httpx.Timeout"),
+        ({"timeout": "60"}, "timeout", "must be seconds > 0 or an httpx.Timeout"),
+    ],
+)
+def test_network_options_are_checked_before_any_request(
+    options: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match="^" + field) as caught:
+        AsyncWanClient("dashscope", api_key=KEY, journal=False, **options)
+    assert message in str(caught.value) and "secret" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_ca_file_is_refused_when_the_client_is_built(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("not a certificate")
+    with pytest.raises(ConfigError, match=f"^verify: cannot load CA certificates from {bundle}"):
+        AsyncWanClient("dashscope", api_key=KEY, journal=False, verify=bundle)
+
+
+@pytest.mark.parametrize(
+    ("options", "module", "line"),
+    [
+        ({"http2": True}, "h2", 'http2: http2=True needs the h2 package: pip install "wan_nb[http2]"'),
+        (
+            {"proxy": "socks5://127.0.0.1:1080"},
+            "socksio",
+            'proxy: a socks5:// proxy needs the socksio package: pip install "wan_nb[socks]"',
+        ),
+    ],
+)
+def test_a_missing_extra_names_the_pip_line(
+    options: dict[str, Any], module: str, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    with pytest.raises(ConfigError) as caught:
+        AsyncWanClient("dashscope", api_key=KEY, journal=False, **options)
+    assert str(caught.value) == line
+
+
+def test_an_injected_client_or_transport_carries_its_own_network() -> None:
+    mock = httpx.MockTransport(lambda request: httpx.Response(200))
+    with pytest.raises(ConfigError, match=r"^transport: configure TLS, proxies and HTTP/2 on the transport"):
+        AsyncWanClient("dashscope", api_key=KEY, journal=False, transport=mock, verify=False)
+    with pytest.raises(ConfigError, match=r"^transport: pass transport= or http_client=, not both"):
+        AsyncWanClient(
+            "dashscope", api_key=KEY, journal=False, transport=mock, http_client=httpx.AsyncClient()
+        )
+
+
+async def test_a_ready_http_client_is_used_as_is_and_left_open() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=RUNNING)
+
+    mine = httpx.AsyncClient(transport=httpx.MockTransport(handler), headers={"X-Mine": "1"})
+    async with AsyncWanClient(
+        "dashscope", api_key=KEY, base_url="https://dashscope.example/prefix", http_client=mine, journal=False
+    ) as client:
+        task = await client.get("t1")
+    assert task.status is TaskStatus.RUNNING and not mine.is_closed
+    ((request,),) = [seen]
+    assert str(request.url) == "https://dashscope.example/prefix/api/v1/tasks/t1"
+    assert request.headers["authorization"] == f"Bearer {KEY}" and request.headers["x-mine"] == "1"
+    await mine.aclose()
+
+
+async def test_a_client_nobody_closed_goes_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    closed = asyncio.Event()
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while True:
-            _, headers, _ = await read_request(reader)
-            cookies.append(headers.get("cookie"))
-            writer.write(answer(b"{}", headers={"Set-Cookie": "session=s3cr3t; Path=/"}))
-            await writer.drain()
+        try:
+            while True:  # keep-alive: the connection stays open until the client closes it
+                await read_request(reader)
+                writer.write(answer(RUNNING, headers={"Content-Type": "application/json"}))
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            closed.set()  # EOF: the client closed its socket
 
-    transport = AiohttpTransport()
-    async with serving(handler) as url:
-        async with httpx.AsyncClient(transport=transport) as first:
-            await first.get(url + "/a")
-            await first.get(url + "/b")  # httpx's own jar replays it to the same host, as httpx always does
-        # Another client over the same transport: aiohttp's jar (if it had one) would replay the cookie.
-        async with httpx.AsyncClient(transport=AiohttpTransport()) as second:
-            await second.get(url + "/c")
-    assert cookies == [None, "session=s3cr3t", None]
+    unraisable: list[Any] = []
+    caplog.set_level(logging.INFO)
+    with warnings.catch_warnings():
+        # Left to the garbage collector, the keep-alive socket raises ResourceWarning("unclosed <socket ...>")
+        # and asyncio's "unclosed transport": both would land in ``unraisable``.
+        warnings.simplefilter("error")
+        hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+        try:
+            async with serving(handler) as url:
+                client = AsyncWanClient("dashscope", api_key=KEY, base_url=url)
+                task = await client.get("t1")  # a new state: its journal write starts the writer thread
+                assert task.status is TaskStatus.RUNNING
+                writers = _journal_threads()
+                caplog.clear()
+                del client
+                gc.collect()
+                await asyncio.wait_for(closed.wait(), 5)
+                for _ in range(100):  # the journal thread is stopped in a worker thread, after the sockets
+                    if _journal_threads() < writers:
+                        break
+                    await asyncio.sleep(0.02)
+                gc.collect()
+        finally:
+            sys.unraisablehook = hook
+    assert unraisable == [] and caplog.records == []
+    assert _journal_threads() == writers - 1
 
 
-async def test_an_http_proxy_receives_the_absolute_url() -> None:
-    lines: list[str] = []
-
-    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        line, _, _ = await read_request(reader)
-        lines.append(line)
-        writer.write(answer(b"via proxy"))
-        await writer.drain()
-
-    async with serving(proxy) as proxy_url:
-        transport = AiohttpTransport(proxy=proxy_url)
-        async with httpx.AsyncClient(transport=transport) as http:
-            response = await http.get("http://api.example.invalid/v1/videos/t1")
-    assert response.text == "via proxy"
-    assert lines == ["GET http://api.example.invalid/v1/videos/t1 HTTP/1.1"]
+def _journal_threads() -> int:
+    return sum(thread.name == "wan_nb-journal" for thread in threading.enumerate())
 
 
 async def test_a_create_refused_at_connect_leaves_no_unanswered_create() -> None:
@@ -282,3 +414,77 @@ async def test_each_dialect_end_to_end_over_sockets(provider: str, tmp_path: Pat
     assert task.status is TaskStatus.SUCCEEDED and task.path is not None
     assert task.path.read_bytes()[4:8] == b"ftyp"
     assert app.stats.duplicates() == {}
+
+
+def test_a_client_left_unclosed_in_a_real_kernel_prints_nothing() -> None:
+    """The notebook case itself: a real ipykernel (jupyter_client, as JupyterLab drives it) whose loop runs on.
+
+    The kernel shows every warning (``ResourceWarning`` is hidden by default) and every WARNING log line, and
+    anything either prints reaches the cell as stderr, so an unclosed socket, an asyncio complaint or a
+    leftover journal thread would all show here.
+    """
+    from jupyter_client.manager import KernelManager
+
+    closed = threading.Event()
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(RUNNING)))
+            self.end_headers()
+            self.wfile.write(RUNNING)
+
+        def handle(self) -> None:
+            super().handle()  # returns when the client closes its keep-alive connection
+            closed.set()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel()
+    kernel = manager.client()
+    kernel.start_channels()
+    try:
+        kernel.wait_for_ready(timeout=60)
+        cells = [
+            "import asyncio, gc, logging, threading, warnings\n"
+            "warnings.simplefilter('always')\n"
+            "logging.basicConfig(level=logging.WARNING)",
+            "from wan_nb.client import AsyncWanClient\n"
+            f"client = AsyncWanClient('dashscope', api_key='{KEY}', base_url='http://127.0.0.1:{server.server_port}')\n"
+            "print((await client.get('t1')).status.value)",
+            "client = None\ngc.collect()\nawait asyncio.sleep(1)\ngc.collect()",
+            "print(sum(thread.name == 'wan_nb-journal' for thread in threading.enumerate()))",
+        ]
+        streams = [_run_cell(kernel, cell) for cell in cells]
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+        server.shutdown()
+        server.server_close()
+    assert streams == [("", ""), ("RUNNING\n", ""), ("", ""), ("0\n", "")]
+    assert closed.is_set()  # the socket was closed, not just left for the collector
+
+
+def _run_cell(kernel: Any, code: str) -> tuple[str, str]:
+    """(stdout, stderr) of one cell; an error in the cell counts as stderr."""
+    msg_id = kernel.execute(code)
+    out = err = ""
+    while True:
+        msg = kernel.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        content = msg["content"]
+        if msg["msg_type"] == "stream":
+            out, err = (
+                (out + content["text"], err) if content["name"] == "stdout" else (out, err + content["text"])
+            )
+        elif msg["msg_type"] == "error":
+            err += f"{content['ename']}: {content['evalue']}"
+        elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+            return out, err

@@ -29,6 +29,8 @@ MIN_FREE = 200 * 1024 * 1024
 """Free bytes below which the journal's home is reported: videos are downloaded next to the notebook, but
 the simulator renders into ``$WAN_NB_HOME/sim``."""
 PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy", "no_proxy")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+"""What the client's transport (httpx) accepts; socks through the ``socks`` extra."""
 COLAB_WIDGETS = "from google.colab import output; output.enable_custom_widget_manager()"
 
 
@@ -170,16 +172,21 @@ def providers(env: Mapping[str, str]) -> Check:
 
 
 def proxies(env: Mapping[str, str]) -> Check:
-    seen = []
+    seen, schemes = [], set()
     for name in PROXY_VARIABLES:
         for variable in (name, name.upper()):
             if env.get(variable):
                 value = env[variable] if name == "no_proxy" else redact(env[variable])
                 seen.append(f"{variable}={value}")
-    bad = [item for item in seen if "://" in item and not item.split("=", 1)[1].startswith("http")]
-    if bad:
-        return Check("proxies", "fail", "; ".join(seen), "only http:// and https:// proxies are supported")
-    return Check("proxies", "ok", "; ".join(seen) or "none set (direct connections)")
+                if name != "no_proxy":
+                    schemes.add(urlsplit(env[variable]).scheme if "://" in env[variable] else "http")
+    found = "; ".join(seen) or "none set (direct connections)"
+    unsupported = sorted(schemes - set(PROXY_SCHEMES))
+    if unsupported:
+        return Check("proxies", "fail", found, f"use one of {', '.join(s + '://' for s in PROXY_SCHEMES)}")
+    if any(scheme.startswith("socks") for scheme in schemes) and importlib.util.find_spec("socksio") is None:
+        return Check("proxies", "fail", found, 'a socks5:// proxy needs socksio: pip install "wan_nb[socks]"')
+    return Check("proxies", "ok", found)
 
 
 def redact(url: str) -> str:

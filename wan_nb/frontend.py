@@ -88,7 +88,7 @@ class FrontEnd:
     @property
     def plays_aac(self) -> bool:
         """VS Code's Electron ships FFmpeg without AAC (microsoft/vscode issues 162062, 167685): H.264 video
-        plays there, an AAC track stays silent and can stop the player."""
+        plays there, an AAC track stays silent (the simulator renders no soundtrack there)."""
         return self.kind is not Kind.VSCODE
 
     @property

@@ -4,7 +4,7 @@
 wan_nb.poster(task)                  # wan_outputs/<id>.poster.jpg: the first frame
 wan_nb.poster(task, at="last")       # <id>.last.jpg: the next request's first_frame (chaining a clip)
 wan_nb.poster(task, at=2.5)          # <id>.t2.5.jpg
-wan_nb.contact_sheet(task)           # <id>.sheet6.jpg: six evenly spaced frames side by side
+wan_nb.contact_sheet(task)           # <id>.sheet6.w320.jpg: six evenly spaced frames side by side
 ```
 
 Posters are what static outputs (saved notebooks, GitHub, nbviewer, exported HTML) can show of a video.

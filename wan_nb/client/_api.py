@@ -10,6 +10,7 @@ Must not import ipywidgets, panel or cli.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wan_nb.client._retry import refused_certificate
 from wan_nb.client.download import ErrorFor, Source
 from wan_nb.client.providers import PROVIDERS, Provider
 from wan_nb.errors import APIError, ResultExpired, TransportError, WanError, api_error
@@ -31,14 +33,21 @@ _DASHSCOPE = [row.name for row in PROVIDERS.values() if row.region]
 class Api:
     """Sends a dialect's calls to one provider; holds the key in a private attribute only."""
 
-    def __init__(self, http: httpx.AsyncClient, wire: Dialect, row: Provider, key: str) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, wire: Dialect, row: Provider, key: str, base_url: str
+    ) -> None:
         self.http = http
         self.wire = wire
         self.row = row
+        self.base_url = base_url.rstrip("/")
         self._key = key
 
     def __repr__(self) -> str:
-        return f"Api({self.row.name!r}, {str(self.http.base_url)!r})"
+        return f"Api({self.row.name!r}, {self.base_url!r})"
+
+    def url(self, path: str) -> str:
+        """A dialect's path under the provider's base URL (absolute: an ``http_client`` may have no base URL)."""
+        return f"{self.base_url}/{path.lstrip('/')}"
 
     def authorized(self, headers: Mapping[str, str]) -> dict[str, str]:
         """``headers`` plus the key, for a request to the API host."""
@@ -47,7 +56,11 @@ class Api:
     async def call(self, call: Call) -> tuple[Mapping[str, Any], httpx.Headers]:
         """Send one call; the JSON object answered (``{}`` if none) and the headers, or a WanError."""
         request = self.http.build_request(
-            call.method, call.path, headers=self.authorized(call.headers), json=call.json, params=call.params
+            call.method,
+            self.url(call.path),
+            headers=self.authorized(call.headers),
+            json=call.json,
+            params=call.params,
         )
         response = await send(self.http, request)
         body = parse_json(response.content)
@@ -64,7 +77,7 @@ class Api:
         return self.error(status, parse_json(head), headers)
 
     def content_source(self, call: Call) -> Source:
-        return Source(call.path, self.authorized(call.headers))
+        return Source(self.url(call.path), self.authorized(call.headers))
 
     def hint(self, status: int) -> str | None:
         """For 401/403: which key variable, which host and, for DashScope, the region rule."""
@@ -72,8 +85,8 @@ class Api:
             return None
         row = self.row
         if row.key_env is None:
-            return f"the simulator at {self.http.base_url} refused the key"
-        hint = f"check {row.key_env}: provider {row.name!r} is {self.http.base_url}"
+            return f"the simulator at {self.base_url} refused the key"
+        hint = f"check {row.key_env}: provider {row.name!r} is {self.base_url}"
         if row.region:
             others = ", ".join(name for name in _DASHSCOPE if name != row.name)
             # native.md §7: model, endpoint and key must be in one region; cross-region keys get 401.
@@ -96,11 +109,31 @@ async def send(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Respons
 
 
 def transport_error(exc: Exception, method: str, url: str) -> TransportError:
-    """The TransportError for an httpx failure; ``sent`` is False when no connection was ever made."""
-    never_connected = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    """The TransportError for an httpx failure; ``sent`` is False when the request cannot have left.
+
+    httpcore raises ConnectError/ConnectTimeout while opening a connection (DNS, refused, TLS handshake),
+    PoolTimeout while waiting for one, and ProxyError when the proxy refuses the tunnel or SOCKS handshake
+    (``httpcore/_async/http_proxy.py``, ``socks_proxy.py``): in each, nothing reached the server. Every other
+    error may come after the request went out.
+    """
+    never_sent = isinstance(
+        exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ProxyError
+    )
     parts = urlsplit(url)
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # never a user:password
-    return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=shown, sent=not never_connected)
+    refused = refused_certificate(exc)
+    message = (
+        f"{type(exc).__name__}: {exc}" if refused is None else _tls_message(parts.hostname or "", refused)
+    )
+    return TransportError(message, method=method, url=shown, sent=not never_sent)
+
+
+def _tls_message(host: str, error: ssl.SSLCertVerificationError) -> str:
+    reason = error.verify_message or error.reason or "certificate verify failed"
+    return (
+        f"TLS: certificate verify failed for {host} ({reason}); if your network uses its own CA "
+        "(a company proxy or gateway), pass verify=<CA file> or an ssl.SSLContext, or set SSL_CERT_FILE"
+    )
 
 
 def redact(value: Any, secret: str) -> Any:

@@ -4,6 +4,7 @@ Never POST: a second create starts and bills a second task (DashScope: "do not c
 protocol has an idempotency key), and an upload form POST is not worth the doubt either. GET/HEAD are retried on
 connection failures (httpx.TransportError, and OSError such as ConnectionResetError raised by an in-process ASGI
 app) and on 408/429/500/502/503/504, with exponential backoff and full jitter, honouring ``Retry-After``.
+A certificate the client refuses is not a transient failure: it is raised at once (``refused_certificate``).
 
 500 is included for GETs: DashScope's ``InternalError`` on a task query is transient, and a GET changes nothing
 server-side, so the only cost of retrying is one more request within the 20 queries/s budget.
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 from collections.abc import Awaitable, Callable
 
 import httpx
 
 from wan_nb.protocols import retry_after
 
-__all__ = ["RETRYABLE_METHODS", "RETRYABLE_STATUS", "RetryTransport"]
+__all__ = ["RETRYABLE_METHODS", "RETRYABLE_STATUS", "RetryTransport", "refused_certificate"]
 
 RETRYABLE_METHODS = frozenset({"GET", "HEAD"})
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
@@ -66,8 +68,8 @@ class RetryTransport(httpx.AsyncBaseTransport):
         while True:
             try:
                 response = await self._once(request)
-            except httpx.TransportError:
-                if attempt >= self.max_retries:
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries or refused_certificate(exc):
                     raise
                 delay = self.delay(attempt)
             else:
@@ -101,3 +103,13 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def refused_certificate(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate error under an httpx error (httpx → httpcore → ssl, linked by ``raise ... from``)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -13,9 +13,11 @@ Must not import ipywidgets, panel or cli.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Iterable
 from os import PathLike
 from pathlib import Path
@@ -25,11 +27,19 @@ import httpx
 
 from wan_nb.client import _batch, _create, _watch
 from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._closing import LoopSeen, close_dropped, close_files
+from wan_nb.client._network import (
+    Cert,
+    Network,
+    ProxyOption,
+    Verify,
+    build_client,
+    check_injection,
+    check_timeout,
+)
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client._retry import RetryTransport
 from wan_nb.client._rows import public_base_url
 from wan_nb.client._runs import RunTimes
-from wan_nb.client._transport import AiohttpTransport
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
@@ -85,27 +95,49 @@ class AsyncWanClient:
         transport: httpx.AsyncBaseTransport | None = None,
         journal: Journal | Literal[False] | None = None,
         poll: PollSchedule | None = None,
-        timeout: float = 60.0,
+        timeout: float | httpx.Timeout = 60.0,
         allow_insecure: bool = False,
         max_retries: int = 4,
+        verify: Verify = True,
+        cert: Cert | None = None,
+        proxy: ProxyOption | None = None,
+        trust_env: bool = True,
+        http2: bool = False,
+        http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        """``verify``/``cert``/``proxy``/``trust_env``/``http2`` configure the network (README: company networks).
+
+        ``transport``: an httpx transport to send everything through (tests, a simulator), wrapped in the GET
+        retries. ``http_client``: an ``httpx.AsyncClient`` you built and close yourself, used as is (its own
+        TLS, proxies, timeouts and transport: no retries are added). ``timeout``: seconds, or an
+        ``httpx.Timeout`` for its connect/read/write/pool parts. The in-process simulators have no network:
+        the network options do not apply to them.
+        """
+        network = Network(verify=verify, cert=cert, proxy=proxy, trust_env=trust_env, http2=http2)
+        timeouts = check_timeout(timeout)
+        check_injection(network, transport, http_client)
         config = resolve(provider, api_key=api_key, base_url=base_url, allow_insecure=allow_insecure)
         self.provider = config.provider.name
         self.dialect = config.provider.dialect
         self.base_url = config.base_url
         self.host = config.host
+        seen = LoopSeen()
+        if http_client is None:
+            inner = transport or (sim_transport(config.home) if config.in_process else None)
+            http = build_client(
+                network, timeout=timeouts, max_retries=max_retries, transport=inner, on_request=seen.hook
+            )
+        else:
+            http = http_client
+        self._owns_http = http_client is None
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
         self._owns_journal = journal is None
         self._writer = JournalWriter(self.journal) if self.journal is not None else None
-        inner = transport or (
-            sim_transport(config.home) if config.in_process else AiohttpTransport(proxy=config.proxy)
-        )
-        if not isinstance(inner, RetryTransport):
-            inner = RetryTransport(inner, max_retries=max_retries)
-        # No auth and no default headers on the httpx client: Api adds Authorization per API request only.
-        http = httpx.AsyncClient(base_url=self.base_url, transport=inner, timeout=timeout)
+        # Closes what this client owns if it is dropped unclosed, without a word (``_closing``).
+        files = functools.partial(close_files, self._writer, self.journal if self._owns_journal else None)
+        self._dropped = weakref.finalize(self, close_dropped, seen, http if self._owns_http else None, files)
         self._wire = cast(Dialect, dialect_module(self.dialect))
-        self._api = Api(http, self._wire, config.provider, config.api_key)
+        self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
 
@@ -120,12 +152,12 @@ class AsyncWanClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client, and the journal when this client opened it."""
-        await self._api.http.aclose()
-        if self._writer is not None:
-            await asyncio.to_thread(self._writer.close)  # queued writes land before the journal closes
-        if self._owns_journal and self.journal is not None:
-            self.journal.close()
+        """Close the HTTP client (unless it was passed in as ``http_client``), and the journal when this client
+        opened it."""
+        self._dropped.detach()
+        if self._owns_http:
+            await self._api.http.aclose()
+        await asyncio.to_thread(close_files, self._writer, self.journal if self._owns_journal else None)
 
     # --- tasks ---------------------------------------------------------------------------------------------
 

@@ -35,7 +35,6 @@ __all__ = [
     "available_providers",
     "data_home",
     "is_loopback",
-    "proxy_for",
     "resolve",
     "sim_transport",
     "with_colab_secrets",
@@ -122,8 +121,6 @@ class Resolved:
     api_key: str = field(repr=False)
     home: Path
     """``$WAN_NB_HOME``: the journal and the simulator's state live here."""
-    proxy: str | None = field(default=None, repr=False)  # may carry user:password
-    """``HTTPS_PROXY``-style proxy for the base URL (httpx ignores the environment once given a transport)."""
 
     @property
     def in_process(self) -> bool:
@@ -164,7 +161,7 @@ def resolve(
         raise ConfigError("api_key", f"provider {row.name!r} needs a key: set {row.key_env} or pass api_key=")
     url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
     check_url(url, allow_insecure=allow_insecure)
-    return Resolved(row, url, key, data_home(env), proxy_for(url, env))
+    return Resolved(row, url, key, data_home(env))
 
 
 KEY_VARIABLES = tuple(dict.fromkeys(row.key_env for row in _ROWS if row.key_env))
@@ -230,29 +227,6 @@ def check_url(url: str, *, allow_insecure: bool) -> None:
         )
 
 
-def proxy_for(url: str, env: Mapping[str, str]) -> str | None:
-    """``{scheme}_proxy`` or ``all_proxy`` (either case) unless ``no_proxy`` covers the host; loopback never."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if is_loopback(host):
-        return None
-    proxy, variable = None, ""
-    for name in (f"{parts.scheme}_proxy", "all_proxy"):
-        variable = name if env.get(name) else name.upper()
-        proxy = env.get(variable)
-        if proxy:
-            break
-    bypass = [d.strip().lstrip(".") for d in (env.get("no_proxy") or env.get("NO_PROXY") or "").split(",")]
-    if not proxy or any(d == "*" or host == d or host.endswith("." + d) for d in bypass if d):
-        return None
-    if urlsplit(proxy).scheme not in ("http", "https"):
-        # The transport (aiohttp) speaks to HTTP proxies only; say so before anything is sent.
-        raise ConfigError(
-            variable, f"only http:// and https:// proxies are supported, not {urlsplit(proxy).scheme}://"
-        )
-    return proxy
-
-
 def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1, ``localhost`` and ``*.localhost`` (RFC 6761)."""
     name = host.strip("[]").rstrip(".").lower()
@@ -290,10 +264,10 @@ def sim_transport(home: Path) -> httpx.AsyncBaseTransport:
 
     state_dir = (home / "sim").resolve()
     if state_dir not in _SIM_APPS:
-        # VS Code's Electron has no AAC decoder (frontend.FrontEnd.plays_aac): render its videos silent.
-        silent = not frontend.detect().plays_aac
+        # VS Code's Electron has no AAC decoder (frontend.FrontEnd.plays_aac): no soundtrack there.
+        audio = frontend.detect().plays_aac
         try:
-            _SIM_APPS[state_dir] = create_app(state_dir=state_dir, silent=silent)
+            _SIM_APPS[state_dir] = create_app(state_dir=state_dir, audio=audio)
         except OSError as exc:
             raise ConfigError(
                 "WAN_NB_HOME", f"the simulator cannot keep its state in {state_dir}: {exc}"

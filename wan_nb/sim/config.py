@@ -64,10 +64,13 @@ class SimConfig:
     create_stall_seconds: float = _knob(300.0, "how long a stalled create answer hangs before the reset")
     qps: float | None = _knob(None, "API requests per second before 429 Throttling.RateQuota")
     max_concurrency: int | None = _knob(None, "unfinished tasks before a create gets 429 Throttling")
-    silent: bool = _knob(
-        False, "render videos without an audio track (VS Code's Electron has no AAC decoder)"
-    )
     render_workers: int = _knob(1, "render threads (x264 already uses every core)")
+    show_prompt: bool = _knob(
+        True,
+        "caption each video with its prompt and seed and take the camera move from the prompt; off: the "
+        "renderer ignores the prompt, so tasks differing only in prompt share one render (soaks, benchmarks)",
+    )
+    audio: bool = _knob(True, "give videos a soundtrack (AAC) unless a request turns it off; off: never")
     clock: Clock = field(default=time.time, repr=False, compare=False)  # tests inject a fake clock
 
     def __post_init__(self) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wan_nb.sim import identity, media
+from wan_nb.sim import identity, media, prompt
 from wan_nb.sim.config import SimConfig
 from wan_nb.sim.faults import Faults, Throttle, chance, task_stream
 from wan_nb.sim.http import Drop, Response
@@ -105,6 +105,7 @@ class Engine:
             fail_code=code,
             fail_message=message,
             extra=extra or None,
+            actual_prompt=prompt.extend(job.prompt) if job.prompt_extend else None,
         )
         if code is None and not self.renders.ensure(record.render_key, spec):
             self.stats.render_cache_hits += 1
@@ -196,9 +197,10 @@ class Engine:
         """Without a seed in the request, the body picks one: identical requests share one render."""
         seed = job.seed if job.seed is not None else int(canonical[:8], 16) ^ self.config.seed
         short_side = SHORT_SIDE[job.resolution]
-        spec = RenderSpec(dict(job.media), job.duration, short_side, job.audio, job.watermark, seed)
-        # model and fields: for the media limits (limits.py); silent: SimConfig.silent
-        return replace(spec, model=job.model, fields=dict(job.fields), silent=self.config.silent)
+        sound = job.audio and self.config.audio
+        shown = job.prompt if self.config.show_prompt else None
+        spec = RenderSpec(dict(job.media), job.duration, short_side, sound, job.watermark, seed, shown)
+        return replace(spec, model=job.model, fields=dict(job.fields))  # for the media limits (limits.py)
 
     def _timing(self, stream: random.Random) -> tuple[float, float]:
         """Seconds PENDING, then seconds RUNNING (about a tenth of the task is queueing)."""

@@ -129,7 +129,13 @@ def video_object(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
     if snap.phase == "SUCCEEDED":
         url = engine.result_url(origin, snap)
         video["expires_at"] = int(snap.end_at or 0) + int(engine.config.result_ttl)
-        video["metadata"] = {"url": url, "usage": native.usage(record.model, record.spec, snap.input_seconds)}
+        # new-api copies DashScope's orig_prompt/actual_prompt into metadata (unified_and_peers.md §2.1.5);
+        # its upstream create defaults prompt_extend to true (§2.1.3).
+        prompts = {"orig_prompt": record.prompt} | (
+            {"actual_prompt": record.actual_prompt} if record.actual_prompt is not None else {}
+        )
+        usage = native.usage(record.model, record.spec, snap.input_seconds)
+        video["metadata"] = {"url": url, **prompts, "usage": usage}
     elif snap.phase in ("FAILED", "CANCELED"):
         video["error"] = {
             "code": snap.code or "Canceled",

@@ -84,7 +84,10 @@ def task_body(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
         output.update(code=snap.code, message=snap.message)
     if snap.phase != "SUCCEEDED":
         return {"output": output}
-    output.update(orig_prompt=record.prompt, video_url=engine.result_url(origin, snap))
+    output["orig_prompt"] = record.prompt
+    if record.actual_prompt is not None:  # only when prompt_extend rewrote it (native.md §3.1)
+        output["actual_prompt"] = record.actual_prompt
+    output["video_url"] = engine.result_url(origin, snap)
     return {"output": output, "usage": usage(record.model, record.spec, snap.input_seconds)}
 
 

@@ -1,4 +1,5 @@
-"""The renderer: a real H.264/AAC MP4 from the first frame — a smooth Ken Burns move, deterministic for a seed.
+"""The renderer: a real H.264/AAC MP4 from the first frame — the prompt's camera move (camera.py) under a caption
+of the prompt and seed (overlays.py), deterministic for a prompt and seed.
 
 Encoder settings follow notebook_tech.md §5.2-5.3: libx264 ``preset=veryfast`` CRF 23, yuv420p, even W×H,
 GOP 2 s, ``movflags=+faststart`` (PyAV only writes ``moov`` first with it, and only to a real file), constant
@@ -13,7 +14,6 @@ from __future__ import annotations
 import math
 import os
 import queue
-import random
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wan_nb.sim import audio, media
+from wan_nb.sim import audio, media, overlays
+from wan_nb.sim.camera import Camera
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -44,28 +45,15 @@ class RenderSpec:
     audio: bool = True
     watermark: bool = False
     seed: int = 0
-    silent: bool = False  # no audio track at all (SimConfig.silent: players without AAC, e.g. VS Code's)
+    # The prompt, captioned on the frames and read for camera words (camera.py); None: neither (the knob
+    # show_prompt=False), so tasks that differ only in prompt share one render.
+    prompt: str | None = None
     # For the media limits checked when the task runs (limits.py): the model, and where each medium sat.
     model: str = "wan2.7-i2v"
     fields: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Motion:
-    zoom_from: float
-    zoom_to: float
-    pan: tuple[float, float]  # fraction of the free margin, -1..1 on each axis
-
-    @classmethod
-    def for_seed(cls, seed: int) -> Motion:
-        rng = random.Random(seed)
-        zoom = rng.uniform(1.12, 1.25)
-        zooms = (1.0, zoom) if rng.random() < 0.6 else (zoom, 1.0)
-        angle = rng.uniform(0, 2 * math.pi)
-        return cls(zooms[0], zooms[1], (math.cos(angle), math.sin(angle)))
 
 
 def output_size(width: int, height: int, short_side: int) -> tuple[int, int]:
@@ -110,38 +98,16 @@ def still(image: Image.Image, size: tuple[int, int]) -> Planes:
     return cut(planes_of(cover(image, size)), size, (0, 0, size[0], size[1]))
 
 
-def frames(start: Image.Image, size: tuple[int, int], count: int, seed: int) -> Any:
-    """Yield ``count`` frames (as planes) zooming/panning over ``start`` with cosine easing."""
-    motion = Motion.for_seed(seed)
-    top = max(motion.zoom_from, motion.zoom_to)
+def frames(start: Image.Image, size: tuple[int, int], count: int, camera: Camera) -> Any:
+    """Yield ``count`` frames (as planes): the camera's crop box over ``start``, in the camera's light."""
     width, height = size
-    source = planes_of(cover(start, (round(width * top), round(height * top))))
-    source_w, source_h = source[0].size
+    source = planes_of(cover(start, (round(width * camera.zoom), round(height * camera.zoom))))
     for index in range(count):
-        eased = (1 - math.cos(math.pi * index / max(count - 1, 1))) / 2
-        zoom = motion.zoom_from + (motion.zoom_to - motion.zoom_from) * eased
-        box_w, box_h = source_w / zoom, source_h / zoom
-        free_x, free_y = (source_w - box_w) / 2, (source_h - box_h) / 2
-        centre_x = source_w / 2 + motion.pan[0] * free_x * (2 * eased - 1)
-        centre_y = source_h / 2 + motion.pan[1] * free_y * (2 * eased - 1)
-        box = (centre_x - box_w / 2, centre_y - box_h / 2, centre_x + box_w / 2, centre_y + box_h / 2)
-        yield cut(source, size, box)
-
-
-def watermark(size: tuple[int, int]) -> Image.Image:
-    """The visible corner label ("AI生成" bottom-right like upstream, native.md §1.2; Latin if no CJK font)."""
-    from PIL import Image, ImageDraw
-
-    text = "AI生成" if media.has_cjk_font() else "AI generated"
-    points = max(18, size[1] // 24)
-    label = Image.new("RGBA", (points * len(text), points * 2), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(label)
-    left, top, right, bottom = draw.textbbox((0, 0), text, font=media.font(points))  # type: ignore[arg-type]
-    label = label.crop((0, 0, right - left + 12, bottom - top + 12))
-    draw = ImageDraw.Draw(label)
-    draw.rounded_rectangle((0, 0, label.width - 1, label.height - 1), radius=6, fill=(0, 0, 0, 110))
-    draw.text((6 - left, 6 - top), text, fill=(255, 255, 255, 230), font=media.font(points))  # type: ignore[arg-type]
-    return label
+        planes = cut(source, size, camera.box(index, count, source[0].size))
+        tables = camera.light(index, count)
+        if tables is not None:
+            planes = (planes[0].point(tables[0]), planes[1].point(tables[1]), planes[2].point(tables[2]))
+        yield planes
 
 
 def encode(path: Path, pictures: Any, size: tuple[int, int], samples: Any) -> None:
@@ -224,12 +190,17 @@ def render(spec: RenderSpec, resolve: media.Resolver) -> bytes:
     start = _start_image(spec, resolve)
     size = output_size(start.width, start.height, spec.short_side)
     count = spec.duration * FPS
-    pictures = frames(start, size, count, spec.seed)
+    camera = Camera.plan(spec.prompt or "", spec.seed)
+    pictures = frames(start, size, count, camera)
     if "last_frame" in spec.media:
         end = still(_image(spec, "last_frame", resolve), size)
         pictures = _crossfade(pictures, end, count)
+    if spec.prompt is not None:
+        label = overlays.caption(spec.prompt, spec.seed, camera.move, size)
+        pictures = overlays.stamp(pictures, label, overlays.top_left(label, size))
     if spec.watermark:
-        pictures = _stamp(pictures, watermark(size), size)
+        label = overlays.watermark(size)
+        pictures = overlays.stamp(pictures, label, overlays.bottom_right(label, size))
     samples = _soundtrack(spec, resolve)
     with tempfile.TemporaryDirectory(prefix="wan-sim-") as folder:
         path = Path(folder) / "render.mp4"
@@ -266,24 +237,7 @@ def _crossfade(pictures: Any, end: Planes, count: int) -> Any:
             yield tuple(Image.blend(plane, last, alpha) for plane, last in zip(picture, end, strict=True))
 
 
-def _stamp(pictures: Any, label: Image.Image, size: tuple[int, int]) -> Any:
-    """Paste the label on each plane (chroma at half size and half offset), bottom-right."""
-    margin = max(8, size[1] // 40)
-    left, top = (size[0] - label.width - margin) // 2 * 2, (size[1] - label.height - margin) // 2 * 2
-    alpha = label.getchannel("A")
-    luma, blue, red = planes_of(label.convert("RGB"))
-    half = (max(1, label.width // 2), max(1, label.height // 2))
-    blue, red, chroma_alpha = blue.resize(half), red.resize(half), alpha.resize(half)
-    for picture in pictures:
-        picture[0].paste(luma, (left, top), alpha)
-        picture[1].paste(blue, (left // 2, top // 2), chroma_alpha)
-        picture[2].paste(red, (left // 2, top // 2), chroma_alpha)
-        yield picture
-
-
 def _soundtrack(spec: RenderSpec, resolve: media.Resolver) -> Any:
-    if spec.silent:
-        return None
     if "driving_audio" in spec.media:
         data = media.fetch(spec.media["driving_audio"], resolve)
         if data is not None:

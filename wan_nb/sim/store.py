@@ -30,6 +30,7 @@ class TaskRecord:
     fail_message: str | None = None
     canceled_at: float | None = None
     extra: dict[str, Any] | None = None  # dialect echoes (unified: size, seconds as sent)
+    actual_prompt: str | None = None  # the prompt_extend rewrite (prompt.extend), None when it was off
 
     @property
     def scheduled_at(self) -> float:

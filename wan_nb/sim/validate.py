@@ -68,6 +68,7 @@ class Job:
     audio: bool
     watermark: bool
     seed: int | None
+    prompt_extend: bool = True  # the service rewrites the prompt (output.actual_prompt), native.md §1.2
 
 
 def bad(message: str, code: str = "InvalidParameter") -> Invalid:
@@ -114,6 +115,7 @@ def validate(body: Any, oss_ok: Callable[[str, str], Invalid | None]) -> Job:
         audio=rule.audio and _flag(params, "audio", True),
         watermark=_flag(params, "watermark", False),
         seed=_seed(params),
+        prompt_extend=_flag(params, "prompt_extend", True),
     )
 
 
