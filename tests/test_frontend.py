@@ -13,6 +13,7 @@ import pytest
 from wan_nb import frontend
 from wan_nb.frontend import EMBED_CAP, FrontEnd, Kind, detect, playback
 
+CAT = Path(__file__).resolve().parents[1] / "examples" / "cat.png"
 KERNEL: dict[str, Any] = {}  # modules beyond the kernel's own that a front end adds
 
 
@@ -143,3 +144,24 @@ def test_say_prints_one_line_once(
 def test_detect_runs_on_the_real_process() -> None:
     assert detect().kind in set(Kind)
     assert Path(frontend.__file__).read_text().count("import wan_nb") == 0  # a leaf
+
+
+async def test_simulator_videos_for_vscode_have_no_audio_track(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # VS Code's Electron ships FFmpeg without AAC (microsoft/vscode issues 162062, 167685): H.264 plays there.
+    import av
+
+    from wan_nb import AsyncWanClient, VideoRequest
+
+    request = VideoRequest(prompt="a cat", first_frame=str(CAT), duration=2)
+    streams = {}
+    for kind in (Kind.VSCODE, Kind.JUPYTER):
+        monkeypatch.setattr(frontend, "detect", lambda kind=kind: FrontEnd(kind))
+        monkeypatch.setenv("WAN_NB_HOME", str(tmp_path / kind))  # a new in-process simulator per front end
+        async with AsyncWanClient(provider="sim", journal=False) as client:
+            task = await client.generate(request, out=tmp_path / kind)
+        assert task.path is not None
+        with av.open(str(task.path)) as container:
+            streams[kind] = sorted(stream.type for stream in container.streams)
+    assert streams == {Kind.VSCODE: ["video"], Kind.JUPYTER: ["audio", "video"]}
