@@ -108,7 +108,7 @@ def front_end(front: frontend.FrontEnd) -> Check:
 def widgets(front: frontend.FrontEnd) -> Check:
     version = _version("ipywidgets")
     if version is None:
-        return Check("ipywidgets", "fail", "not installed", 'pip install "ipywidgets>=8.0"')
+        return Check("ipywidgets", "fail", "not installed", 'pip install "ipywidgets>=8.1"')
     fix = COLAB_WIDGETS if front.kind is frontend.Kind.COLAB else ""
     state: State = "note" if fix else "ok"
     return Check("ipywidgets", state, f"{version}, {front.widget_note}", fix)
