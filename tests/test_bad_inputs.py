@@ -36,7 +36,7 @@ from socket_watch import SocketWatch
 
 from wan_nb.cli.output import EXIT_USAGE, PROG
 from wan_nb.client import AsyncWanClient
-from wan_nb.errors import ConfigError, ValidationError
+from wan_nb.errors import ConfigError, ValidationError, WanError
 from wan_nb.models import VideoRequest
 
 MB = 1024 * 1024
@@ -96,6 +96,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     for name, seconds in (("short.wav", 1.0), ("long.wav", 31.0), ("ok.wav", 3.0)):
         (folder / name).write_bytes(_wav_bytes(seconds))
     (folder / "a-folder").mkdir()
+    _foreign_and_broken(folder)
     found = {
         "ok": _png(folder / "ok.png", (480, 400)),
         "tiny": _png(folder / "tiny.png", (100, 100)),
@@ -113,7 +114,39 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "missing": folder / "no-such-file.png",
         "folder": folder / "a-folder",
     }
+    found |= {path.stem.replace("-", "_"): path for path in (folder / "more").iterdir()}
     return {**{name: str(path) for name, path in found.items()}, "text_url": text.as_uri()}
+
+
+def _foreign_and_broken(folder: Path) -> None:
+    """Issue 10's media: phone and print formats, cut-short and corrupt files, clips, a positive control."""
+    from PIL import Image
+    from test_media import _video
+
+    more = folder / "more"
+    more.mkdir()
+    brand = b"\x00\x00\x00\x1cftyp%s\x00\x00\x00\x00mif1miaf%s" + bytes(4000)
+    (more / "iphone.heic").write_bytes(brand % (b"heic", b"heic"))
+    (more / "photo.avif").write_bytes(brand % (b"avif", b"avif"))
+    Image.new("RGB", (480, 400), "teal").save(more / "scan.tiff", "TIFF")
+    png = _png(more / "whole.png", (480, 400)).read_bytes()
+    (more / "whole.png").unlink()
+    (more / "cut-png.png").write_bytes(png[: len(png) // 2])
+    corrupt = bytearray(png)
+    idat = png.index(b"IDAT")
+    corrupt[idat + 6 : idat + 30] = bytes(24)  # the chunk's CRC no longer matches
+    (more / "corrupt-png.png").write_bytes(bytes(corrupt))
+    noisy = Image.effect_noise((480, 400), 60).convert("RGB")
+    buffer = io.BytesIO()
+    noisy.save(buffer, "JPEG", quality=90)
+    (more / "cut-jpeg.jpg").write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    (more / "jpeg-as-png.png").write_bytes(buffer.getvalue())  # a positive control
+    (more / "no-data.wav").write_bytes(_wav_bytes(3.0)[:36])  # RIFF + fmt, the data chunk lost
+    _video(more / "clip-11s.mp4", 11)
+    _video(more / "clip-3s.mp4", 3)
+    (more / "clip-unfinished.mp4").write_bytes(
+        b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(900)
+    )
 
 
 def _resolve(value: Any, media: dict[str, str]) -> Any:
@@ -137,6 +170,7 @@ PANEL_MODEL = "the form has no model input"
 PANEL_CHECKBOX = "a checkbox holds only True/False"
 PANEL_MEDIA = "a media input holds a typed URL/path or an upload's bytes"
 PANEL_GATEWAY = "on the gateway the form disables native-only inputs and leaves them out of the request"
+PANEL_NO_CLIP = "the form has no first_clip input"
 
 
 @dataclass(frozen=True)
@@ -149,6 +183,9 @@ class Bad:
     provider: str = "dashscope"
     cli: str | None = None  # why the CLI cannot express it; None: it can
     panel: str | None = None  # why the panel cannot express it; None: it can
+    cloud_only: bool = False
+    """Refused only for a cloud service (a link the cloud cannot fetch): the CLI aims at the provider's own URL,
+    not the loopback counting server (a loopback API may fetch such links)."""
 
 
 CATALOGUE: list[Bad] = [
@@ -268,7 +305,64 @@ CATALOGUE: list[Bad] = [
     Bad("relay-frame-ftp", {"first_frame": "ftp://example.com/cat.png"}, "first_frame", "relay"),
     Bad("relay-audio-too-long", {"driving_audio": "@long"}, "driving_audio", "relay"),
     Bad("relay-last-frame-not-image", {"last_frame": "@text"}, "last_frame", "relay"),
-]
+    # issue 10: models of other Wan families, typos and other vendors' names (each a paid request that fails)
+    Bad("model-t2v", {"model": "wan2.7-t2v"}, "model", panel=PANEL_MODEL),
+    Bad("model-r2v", {"model": "wan2.6-r2v"}, "model", panel=PANEL_MODEL),
+    Bad("model-kf2v", {"model": "wan2.1-kf2v-plus"}, "model", panel=PANEL_MODEL),
+    Bad("model-videoedit", {"model": "wan2.7-videoedit"}, "model", panel=PANEL_MODEL),
+    Bad("model-t2i", {"model": "wan2.5-t2i-preview"}, "model", panel=PANEL_MODEL),
+    Bad("model-image", {"model": "wan2.7-image"}, "model", panel=PANEL_MODEL),
+    Bad("model-typo-swapped", {"model": "wan2.7-iv2"}, "model", panel=PANEL_MODEL),
+    Bad("model-typo-no-dot", {"model": "wan27-i2v"}, "model", panel=PANEL_MODEL),
+    Bad("model-upper-case", {"model": "WAN2.7-I2V"}, "model", panel=PANEL_MODEL),
+    Bad("model-trailing-space", {"model": "wan2.7-i2v "}, "model", panel=PANEL_MODEL),
+    Bad("model-other-vendor", {"model": "sora-2"}, "model", panel=PANEL_MODEL),
+    Bad("model-relay-t2v", {"model": "wan2.6-t2v"}, "model", "relay", panel=PANEL_MODEL),
+    # links the cloud can never fetch: this machine, private networks, Jupyter's own file links
+    Bad("frame-jupyter-localhost", {"first_frame": "http://localhost:8888/files/cat.png"}, "first_frame",
+        cloud_only=True),
+    Bad("frame-loopback-ip", {"first_frame": "http://127.0.0.1:8000/cat.png"}, "first_frame", cloud_only=True),
+    Bad("frame-ipv6-loopback", {"first_frame": "http://[::1]:8000/cat.png"}, "first_frame", cloud_only=True),
+    Bad("frame-private-10", {"first_frame": "http://10.0.0.5/cat.png"}, "first_frame", cloud_only=True),
+    Bad("frame-private-192", {"first_frame": "https://192.168.1.20/cat.png"}, "first_frame", cloud_only=True),
+    Bad("frame-metadata-ip", {"first_frame": "http://169.254.169.254/latest/meta-data"}, "first_frame",
+        cloud_only=True),
+    Bad("frame-dot-local", {"first_frame": "http://my-mac.local/cat.png"}, "first_frame", cloud_only=True),
+    Bad("frame-jupyterhub-files", {"first_frame": "https://hub.example.org/user/alice/files/cat.png"},
+        "first_frame", cloud_only=True),
+    Bad("frame-sub-localhost", {"first_frame": "http://notebook.localhost/cat.png"}, "first_frame",
+        cloud_only=True),
+    Bad("audio-localhost", {"driving_audio": "http://localhost/voice.wav"}, "driving_audio", cloud_only=True),
+    Bad("last-frame-private", {"last_frame": "http://172.16.0.9/end.png"}, "last_frame", cloud_only=True),
+    Bad("gateway-frame-localhost", {"first_frame": "http://localhost:8888/files/cat.png"}, "first_frame",
+        "gateway", cloud_only=True),
+    Bad("relay-frame-private", {"first_frame": "http://10.1.2.3/cat.png"}, "first_frame", "relay",
+        cloud_only=True),
+    # formats the service refuses (each with how to convert), cut-short and corrupt files
+    Bad("frame-heic", {"first_frame": "@iphone"}, "first_frame"),
+    Bad("frame-avif", {"first_frame": "@photo"}, "first_frame"),
+    Bad("frame-tiff", {"first_frame": "@scan"}, "first_frame"),
+    Bad("frame-truncated-png", {"first_frame": "@cut_png"}, "first_frame"),
+    Bad("frame-truncated-jpeg", {"first_frame": "@cut_jpeg"}, "first_frame"),
+    Bad("frame-corrupt-png", {"first_frame": "@corrupt_png"}, "first_frame"),
+    Bad("last-frame-heic", {"last_frame": "@iphone"}, "last_frame"),
+    Bad("gateway-frame-heic", {"first_frame": "@iphone"}, "first_frame", "gateway"),
+    Bad("frame-data-uri-no-type", {"first_frame": "data:base64,iVBORw0KGgo="}, "first_frame"),
+    Bad("frame-data-uri-28MB", {"first_frame": "data:image/png;base64," + "A" * (28 * MB)}, "first_frame"),
+    Bad("audio-no-data-chunk", {"driving_audio": "@no_data"}, "driving_audio"),
+    Bad("clip-11s", {"first_frame": None, "first_clip": "@clip_11s"}, "first_clip", cli=CLI_NO_FLAG,
+        panel=PANEL_NO_CLIP),
+    Bad("clip-unfinished", {"first_frame": None, "first_clip": "@clip_unfinished"}, "first_clip",
+        cli=CLI_NO_FLAG, panel=PANEL_NO_CLIP),
+    Bad("clip-is-image", {"first_frame": None, "first_clip": "@ok"}, "first_clip", cli=CLI_NO_FLAG,
+        panel=PANEL_NO_CLIP),
+    Bad("clip-heic", {"first_frame": None, "first_clip": "@iphone"}, "first_clip", cli=CLI_NO_FLAG,
+        panel=PANEL_NO_CLIP),
+    # type traps: bool is an int in Python, a numeric string is no number
+    Bad("duration-true", {"duration": True}, "duration", cli=CLI_WORDS, panel=PANEL_SLIDER),
+    Bad("seed-true", {"seed": True}, "seed", cli=CLI_WORDS, panel=PANEL_SEED),
+    Bad("duration-str-float", {"duration": "5.0"}, "duration", panel=PANEL_SLIDER),
+]  # fmt: skip
 IDS = [bad.id for bad in CATALOGUE]
 
 
@@ -333,7 +427,15 @@ CONFIG_CASES: list[tuple[str, dict[str, Any], str]] = [
         "base_url",
     ),
     ("key-without-provider", {"api_key": "sk-x"}, "provider"),
-]
+    # issue 10: a pasted key or URL (never httpx's "header injection" ValueError)
+    ("key-inner-newline", {"provider": "dashscope", "api_key": "sk-abc\nX-Injected: 1"}, "api_key"),
+    ("key-inner-space", {"provider": "gateway", "api_key": "sk-abc def"}, "api_key"),
+    ("key-control-char", {"provider": "relay", "api_key": "sk-abc\x00"}, "api_key"),
+    ("base-url-no-scheme", {"provider": "dashscope", "api_key": "sk-x", "base_url": "dashscope.aliyuncs.com"},
+     "base_url"),
+    ("base-url-inner-space", {"provider": "gateway", "api_key": "sk-x", "base_url": "https://api.example .com"},
+     "base_url"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -347,6 +449,69 @@ def test_client_configuration_is_refused_up_front(arguments: dict[str, Any], fie
     assert_names_exactly(caught.value, field)
     assert wire.requests == []
     assert net.events == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("DASHSCOPE_API_KEY", "sk-a\nb"), ("WAN_NB_BASE_URL", "api.example.com")]
+)
+def test_a_bad_variable_is_named(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-fine")
+    monkeypatch.setenv(variable, value)
+    with SocketWatch() as net, pytest.raises(ConfigError) as caught:
+        AsyncWanClient("dashscope", transport=CountingTransport(), journal=False)
+    assert_names_exactly(caught.value, "base_url" if variable == "WAN_NB_BASE_URL" else variable)
+    assert net.events == []
+
+
+# --- positive controls: valid but unusual inputs that must pass -----------------------------------------------
+
+# (id, provider, fields over a valid request)
+POSITIVE: list[tuple[str, str, dict[str, Any]]] = [
+    ("jpeg-saved-as-png", "sim", {"first_frame": "@jpeg_as_png"}),
+    ("first-clip-3s", "sim", {"first_frame": None, "first_clip": "@clip_3s"}),
+    ("relay-with-a-local-file", "sim-relay", {"first_frame": "@ok"}),
+    ("gateway-with-a-local-file", "sim-gateway", {"first_frame": "@jpeg_as_png"}),
+    ("dated-snapshot", "sim", {"model": "wan2.7-i2v-2026-04-25"}),
+]
+
+
+@pytest.mark.parametrize(("provider", "fields"), [p[1:] for p in POSITIVE], ids=[p[0] for p in POSITIVE])
+async def test_unusual_but_valid_inputs_reach_the_service(
+    media: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    provider: str,
+    fields: dict[str, Any],
+) -> None:
+    monkeypatch.setenv("WAN_NB_HOME", str(tmp_path))
+    async with AsyncWanClient(provider, journal=False) as client:
+        task = await client.submit(_request(media, fields))  # the simulator checks the wire body too
+    assert task.id and not task.done
+
+
+def test_a_loopback_api_may_fetch_local_links_and_a_new_model_can_be_sent_on_purpose(
+    media: dict[str, str],
+) -> None:
+    from wan_nb.validation import validate
+
+    local = _request(media, {"first_frame": "http://localhost:8888/files/cat.png"})
+    validate(local, "native", cloud=False)  # the simulator, a relay on this machine
+    with pytest.raises(ValidationError, match="pass the local file"):
+        validate(local, "native", cloud=True)
+    new = _request(media, {"model": "wan3.0-i2v", "allow_unknown_model": True})
+    validate(new, "native")
+
+
+async def test_a_key_and_url_pasted_with_whitespace_are_cleaned() -> None:
+    wire = CountingTransport()
+    async with AsyncWanClient(
+        "dashscope", api_key="  sk-pasted\n", base_url=" https://dashscope.aliyuncs.com/\n", transport=wire,
+        journal=False, max_retries=0,
+    ) as client:  # fmt: skip
+        assert client.base_url == "https://dashscope.aliyuncs.com"
+        with pytest.raises(WanError):
+            await client.get("task-1")
+    assert wire.requests[0].headers["authorization"] == "Bearer sk-pasted"
 
 
 # --- the CLI ------------------------------------------------------------------------------------------------
@@ -472,7 +637,9 @@ def test_cli_refuses_with_exit_2_and_one_line(
     form = cli_form(bad, media)
     assert form is not None
     words = ["generate", *(w for pair in form.options.items() for w in pair)]
-    words += ["--provider", bad.provider, "--base-url", url, "--out", str(tmp_path / "out")]
+    words += ["--provider", bad.provider, "--out", str(tmp_path / "out")]
+    if not bad.cloud_only:  # a loopback API may fetch local links: aim at the provider's own (cloud) URL
+        words += ["--base-url", url]
     code, out, err, events = run_cli(words, capsys)
     assert code == EXIT_USAGE, err
     assert out == ""
@@ -593,6 +760,8 @@ def test_each_surface_gets_at_least_forty_inputs() -> None:
     ids = [bad.id for bad in CATALOGUE]
     assert len(ids) == len(set(ids)), "duplicate ids"
     api = len(CATALOGUE) + len(CONFIG_CASES) + 1  # + the map batch
+    issue_10 = IDS[IDS.index("model-t2v") :]
+    assert len(issue_10) >= 25 and len(POSITIVE) >= 3, len(issue_10)
     cli = len(CLI_CASES) + len(CLI_ONLY_USAGE)
     panel = len(PANEL_CASES)
     assert min(api, cli, panel) >= 40, {"api": api, "cli": cli, "panel": panel}

@@ -26,6 +26,7 @@ from wan_nb.client import AsyncWanClient, BatchItem, Journal
 from wan_nb.errors import (
     APIError,
     AuthenticationError,
+    InvalidResponse,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -98,7 +99,7 @@ NATIVE_CREATE = "/api/v1/services/aigc/video-generation/video-synthesis"
             "no access",
             None,
         ),
-        ("relay", 502, "<html>Bad Gateway</html>", ServerError, None, "<html>Bad Gateway</html>", None),
+        ("relay", 502, "<html>Bad Gateway</html>", ServerError, None, "Bad Gateway", None),
     ],
 )
 async def test_error_shapes_map_to_classes(
@@ -268,9 +269,10 @@ async def test_a_create_answered_with_a_transient_status_is_not_retried(status: 
 
 
 async def test_a_create_answer_without_an_id_is_an_error() -> None:
-    service = FakeService(overrides={("POST", NATIVE_CREATE): [json_response(200, {"request_id": "r"})]})
+    answer = json_response(200, {"request_id": "r", "output": {"task_status": "PENDING"}})
+    service = FakeService(overrides={("POST", NATIVE_CREATE): [answer]})
     async with make_client(service) as client:
-        with pytest.raises(APIError, match="no task id"):
+        with pytest.raises(InvalidResponse, match=r"no task id.*a task may exist"):
             await client.submit(REQUEST)
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from wan_nb.errors import APIError, AuthenticationError, NotFoundError, RateLimitError, ServerError
+from wan_nb.errors import (
+    APIError,
+    AuthenticationError,
+    InvalidResponse,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 from wan_nb.models import TaskStatus, VideoRequest
 from wan_nb.protocols import _common, dialect, native, relay, unified
 
@@ -49,7 +56,6 @@ STATUS_CASES = [
     ("canceled", TaskStatus.CANCELED),
     ("UNKNOWN", TaskStatus.UNKNOWN),
     ("brand_new_state", TaskStatus.UNKNOWN),
-    ("", TaskStatus.UNKNOWN),
 ]
 
 
@@ -58,6 +64,13 @@ def test_native_status_table(raw: str, expected: TaskStatus) -> None:
     task = native.parse_task({"output": {"task_id": "t", "task_status": raw}}, {}, "dashscope")
     assert task.status is expected
     assert task.status_raw == raw  # the raw spelling survives, known or not
+
+
+@pytest.mark.parametrize("raw", ["", None, 7, ["RUNNING"], "x" * 65])
+def test_a_missing_or_mistyped_status_is_an_invalid_answer_not_unknown(raw: object) -> None:
+    # An empty body from a captive portal must not read as "no such task" (terminal UNKNOWN).
+    with pytest.raises(InvalidResponse, match="task_status"):
+        native.parse_task({"output": {"task_id": "t", "task_status": raw}}, {}, "dashscope")
 
 
 @pytest.mark.parametrize("raw", ["unknown", "UNKNOWN", "NOT_START"])
@@ -231,7 +244,8 @@ def test_status_picks_class(
 
 def test_non_json_error_body_is_kept_short() -> None:
     error = relay.parse_error(502, "<html>" + "x" * 1000, {})
-    assert isinstance(error, ServerError) and error.code is None and len(error.message or "") == 200
+    assert isinstance(error, ServerError) and error.code is None and len(error.message or "") == 300
+    assert (error.message or "").endswith("…") and "<html>" not in str(error)
 
 
 # --- VideoRequest → wire ------------------------------------------------------------------------------------

@@ -372,13 +372,16 @@ async def test_a_create_dropped_after_sending_stays_in_the_journal() -> None:
 
 
 async def test_a_download_cut_short_resumes_with_range(tmp_path: Path) -> None:
-    video, ranges = bytes(range(256)) * 4000, []
+    # An MP4's opening box (``ftyp``) first: the download only keeps bodies that are video.
+    video, ranges = b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4000, []
 
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         _, headers, _ = await read_request(reader)
         ranges.append(headers.get("range"))
         if "range" not in headers:  # the first attempt: a third of the body, then the connection dies
-            writer.write(f"HTTP/1.1 200 OK\r\nContent-Length: {len(video)}\r\n\r\n".encode())
+            writer.write(
+                f"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: {len(video)}\r\n\r\n".encode()
+            )
             writer.write(video[: len(video) // 3])
             await writer.drain()
             return

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wan_nb._version import __version__
-from wan_nb.client import AsyncWanClient, BatchItem
+from wan_nb.client import AsyncWanClient, BatchItem, Budget
 from wan_nb.errors import (
     APIError,
     AuthenticationError,
+    BudgetExceeded,
     ConfigError,
     DownloadError,
     NotFoundError,
@@ -32,6 +33,8 @@ from wan_nb.errors import (
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 from wan_nb.poster import contact_sheet, poster
+from wan_nb.pricing import Estimate
+from wan_nb.report_page import report
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
@@ -43,8 +46,11 @@ __all__ = [
     "AsyncWanClient",
     "AuthenticationError",
     "BatchItem",
+    "Budget",
+    "BudgetExceeded",
     "ConfigError",
     "DownloadError",
+    "Estimate",
     "NotFoundError",
     "RateLimitError",
     "ResultExpired",
@@ -68,6 +74,7 @@ __all__ = [
     "generate",
     "panel",
     "poster",
+    "report",
     "run_sync",
     "spawn",
     "status",

@@ -14,7 +14,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, Literal, TypeVar
 
-__all__ = ["AudioInfo", "ImageInfo", "VideoInfo", "mp4_skeleton", "sniff_audio", "sniff_image", "sniff_video"]
+__all__ = [
+    "AudioInfo",
+    "ImageInfo",
+    "VideoInfo",
+    "foreign_image",
+    "image_complete",
+    "mp4_skeleton",
+    "sniff_audio",
+    "sniff_image",
+    "sniff_video",
+]
 
 ImageFormat = Literal["jpeg", "png", "bmp", "webp", "gif"]
 
@@ -285,9 +295,50 @@ def _boxes(d: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
         pos += size
 
 
+# HEIF/AVIF still images share the ISO-BMFF ftyp box with MP4: their brands say they are no video.
+_IMAGE_BRANDS = {
+    b"heic": "heic", b"heix": "heic", b"heim": "heic", b"heis": "heic", b"hevc": "heic", b"hevx": "heic",
+    b"mif1": "heif", b"msf1": "heif", b"avif": "avif", b"avis": "avif",
+}  # fmt: skip
+
+
+def foreign_image(data: bytes) -> str | None:
+    """The name of an image format the service refuses (``heic``, ``heif``, ``avif``, ``tiff``, ``svg``,
+    ``gif``) when the bytes are one, so the refusal can say how to convert it."""
+    if data[4:8] == b"ftyp" and data[8:12] in _IMAGE_BRANDS:
+        return _IMAGE_BRANDS[data[8:12]]
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) and b"<svg" in data[:4096].lower():
+        return "svg"
+    return None
+
+
+def image_complete(data: bytes, image_format: str) -> bool:
+    """Structural check that an image was not cut short (used when Pillow is absent): a PNG ends with its IEND
+    chunk, a JPEG with EOI (FFD9, trailing padding allowed), a WebP/BMP holds the bytes its header declares."""
+    if image_format == "png":
+        return data.rstrip(b"\x00")[-8:-4] == b"IEND"
+    if image_format == "jpeg":
+        return b"\xff\xd9" in data.rstrip(b"\x00")[-64:]
+    try:
+        if image_format == "webp":
+            return len(data) >= int(struct.unpack_from("<I", data, 4)[0]) + 8
+        if image_format == "bmp":
+            return len(data) >= int(struct.unpack_from("<I", data, 2)[0])
+    except _BROKEN:
+        return False
+    return True
+
+
 def _iso_bmff(d: bytes) -> VideoInfo | None:
     first = next(_boxes(d, 0, len(d)), None)
     if first is None or first[0] != b"ftyp" or first[2] - first[1] < 8:  # major brand + minor version
+        return None
+    if d[first[1] : first[1] + 4] in _IMAGE_BRANDS:  # a HEIC/AVIF photo, not a movie
         return None
     container: Literal["mp4", "mov"] = "mov" if d[first[1] : first[1] + 4] == b"qt  " else "mp4"
     moov = next(((s, e) for kind, s, e in _boxes(d, 0, len(d)) if kind == b"moov"), None)

@@ -94,7 +94,9 @@ class VideoRequest:
     audio: bool | None = None
     """Generate a soundtrack (``generate_audio`` / ``parameters.audio``)."""
     model: str = DEFAULT_MODEL
-    """``wan2.7-i2v`` (default) or an older ``wan2.6-i2v``-style model."""
+    """``wan2.7-i2v`` (default) or an older ``wan2.6-i2v``-style model: only known image-to-video models."""
+    allow_unknown_model: bool = False
+    """Send a ``model`` wan_nb does not know (a genuinely new i2v model) instead of refusing it."""
 
     def media(self) -> dict[MediaRole, MediaInput]:
         """The media that are set, by role, in wire order."""
@@ -109,6 +111,8 @@ class VideoRequest:
             if value is not None:
                 shown.append(f"{name}={value!r}")
         shown += [f"duration={self.duration}", f"model={self.model!r}"]
+        if self.allow_unknown_model:
+            shown.append("allow_unknown_model=True")
         return f"VideoRequest({', '.join(shown)})"
 
 

@@ -8,25 +8,36 @@ fields the dialect lacks, the media combination, each medium's kind, then local 
 
 Decisions where the wire facts are silent:
 
-* Limits are the :data:`MODELS` table (protocol.md §2, research/native.md §1.2-1.3). A dated snapshot
-  (``wan2.7-i2v-2026-04-25``) gets its model's limits, any other ``wan2.7*`` name wan2.7-i2v's. Other
-  unknown names are left to the server with generic checks: an older family prefix (``wan2.6-``,
-  ``wanx2.1-``...) gets loose legacy limits, anything else wan2.7's with 480P allowed.
+* Models: only the image-to-video models of the :data:`MODELS` table (protocol.md §2, research/native.md
+  §1.2-1.3) and their dated snapshots (``wan2.7-i2v-2026-04-25``) are sent. Other Wan families (``-t2v``,
+  ``-r2v``, ``-kf2v``, ``-videoedit``, image models) and other names are refused, listing the known models:
+  each would be a paid request that cannot do image-to-video. The escape hatch for a genuinely new i2v model is
+  ``VideoRequest(model=..., allow_unknown_model=True)``: it gets its family's limits (``wan2.7*`` wan2.7-i2v's,
+  an older prefix loose legacy ones, anything else wan2.7's with 480P allowed) and the server judges the rest.
 * Figures native.md marks UNCONFIRMED (older models' durations) are checked loosely (2-15).
 * ``resolution`` is case-insensitive (``"720p"`` passes; the protocols send it upper-case). ``size`` is
   ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
 * "MB" is MiB: the looser reading, so a file the server would take is never refused.
 * Remote media (http(s), oss) are not fetched, only their scheme checked. ``oss://`` URLs belong to the
-  DashScope account that uploaded them, so only the ``native`` dialect may carry them.
+  DashScope account that uploaded them, so only the ``native`` dialect may carry them. For a cloud service
+  (``cloud=True``, the client's answer) a link to this machine, a private or link-local address, a ``.local``
+  name or a Jupyter ``/files/`` link is refused with the hint to pass the local path (it is uploaded). A server on
+  loopback (the simulator, a local relay) may fetch those, so ``cloud=False`` lets them through.
+* Local images must decode: Pillow's full decode when it is importable, else a structural check (the format's
+  closing marker or declared length). HEIC/HEIF, AVIF, TIFF, SVG and GIF are refused with how to convert them.
+  A ``data:`` URI needs ``data:<type>/<subtype>[;base64],``; one longer than its medium's size limit allows is
+  refused before it is decoded. A clip or audio whose length cannot be read is refused (damaged or unfinished).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
+from wan_nb.media_rules import MediaLimits, check_content, check_reachable
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
 __all__ = [
@@ -40,25 +51,11 @@ __all__ = [
 ]
 
 DIALECTS = ("unified", "native", "relay")
-MB = 1024 * 1024
 SEED_MAX = 2_147_483_647  # parameters.seed is [0, 2^31 - 1] (native.md §1.2)
 # The gateway carries only prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4).
 NATIVE_ONLY = ("negative_prompt", "last_frame", "driving_audio", "first_clip", "prompt_extend", "watermark")
-FLAGS = ("prompt_extend", "watermark", "audio")
+FLAGS = ("prompt_extend", "watermark", "audio", "allow_unknown_model")
 _SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
-
-
-@dataclass(frozen=True, slots=True)
-class MediaLimits:
-    """What one kind of medium may be; ``None`` means not checked (not documented for the model)."""
-
-    noun: str
-    formats: tuple[str, ...]
-    max_mb: float
-    side: tuple[int, int] | None = None
-    aspect: float | None = None
-    """Longest side over shortest side, at most."""
-    seconds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +158,14 @@ def check_task_id(task_id: object) -> str:
     return task_id
 
 
-def validate(request: VideoRequest, dialect: str) -> None:
-    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay")."""
+def validate(request: VideoRequest, dialect: str, *, cloud: bool = True) -> None:
+    """Raise the first problem with ``request`` for ``dialect`` ("unified", "native" or "relay").
+
+    ``cloud``: the service fetches media from the internet (the client says; False for a loopback server).
+    """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; expected one of {', '.join(DIALECTS)}")
-    limits = _check_model(request.model)
+    limits = _check_model(request.model, request.allow_unknown_model)
     for check in _SCALAR_CHECKS:
         check(request, limits)
     _check_dialect_fields(request, dialect)
@@ -174,9 +174,11 @@ def validate(request: VideoRequest, dialect: str) -> None:
     for role, medium in found.items():
         if medium.kind == "oss" and dialect != "native":
             raise ValidationError(role, _OSS_ELSEWHERE.format(dialect))
+        if medium.kind == "url" and cloud:
+            check_reachable(medium)
     for role, medium in found.items():
         if medium.is_local:
-            _check_content(medium, limits.limits_for(role), request.model)
+            check_content(medium, limits.limits_for(role), request.model)
 
 
 _OSS_ELSEWHERE = (
@@ -185,12 +187,47 @@ _OSS_ELSEWHERE = (
 )
 
 
-def _check_model(model: object) -> ModelLimits:
+# Other Wan task families (native.md §1): each has its own endpoint and inputs; an i2v request to them is billed
+# and cannot work. Matched on the name's parts, so "wan2.5-t2v-preview" and "wanx2.1-t2i-turbo" are both seen.
+_OTHER_FAMILIES = (
+    ("t2v", "a text-to-video model"),
+    ("r2v", "a reference-to-video model"),
+    ("kf2v", "a first-and-last-frame model with its own endpoint"),
+    ("videoedit", "a video-editing model"),
+    ("vace", "a video-editing model"),
+    ("s2v", "a speech-to-video model with its own endpoint"),
+    ("animate", "a character-animation model"),
+    ("t2i", "an image model"),
+    ("i2i", "an image model"),
+    ("image", "an image model"),
+    ("imageedit", "an image model"),
+)
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4,8}$")
+
+
+def _check_model(model: object, allow_unknown: object) -> ModelLimits:
     if not isinstance(model, str):
         raise TypeError(f"model: must be a string such as 'wan2.7-i2v', got {type(model).__name__}")
+    known = ", ".join(MODELS)
     if not model.strip():
-        raise ValidationError("model", f"is empty; known models: {', '.join(MODELS)}")
-    return model_limits(model)
+        raise ValidationError("model", f"is empty; known models: {known}")
+    if model in MODELS or (_SNAPSHOT.search(model) and _SNAPSHOT.sub("", model) in MODELS):
+        return model_limits(model)
+    if allow_unknown is True:
+        return model_limits(model)
+    parts = re.split(r"[-_.\s]+", model.lower())
+    family = next((what for part, what in _OTHER_FAMILIES if part in parts), None)
+    if family is not None:
+        said = f"{model!r} is {family}; this path sends image-to-video requests only"
+    else:
+        close = difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
+        said = f"{model!r} is not a known image-to-video model" + (
+            f" (did you mean {close[0]}?)" if close else ""
+        )
+    raise ValidationError(
+        "model",
+        f"{said}; known: {known}; for a new i2v model pass VideoRequest(..., allow_unknown_model=True)",
+    )
 
 
 def _check_texts(request: VideoRequest, limits: ModelLimits) -> None:
@@ -295,36 +332,3 @@ _SHOWN_ORDER: tuple[MediaRole, ...] = ("first_frame", "first_clip", "last_frame"
 
 def _shown(roles: frozenset[MediaRole]) -> str:
     return " + ".join(role for role in _SHOWN_ORDER if role in roles)
-
-
-def _check_content(medium: media.Medium, limits: MediaLimits, model: str) -> None:
-    size, field = media.file_size(medium), medium.field
-    if size > limits.max_mb * MB:
-        raise ValidationError(field, f"is {size / MB:.1f} MB; at most {limits.max_mb:g} MB for {model}")
-    found = _sniffed(medium, limits)
-    if found is None or found.format not in limits.formats:
-        what = f"in {found.format.upper()} format" if found else f"not {limits.noun} (or damaged)"
-        raise ValidationError(field, f"is {what}; allowed: {', '.join(limits.formats).upper()}")
-    if isinstance(found, media.ImageInfo | media.VideoInfo):
-        _check_sides(field, found.width, found.height, limits, model)
-    seconds = found.duration_s if not isinstance(found, media.ImageInfo) else None
-    if seconds is not None and limits.seconds and not limits.seconds[0] <= seconds <= limits.seconds[1]:
-        low, high = limits.seconds
-        raise ValidationError(field, f"is {seconds:.1f} s long; allowed: {low:g}-{high:g} s for {model}")
-
-
-def _sniffed(medium: media.Medium, limits: MediaLimits) -> media.Info | None:
-    if "mp4" in limits.formats:
-        return media.video_info(medium)
-    return media.sniff(media.load(medium))
-
-
-def _check_sides(field: str, width: int | None, height: int | None, limits: MediaLimits, model: str) -> None:
-    if width is None or height is None:
-        return
-    if limits.side and not all(limits.side[0] <= side <= limits.side[1] for side in (width, height)):
-        low, high = limits.side
-        raise ValidationError(field, f"is {width}x{height} px; allowed: {low}-{high} px a side for {model}")
-    if limits.aspect and max(width, height) > limits.aspect * min(width, height):
-        ratio, most = max(width, height) / max(min(width, height), 1), f"{limits.aspect:g}"
-        raise ValidationError(field, f"is {width}x{height} px (1:{ratio:.2f}); allowed: 1:{most} to {most}:1")

@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from wan_nb.cli import report
 from wan_nb.cli.journal import cmd_list, cmd_resume
 from wan_nb.cli.output import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, PROG, Reporter, fail, note
 from wan_nb.cli.tasks import cmd_cancel, cmd_download, cmd_generate, cmd_status, cmd_wait
@@ -66,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         add(name, run, text).add_argument("id", help="task id")
     add("list", cmd_list, "journaled tasks: id, provider, status, prompt, file")
     add("resume", cmd_resume, "re-attach to unfinished journaled tasks and download finished ones")
+    report.add_arguments(
+        add(
+            "report",
+            report.cmd_report,
+            "write one HTML page of the journaled tasks (posters, videos, prompts)",
+        )
+    )
     sub.add_parser("sim", help="run the simulator server (wan-nb sim --help)", add_help=False)
     sub.add_parser(
         "doctor", help="what works here (front end, encoder, keys, proxies, journal) and how to fix the rest"

@@ -6,6 +6,7 @@ Imports only from ``wan_nb.protocols`` and below; never ipywidgets, the panel or
 from __future__ import annotations
 
 from wan_nb.client._batch import BatchItem
+from wan_nb.client._budget import Budget
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client.client import AsyncWanClient
 from wan_nb.client.journal import Journal, JournalEntry
@@ -15,6 +16,7 @@ __all__ = [
     "PROVIDERS",
     "AsyncWanClient",
     "BatchItem",
+    "Budget",
     "Journal",
     "JournalEntry",
     "PollSchedule",

@@ -21,11 +21,20 @@ import httpx
 from wan_nb.client._retry import refused_certificate
 from wan_nb.client.download import ErrorFor, Source
 from wan_nb.client.providers import PROVIDERS, Provider
-from wan_nb.errors import APIError, ResultExpired, TransportError, WanError, api_error
+from wan_nb.errors import (
+    APIError,
+    DownloadError,
+    InvalidResponse,
+    ResultExpired,
+    TransportError,
+    WanError,
+    redact,
+    server_text,
+)
 from wan_nb.models import Task
 from wan_nb.protocols.base import Call, Dialect
 
-__all__ = ["Api", "redact", "send", "storage_errors", "transport_error"]
+__all__ = ["Api", "not_video", "parse_json", "send", "storage_errors", "transport_error"]
 
 _DASHSCOPE = [row.name for row in PROVIDERS.values() if row.region]
 
@@ -41,6 +50,8 @@ class Api:
         self.row = row
         self.base_url = base_url.rstrip("/")
         self._key = key
+        # What a server may echo back and no message may repeat (server_text also masks any URL's password).
+        self._secrets = (key,)
 
     def __repr__(self) -> str:
         return f"Api({self.row.name!r}, {self.base_url!r})"
@@ -66,14 +77,22 @@ class Api:
         body = parse_json(response.content)
         if not response.is_success:
             raise self.error(response.status_code, body, response.headers)
-        return (body if isinstance(body, Mapping) else {}), response.headers
+        if not isinstance(body, Mapping):
+            # A captive portal's page, a CDN's empty 200, a JSON array: the call did not reach the API.
+            shown = server_text(redact(body, self._secrets), limit=120) or "an empty body"
+            raise InvalidResponse(
+                f"{call.method} {call.path} answered {response.status_code} with {shown!r}, not a JSON object"
+            )
+        return body, response.headers
 
     def error(self, status: int, body: Any, headers: httpx.Headers) -> APIError:
         # Some servers quote the key they refused ("Incorrect API key provided: sk-..."): never repeat it.
-        return self.wire.parse_error(status, redact(body, self._key), headers, hint=self.hint(status))
+        return self.wire.parse_error(status, redact(body, self._secrets), headers, hint=self.hint(status))
 
     def content_errors(self, status: int, head: bytes, headers: httpx.Headers) -> WanError:
-        """Errors of a download from the API host (the gateway's ``/content``)."""
+        """Errors of a download from the API host (the gateway's ``/content``); a 2xx that is no video too."""
+        if 200 <= status < 300:
+            return not_video(status, server_text(head.decode("utf-8", "replace"), secrets=self._secrets))
         return self.error(status, parse_json(head), headers)
 
     def content_source(self, call: Call) -> Source:
@@ -136,32 +155,43 @@ def _tls_message(host: str, error: ssl.SSLCertVerificationError) -> str:
     )
 
 
-def redact(value: Any, secret: str) -> Any:
-    """``value`` (parsed JSON) with every occurrence of ``secret`` in its strings replaced by ``***``."""
-    if isinstance(value, str):
-        return value.replace(secret, "***") if secret else value
-    if isinstance(value, Mapping):
-        return {redact(key, secret): redact(item, secret) for key, item in value.items()}
-    if isinstance(value, list):
-        return [redact(item, secret) for item in value]
-    return value
+JSON_LIMIT = 1 << 20
+"""Characters of a non-JSON body kept for its message (the message itself keeps 300): a 1 GB page is not text."""
 
 
 def parse_json(content: bytes) -> Any:
-    """The parsed body, or its first 200 characters of text (an HTML proxy page, an empty body)."""
+    """The parsed body, or its text (an HTML proxy page, an empty body), for :func:`server_text` to shorten."""
     try:
         return json.loads(content)
-    except ValueError:
-        return content.decode("utf-8", "replace")[:200]
+    except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, or nesting deep enough to recurse out
+        return content[:JSON_LIMIT].decode("utf-8", "replace")
+
+
+# OSS answers an expired signature with 403 and an XML body: <Code>AccessDenied</Code> "Request has expired."
+_EXPIRY_WORDS = ("request has expired", "signature has expired", "url has expired", "expiredtoken")
 
 
 def storage_errors(task: Task) -> ErrorFor:
-    """Errors from a signed result URL: 403/404/410 (and any 4xx once past ``expires_at``) mean it expired."""
+    """Errors from a signed result URL: 403/404/410 (and any 4xx once past ``expires_at``), or a body that says
+    the signature expired (whatever its status), mean it expired; anything else that is no video is a
+    DownloadError carrying the body's readable text."""
 
     def error_for(status: int, head: bytes, headers: httpx.Headers) -> WanError:
+        text = server_text(head.decode("utf-8", "replace"))
         expired = task.expires_at is not None and task.expires_at <= datetime.now(UTC)
-        if status in (403, 404, 410) or (expired and 400 <= status < 500):
+        if status in (403, 404, 410) or (expired and 400 <= status < 500) or _says_expired(text):
             return ResultExpired(task.id, status)
-        return api_error(status, message=head.decode("utf-8", "replace")[:200] or None)
+        return not_video(status, text)
 
     return error_for
+
+
+def _says_expired(text: str) -> bool:
+    lowered = text.lower()
+    return any(words in lowered for words in _EXPIRY_WORDS)
+
+
+def not_video(status: int, text: str) -> DownloadError:
+    """The error for a download answer that is not the video: its status and what its body says."""
+    said = f": {text}" if text else " and an empty body"
+    return DownloadError(f"the result host answered HTTP {status} with no video{said}; nothing was saved")

@@ -63,7 +63,7 @@ def map_requests(
         raise ValueError("concurrency must be at least 1")
     for index, request in enumerate(requests):
         try:
-            validate(request, client.dialect)
+            validate(request, client.dialect, cloud=client.cloud)
         except ValidationError as exc:
             raise ValidationError(f"requests[{index}].{exc.field}", exc.message) from exc
     return _map(client, list(requests), concurrency, out, timeout)
@@ -207,7 +207,7 @@ async def _send_planned(
 
     try:
         request = rebuild(plan.request)
-        validate(request, client.dialect)
+        validate(request, client.dialect, cloud=client.cloud)
     except (ValidationError, TypeError, ValueError) as exc:
         await client._journal("unplan", plan.plan_id)
         message = f"planned request {plan.position} of batch {plan.batch_id} dropped: {exc}"

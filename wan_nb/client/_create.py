@@ -18,11 +18,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from wan_nb.client.uploads import Uploader, media_urls
-from wan_nb.errors import APIError, RateLimitError, TransportError, WanError
+from wan_nb.errors import APIError, InvalidResponse, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
 
 if TYPE_CHECKING:
+    from wan_nb.client._budget import Hold
     from wan_nb.client.client import AsyncWanClient
 
 __all__ = ["create", "throttle_backoff"]
@@ -52,9 +53,16 @@ def throttle_backoff(attempt: int) -> float:
 
 
 async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: str | None) -> Task:
-    validate(request, client.dialect)
+    validate(request, client.dialect, cloud=client.cloud)
+    # The budget is checked before the uploads, which are requests too (client/_budget.py).
+    held = client.meter.hold(request) if client.meter is not None else None
     uploader = Uploader(client._api.http, client._api.call, request.model, client.poll.sleep)
-    call = client._wire.create_call(request, await media_urls(request, client.dialect, uploader))
+    try:
+        urls = await media_urls(request, client.dialect, uploader)
+    except BaseException:
+        _release(held)  # the create was never sent
+        raise
+    call = client._wire.create_call(request, urls)
     create_id = await client._journal(
         "sending", provider=client.provider, base_url=client.base_url, request=request, plan_id=plan_id
     )
@@ -62,16 +70,22 @@ async def _create_once(client: AsyncWanClient, request: VideoRequest, plan_id: s
         body, headers = await client._api.call(call)
         task = client._wire.parse_task(body, headers, client.provider)
         if not task.id:
-            raise APIError(200, message="the create answer carried no task id", body=dict(body))
+            raise InvalidResponse("the create answer carried no task id")
     except WanError as exc:
+        if _nothing_created(exc):
+            _release(held)  # else an unanswered create: a task may exist and be billed, so it stays counted
         await _settle_failed(client, create_id, exc)
         if isinstance(exc, TransportError):
             raise _unsure(client, exc) from None
+        if isinstance(exc, InvalidResponse):  # the create was answered, but not readably: it may exist
+            raise InvalidResponse(f"{exc.what}; {_may_exist(client)}") from None
         raise
     await client._journal(
         "record", task, base_url=client.base_url, dialect=client.dialect, request=request, create_id=create_id
     )
     client.runs.created(task.id, request, client.poll.clock())
+    if held is not None and client.meter is not None:
+        client.meter.created(task.id, held, request.model)
     log.debug("submitted task %s to %s (%s)", task.id, client.provider, client.host)
     return task
 
@@ -80,22 +94,36 @@ async def _settle_failed(client: AsyncWanClient, create_id: str | None, exc: Wan
     """Drop the journaled create when the failure proves no task exists; else keep it, with the reason."""
     if create_id is None:
         return
-    nothing_sent = isinstance(exc, TransportError) and not exc.sent
-    refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500  # upstream checks before creating
-    if nothing_sent or refused:
+    if _nothing_created(exc):
         await client._journal("refused", create_id)
     else:
         await client._journal("unsure", create_id, str(exc))
+
+
+def _nothing_created(exc: WanError) -> bool:
+    """True when the failure proves no task exists: never sent, or a 4xx (upstream checks before creating)."""
+    nothing_sent = isinstance(exc, TransportError) and not exc.sent
+    refused = isinstance(exc, APIError) and 400 <= exc.status_code < 500
+    return nothing_sent or refused
+
+
+def _release(held: Hold | None) -> None:
+    if held is not None:
+        held.release()
 
 
 def _unsure(client: AsyncWanClient, exc: TransportError) -> TransportError:
     if not exc.sent:
         note = "nothing was sent, so no task was created; submitting again is safe"
     else:
-        native = client.dialect == "native"
-        where = "client.list_tasks() or the DashScope console" if native else "the provider's console"
-        note = (
-            "the create may or may not have reached the server, so a task may exist (and be billed); "
-            f"check {where} before submitting again (not retried automatically; `wan-nb list` shows it)"
-        )
+        note = f"the create may or may not have reached the server, so {_may_exist(client)}"
     return TransportError(f"{exc}; {note}", method=exc.method, url=exc.url, sent=exc.sent)
+
+
+def _may_exist(client: AsyncWanClient) -> str:
+    native = client.dialect == "native"
+    where = "client.list_tasks() or the DashScope console" if native else "the provider's console"
+    return (
+        f"a task may exist (and be billed); check {where} before submitting again "
+        "(not retried automatically; `wan-nb list` shows it)"
+    )

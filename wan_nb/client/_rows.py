@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from wan_nb.client._summary import fingerprint, summarize
-from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
+from wan_nb.client._summary import fingerprint, request_of, summarize
+from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 
 __all__ = [
     "STATE_COLUMNS",
@@ -27,7 +27,18 @@ __all__ = [
     "state",
 ]
 
-STATE_COLUMNS = ("status", "status_raw", "video_url", "error_code", "error_message", "request_id", "expires")
+STATE_COLUMNS = (
+    "status",
+    "status_raw",
+    "video_url",
+    "error_code",
+    "error_message",
+    "request_id",
+    "expires",
+    "actual_prompt",
+    "billed_seconds",
+    "short_side",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,12 @@ class JournalEntry:
     """The downloaded file, once there is one."""
     expires: float | None = None
     """Unix time the result URL stops working, when the service said or a download found it gone."""
+    actual_prompt: str | None = None
+    """The prompt as the service echoed it (``actual_prompt`` when ``prompt_extend`` rewrote it)."""
+    billed_seconds: float | None = None
+    """``usage.duration``, once the service reported it."""
+    short_side: int | None = None
+    """``usage.SR``: the billed resolution's short side in pixels."""
 
     @property
     def downloaded(self) -> bool:
@@ -65,6 +82,10 @@ class JournalEntry:
     def expired(self) -> bool:
         """True once the result can no longer be downloaded (its signed URL is past its life)."""
         return self.expires is not None and self.expires <= datetime.now(UTC).timestamp()
+
+    def to_request(self) -> VideoRequest:
+        """The journaled request, without its media (the journal keeps their names only)."""
+        return request_of(self.request)
 
     def to_task(self) -> Task:
         """The last recorded state as a Task (for re-attaching or downloading without a query)."""
@@ -80,6 +101,10 @@ class JournalEntry:
             created_at=datetime.fromtimestamp(self.created, UTC),
             expires_at=expires,
             request_id=self.request_id,
+            usage=Usage(billed_seconds=self.billed_seconds, resolution=self.short_side)
+            if self.billed_seconds is not None
+            else None,
+            prompt=self.actual_prompt,
             path=self.path if self.downloaded else None,
         )
 
@@ -137,6 +162,9 @@ def state(task: Task) -> dict[str, Any]:
         "error_message": task.error.message if task.error else None,
         "request_id": task.request_id,
         "expires": task.expires_at.timestamp() if task.expires_at else None,
+        "actual_prompt": task.prompt,
+        "billed_seconds": task.usage.billed_seconds if task.usage else None,
+        "short_side": task.usage.resolution if task.usage else None,
     }
 
 

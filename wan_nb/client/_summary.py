@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wan_nb.models import MediaInput, VideoRequest
+from wan_nb.models import DEFAULT_MODEL, MediaInput, VideoRequest
 
-__all__ = ["fingerprint", "summarize"]
+__all__ = ["fingerprint", "request_of", "summarize"]
 
 _PROMPT_EXCERPT = 200
 
@@ -32,6 +32,36 @@ def summarize(request: VideoRequest) -> dict[str, Any]:
             summary[name] = value
     summary["media"] = {role: _describe(value) for role, value in request.media().items()}
     return summary
+
+
+_SETTINGS = {
+    "resolution": str,
+    "size": str,
+    "seed": int,
+    "audio": bool,
+    "prompt_extend": bool,
+    "watermark": bool,
+}
+
+
+def request_of(summary: dict[str, Any]) -> VideoRequest:
+    """The request a journal summary describes, without its media (the journal keeps only their names).
+
+    The prompt is the journaled one (its first 200 characters); values of the wrong type are left out.
+    """
+    settings = {
+        name: summary[name]
+        for name, kind in _SETTINGS.items()
+        if isinstance(summary.get(name), kind) and (kind is bool or not isinstance(summary[name], bool))
+    }
+    duration = summary.get("duration")
+    model = summary.get("model")
+    return VideoRequest(
+        prompt=str(summary.get("prompt", "")),
+        duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else 5,
+        model=model if isinstance(model, str) and model else DEFAULT_MODEL,
+        **settings,
+    )
 
 
 def _describe(value: MediaInput) -> dict[str, Any]:

@@ -5,8 +5,9 @@
   Cutting a GET short is safe: it changes nothing server-side. The poll due at the deadline still gets
   ``LAST_POLL_GRACE``, so a wait overruns its ``timeout`` by at most that.
 - A poll that failed past its retries does not end the wait: the task runs on, billed, whatever the poll did.
-  A 429 waits out its ``Retry-After``; 5xx or a broken connection are tolerated ``POLL_FAILURES_TOLERATED``
-  times in a row, so a brief outage never abandons a paid task while a host that stays down is reported.
+  A 429 waits out its ``Retry-After``; 5xx, a broken connection or an unreadable answer (a proxy's page) are
+  tolerated ``POLL_FAILURES_TOLERATED`` times in a row, so a brief outage never abandons a paid task while a host
+  that stays down is reported. 401/403 end the wait at once: no later poll can succeed with that key.
 Must not import ipywidgets, panel or cli.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from wan_nb.errors import RateLimitError, ServerError, TransportError, WaitTimeout
+from wan_nb.errors import InvalidResponse, RateLimitError, ServerError, TransportError, WaitTimeout
 from wan_nb.models import Task, TaskStatus
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ async def _poll_once(client: AsyncWanClient, task_id: str, failures: int) -> tup
         return await client.get(task_id), None
     except RateLimitError as exc:
         return None, exc.retry_after
-    except (ServerError, TransportError) as exc:
+    except (ServerError, TransportError, InvalidResponse) as exc:
         if failures >= POLL_FAILURES_TOLERATED:
             raise
         log.debug("poll of task %s failed (%s); waiting on", task_id, exc)

@@ -18,15 +18,18 @@ import logging
 import sqlite3
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 import httpx
 
+from wan_nb import pricing
 from wan_nb.client import _batch, _create, _watch
 from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._closing import LoopSeen, close_dropped, close_files
 from wan_nb.client._network import (
     Cert,
@@ -43,7 +46,7 @@ from wan_nb.client._runs import RunTimes
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.download import Source, fetch, target_path
 from wan_nb.client.journal import Journal
-from wan_nb.client.providers import resolve, sim_transport
+from wan_nb.client.providers import PROVIDERS, is_loopback, resolve, sim_transport
 from wan_nb.errors import (
     APIError,
     ConfigError,
@@ -104,6 +107,7 @@ class AsyncWanClient:
         trust_env: bool = True,
         http2: bool = False,
         http_client: httpx.AsyncClient | None = None,
+        budget: float | Budget | None = None,
     ) -> None:
         """``verify``/``cert``/``proxy``/``trust_env``/``http2`` configure the network (README: company networks).
 
@@ -111,7 +115,9 @@ class AsyncWanClient:
         retries. ``http_client``: an ``httpx.AsyncClient`` you built and close yourself, used as is (its own
         TLS, proxies, timeouts and transport: no retries are added). ``timeout``: seconds, or an
         ``httpx.Timeout`` for its connect/read/write/pool parts. The in-process simulators have no network:
-        the network options do not apply to them.
+        the network options do not apply to them. ``budget``: refuse (BudgetExceeded, before any request) a
+        create that would pass it; a number is in the provider's price currency (``wan_nb.pricing``), a
+        :class:`Budget` may be shared by clients.
         """
         network = Network(verify=verify, cert=cert, proxy=proxy, trust_env=trust_env, http2=http2)
         timeouts = check_timeout(timeout)
@@ -140,6 +146,16 @@ class AsyncWanClient:
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         self.runs = RunTimes()
+        self._row = PROVIDERS[self.provider]
+        self.budget = Budget(budget) if isinstance(budget, int | float) else budget
+        """What this client may spend (``.spent``, ``.left``); None without a budget."""
+        self.meter = Meter(self.budget, self._row.region) if self.budget is not None else None
+
+    @property
+    def cloud(self) -> bool:
+        """True unless the API is on loopback (the simulator, a local server): a cloud service fetches media from
+        the internet, so validation refuses links to this machine or a private network for it."""
+        return not is_loopback(urlsplit(self.base_url).hostname or "")
 
     def __repr__(self) -> str:
         shown = public_base_url(self.base_url)  # without a user:password written into the URL
@@ -188,6 +204,23 @@ class AsyncWanClient:
             )
             return None
 
+    def estimate(
+        self,
+        requests: VideoRequest | Iterable[VideoRequest],
+        *,
+        concurrency: int = 4,
+        prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
+    ) -> pricing.Estimate:
+        """What ``requests`` would bill on this provider, and about how long they take ``concurrency`` at once.
+
+        Prices come from ``wan_nb.pricing`` (a dated table, overridable); run times from the service's
+        figures, or the simulator's own few seconds on a simulator provider. Sends nothing.
+        """
+        run = pricing.SIM_RUN if self._row.is_sim else pricing.SERVICE_RUN
+        return pricing.estimate(
+            requests, region=self._row.region, concurrency=concurrency, run=run, prices=prices
+        )
+
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
         task_id = _id(task)
@@ -197,6 +230,8 @@ class AsyncWanClient:
             fresh = fresh.evolve(id=task_id)
         if self.journal is not None and not self.journal.is_current(fresh):
             await self._journal("update", fresh)
+        if self.meter is not None:
+            self.meter.observe(fresh)
         return fresh
 
     async def cancel(self, task: Task | str) -> Task:

@@ -9,6 +9,13 @@ holds a complete file, and an existing final file is returned without a request.
 Who gets credentials is decided by the caller through :class:`Source`: a signed result URL on a storage host is
 fetched with a header set that has no Authorization at all (DashScope's OSS URLs and the relay's ``result_url``
 refuse it); the unified gateway's ``/content`` goes to the API host with it.
+
+What a server sends is untrusted: the final path must resolve inside the folder the caller chose (a task id
+never walks out of it); only a video is saved (the content type must not be markup, JSON or text, and the body
+must open with an ISO-BMFF ``ftyp`` box, as MP4 and MOV do): anything else becomes the caller's error (a
+DownloadError with the body's readable text, or ResultExpired) and nothing stays at the final path or in a
+``.part``. Redirects are followed by hand, at most ``MAX_REDIRECTS`` hops, each to an https URL (http only on
+loopback), and never with Authorization: a hop is a new host's business, even when it looks the same.
 Must not import anything above ``wan_nb.protocols``.
 """
 
@@ -22,18 +29,33 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import httpx
 
-from wan_nb.errors import DownloadError, WanError
+from wan_nb._hosts import is_fetchable
+from wan_nb.errors import DownloadError, WanError, server_text
 
-__all__ = ["Source", "fetch", "part_path", "target_path"]
+__all__ = ["MAX_REDIRECTS", "Source", "fetch", "part_path", "target_path"]
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 FLUSH_EVERY = 8 * 1024 * 1024
 """Bytes between two background write-backs of a download (smaller files are only fsynced at the end)."""
 
-# Turns an error response (status, first bytes of the body, headers) into the error to raise.
+MAX_REDIRECTS = 5
+"""Hops a result download follows (signed URLs may bounce through a CDN once or twice; a loop ends here)."""
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Bodies that are a message for a person or a program, never a video, whatever the status says.
+_NOT_VIDEO_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/problem",
+    "application/xhtml",
+)
+
+# Turns a refused answer (status, first bytes of the body, headers) into the error to raise: a non-2xx, or a
+# 2xx whose body is not a video (a captive portal's page, a JSON error, a storage's XML expiry answer).
 ErrorFor = Callable[[int, bytes, httpx.Headers], WanError]
 
 
@@ -53,9 +75,16 @@ def target_path(dest: str | os.PathLike[str], task_id: str) -> Path:
     """
     text = os.fspath(dest)
     path = Path(text).expanduser()
-    if text.endswith(("/", os.sep)) or path.is_dir() or not path.suffix:
-        return path / f"{task_id}.mp4"
-    return path
+    if not (text.endswith(("/", os.sep)) or path.is_dir() or not path.suffix):
+        return path
+    folder, final = path.resolve(), path / f"{task_id}.mp4"
+    landed = final.resolve()  # symlinks and ".." resolved: where the bytes would really go
+    if landed.parent != folder or landed.name != final.name:
+        raise DownloadError(
+            f"task id {server_text(repr(task_id), limit=60)} would put the video outside {folder}; "
+            "nothing was written"
+        )
+    return final
 
 
 async def fetch(
@@ -103,21 +132,67 @@ async def _attempt(http: httpx.AsyncClient, source: Source, part: Path, error_fo
     headers = {**source.headers, "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
-    request = http.build_request("GET", source.url, headers=headers)
-    response = await http.send(request, stream=True, follow_redirects=True)
+    response = await _follow(http, source.url, headers)
     try:
         if response.status_code == 416 and offset:
             _discard(part)  # our .part is not a prefix the server recognises: start over
             return False
         if not response.is_success:
-            raise error_for(response.status_code, await _head(response), response.headers)
+            raise error_for(response.status_code, await _head(_chunks(response)), response.headers)
         start, total = _window(response, offset)
         if start is None:
             _discard(part)
             return False
-        return await _write(response, part, start, total)
+        first, chunks = await _opening(_chunks(response), 12)
+        # A resumed body starts mid-file: only its type can be judged (its start was judged before).
+        if not (_video_type(response.headers) and (start > 0 or first[4:8] == b"ftyp")):
+            _discard(part)
+            raise error_for(response.status_code, await _head(chunks), response.headers)
+        return await _write(chunks, part, start, total)
     finally:
         await response.aclose()
+
+
+async def _follow(http: httpx.AsyncClient, url: str, headers: dict[str, str]) -> httpx.Response:
+    """GET ``url``, following at most MAX_REDIRECTS redirects; each hop is checked and sent without
+    Authorization (httpx would keep it on a same-origin hop)."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        # A relative path (the gateway's /content) joins the base URL; anything with a scheme is judged as
+        # written too: httpx would treat "file:/etc/passwd" as a path on the base host.
+        request = http.build_request("GET", url, headers=headers)
+        if not is_fetchable(str(request.url)) or (urlsplit(url).scheme and not is_fetchable(url)):
+            shown = server_text(repr(url), limit=80)
+            raise DownloadError(f"refusing to download from {shown}: not an https URL")
+        response = await http.send(request, stream=True)
+        location = response.headers.get("Location")
+        if response.status_code not in _REDIRECTS or location is None:
+            return response
+        await response.aclose()
+        url = str(response.url.join(location))
+        headers = {name: value for name, value in headers.items() if name.lower() != "authorization"}
+    raise DownloadError(f"the result URL redirected more than {MAX_REDIRECTS} times; nothing was written")
+
+
+def _video_type(headers: httpx.Headers) -> bool:
+    """Any type but markup, JSON or text: storage hosts label videos video/mp4, octet-stream, or nothing."""
+    return not headers.get("Content-Type", "").strip().lower().startswith(_NOT_VIDEO_TYPES)
+
+
+async def _opening(chunks: AsyncIterator[bytes], want: int) -> tuple[bytes, AsyncIterator[bytes]]:
+    """At least ``want`` bytes (or the whole short body), and an iterator that still yields them first."""
+    first = b""
+    async for chunk in chunks:
+        first += chunk
+        if len(first) >= want:
+            break
+    return first, _prepend(first, chunks)
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk
 
 
 def _window(response: httpx.Response, offset: int) -> tuple[int | None, int | None]:
@@ -131,13 +206,13 @@ def _window(response: httpx.Response, offset: int) -> tuple[int | None, int | No
     return offset, int(match[3]) if match[3].isdigit() else None
 
 
-async def _write(response: httpx.Response, part: Path, start: int, total: int | None) -> bool:
+async def _write(chunks: AsyncIterator[bytes], part: Path, start: int, total: int | None) -> bool:
     with part.open("r+b" if start else "wb") as out:
         out.seek(start)
         out.truncate()
         flusher = _Flusher(out)
         try:
-            async for chunk in _chunks(response):
+            async for chunk in chunks:
                 out.write(chunk)
                 flusher.written(len(chunk))
                 if total is not None and out.tell() > total:
@@ -190,10 +265,10 @@ def _datasync(descriptor: int) -> None:
         os.close(descriptor)
 
 
-async def _head(response: httpx.Response, limit: int = 4096) -> bytes:
+async def _head(chunks: AsyncIterator[bytes], limit: int = 4096) -> bytes:
     """The start of an error body (enough for a JSON error) without reading a whole file."""
     data = b""
-    async for chunk in _chunks(response):
+    async for chunk in chunks:
         data += chunk
         if len(data) >= limit:
             break

@@ -70,7 +70,16 @@ _SCHEMA = (
     base_url TEXT NOT NULL, request TEXT NOT NULL, planned REAL NOT NULL, create_id TEXT)""",
 )
 # Columns added since the first release: a journal written before them gains them on open.
-_ADDED_COLUMNS = {"base_url": "TEXT", "expires": "REAL"}
+_ADDED_COLUMNS = {
+    "base_url": "TEXT",
+    "expires": "REAL",
+    "actual_prompt": "TEXT",
+    "billed_seconds": "REAL",
+    "short_side": "INTEGER",
+}
+
+# A poll that leaves these out keeps what an earlier answer said (the expiry, the rewrite, the usage).
+_KEPT = frozenset({"expires", "actual_prompt", "billed_seconds", "short_side"})
 
 
 class Journal:
@@ -258,7 +267,7 @@ class Journal:
         new, key = state(task), (task.provider, task.id)
         # A poll that says nothing of the result's expiry keeps what is known (set_expired, an earlier poll).
         sets = ", ".join(
-            f"{name} = COALESCE(:{name}, {name})" if name == "expires" else f"{name} = :{name}"
+            f"{name} = COALESCE(:{name}, {name})" if name in _KEPT else f"{name} = :{name}"
             for name in STATE_COLUMNS
         )
         params = {**new, "updated": time.time(), "task_id": task.id, "provider": task.provider}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import ipaddress
 import os
 import sys
 from collections.abc import Mapping
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wan_nb import frontend
+from wan_nb._hosts import is_loopback
 from wan_nb.errors import ConfigError
 
 __all__ = [
@@ -155,11 +155,14 @@ def resolve(
     """Pick the provider, key and base URL; the only reader of provider variables. Raises ConfigError."""
     env = with_colab_secrets(os.environ) if env is None else env
     name = provider or env.get("WAN_NB_PROVIDER") or _name_from_keys(env, api_key)
-    row = _row(name)
-    key = api_key or (env.get(row.key_env) if row.key_env else None) or _sim_key(row)
+    row = _row(name.strip())
+    key = _clean(api_key, "api_key") or _clean(env.get(row.key_env) if row.key_env else None, row.key_env)
+    key = key or _sim_key(row)
     if not key:
         raise ConfigError("api_key", f"provider {row.name!r} needs a key: set {row.key_env} or pass api_key=")
-    url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
+    url = (
+        _clean(base_url, "base_url") or _clean(env.get("WAN_NB_BASE_URL"), "WAN_NB_BASE_URL") or row.base_url
+    ).rstrip("/")
     check_url(url, allow_insecure=allow_insecure)
     return Resolved(row, url, key, data_home(env))
 
@@ -184,6 +187,21 @@ def _colab_secret(name: str) -> str | None:
     except Exception:  # SecretNotFoundError, NotebookAccessError (access not granted), TimeoutException
         return None
     return value if isinstance(value, str) and value else None
+
+
+def _clean(value: str | None, name: str | None) -> str | None:
+    """A key or URL as pasted: surrounding whitespace (a trailing newline) dropped; whitespace or a control
+    character inside is a ConfigError naming where it came from (it would be refused as header injection)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(name or "api_key", f"must be a string, got {type(value).__name__}")
+    text = value.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ConfigError(
+            name or "api_key", "contains a line break, a space or a control character inside; paste it again"
+        )
+    return text or None
 
 
 def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
@@ -216,26 +234,21 @@ def _sim_key(row: Provider) -> str | None:
 
 def check_url(url: str, *, allow_insecure: bool) -> None:
     """ConfigError unless ``url`` is https, or http to a loopback host, or ``allow_insecure`` is set."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError("base_url", f"{url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+    if "://" not in url:
+        raise ConfigError("base_url", f"{url[:80]!r} has no scheme; write https://{url[:60]}")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a malformed IPv6 literal
+        raise ConfigError("base_url", f"{url[:80]!r} is not an http(s) URL") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError("base_url", f"{url[:80]!r} is not an http(s) URL")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(host):
         raise ConfigError(
             "base_url",
-            f"refusing to send the API key over plain http to {parts.hostname}; use https, a loopback host, "
+            f"refusing to send the API key over plain http to {host}; use https, a loopback host, "
             "or pass allow_insecure=True",
         )
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1, ``localhost`` and ``*.localhost`` (RFC 6761)."""
-    name = host.strip("[]").rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def available_providers(env: Mapping[str, str] | None = None) -> list[str]:

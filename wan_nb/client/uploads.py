@@ -22,7 +22,7 @@ import httpx
 
 from wan_nb import media
 from wan_nb.client._api import transport_error
-from wan_nb.errors import TransportError, ValidationError, WanError, api_error
+from wan_nb.errors import TransportError, ValidationError, WanError, api_error, server_text
 from wan_nb.models import MediaRole, VideoRequest
 from wan_nb.protocols import native
 from wan_nb.protocols.base import Call
@@ -105,11 +105,12 @@ class Uploader:
 
 def _upload_error(response: httpx.Response) -> WanError:
     """OSS answers XML ``<Error><Code>…</Code><Message>…</Message>``; e.g. 403 "Policy expired"."""
-    found = dict(_OSS_FIELD.findall(response.text[:4096]))
+    text = response.text[:65536]
+    found = {name: server_text(value, limit=120) for name, value in _OSS_FIELD.findall(text[:4096])}
     return api_error(
         response.status_code,
         code=found.get("Code"),
-        message=found.get("Message") or response.text[:200] or None,
+        message=found.get("Message") or server_text(text) or None,
         request_id=found.get("RequestId"),
         hint="the temporary-upload step failed; submitting again asks for a fresh policy",
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
-from wan_nb.errors import APIError
+from wan_nb.errors import APIError, InvalidResponse
 from wan_nb.models import MediaRole, Task, Usage, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols.base import Call, UploadPolicy
@@ -160,9 +160,9 @@ def upload_policy_call(model: str) -> Call:
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
     """A create or query answer (``{"request_id", "output": {...}, "usage": {...}}``) to a Task."""
     return task_from_output(
-        c.mapping(body.get("output")),
+        c.object_of(body.get("output"), "output"),
         usage=body.get("usage"),
-        request_id=c.text_of(body.get("request_id")) or c.header(headers, "x-request-id"),
+        request_id=c.request_id_of(body.get("request_id"), headers),
         poll_after=c.poll_after(headers),
         provider=provider,
         raw=body,
@@ -179,11 +179,11 @@ def task_from_output(
     raw: Mapping[str, Any],
 ) -> Task:
     """The ``output`` object (also the items of a task list) to a Task."""
-    status_raw = str(output.get("task_status") or "")
+    status_raw = c.status_text(output.get("task_status"), "output.task_status")
     finished = c.china_time(output.get("end_time"))
-    video_url = c.text_of(output.get("video_url"))
+    video_url = c.result_url(output.get("video_url"), "output.video_url")
     return Task(
-        id=str(output.get("task_id") or ""),
+        id=c.task_id(output.get("task_id"), "output.task_id") or "",
         # UNKNOWN here means no such task, or older than 24 h: terminal (native.md §3.1).
         status=c.status_of(status_raw),
         provider=provider,
@@ -197,7 +197,9 @@ def task_from_output(
         expires_at=c.url_expiry(video_url, finished),
         request_id=request_id,
         usage=usage_of(usage),
-        prompt=c.text_of(output.get("actual_prompt") or output.get("orig_prompt")),
+        prompt=c.optional_text(
+            output.get("actual_prompt") or output.get("orig_prompt"), "output.orig_prompt"
+        ),
         poll_after=poll_after,
         raw=raw,
     )
@@ -229,7 +231,9 @@ def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
     """SDK 2.0 expects a flat ``{"tasks": [...]}``; older answers nest under ``output`` or ``data``."""
     container = c.mapping(body.get("output")) or body
     items = container.get("tasks") or container.get("data") or []
-    request_id = c.text_of(body.get("request_id"))
+    if not isinstance(items, list):
+        raise InvalidResponse(f"the task list is a JSON {type(items).__name__}, not an array")
+    request_id = c.request_id_of(body.get("request_id"), {})
     return [
         task_from_output(
             item, usage=item.get("usage"), request_id=request_id, poll_after=None, provider=provider, raw=item
@@ -241,7 +245,10 @@ def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
 
 def parse_upload_policy(body: Mapping[str, Any]) -> UploadPolicy:
     """``data`` of the getPolicy answer (native.md §4) to the fields the form POST needs."""
-    data = c.mapping(body.get("data"))
+    data = c.object_of(body.get("data"), "data")
+    upload_dir = c.optional_text(data.get("upload_dir"), "data.upload_dir") or ""
+    if not upload_dir or ".." in upload_dir.split("/") or not upload_dir.isprintable():
+        raise InvalidResponse(f"data.upload_dir {c.shown(upload_dir)} is not an upload folder")
     fields = {
         "OSSAccessKeyId": str(data.get("oss_access_key_id", "")),
         "Signature": str(data.get("signature", "")),
@@ -251,12 +258,20 @@ def parse_upload_policy(body: Mapping[str, Any]) -> UploadPolicy:
         "success_action_status": "200",
     }
     return UploadPolicy(
-        upload_host=str(data.get("upload_host", "")),
-        upload_dir=str(data.get("upload_dir", "")),
+        upload_host=_upload_host(data.get("upload_host")),
+        upload_dir=upload_dir,
         form_fields=fields,
         max_file_size_mb=_number(data.get("max_file_size_mb")),
         expires_in=_number(data.get("expire_in_seconds")),
     )
+
+
+def _upload_host(value: object) -> str:
+    """Where the user's file goes: an https URL (http on loopback), like a result URL."""
+    host = c.result_url(value, "data.upload_host")
+    if host is None:
+        raise InvalidResponse("data.upload_host is missing")
+    return host
 
 
 def upload_form(policy: UploadPolicy, filename: str) -> dict[str, str]:

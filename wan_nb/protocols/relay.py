@@ -49,10 +49,10 @@ def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: st
     """The create answer is native-shaped (``output``); the poll answer is flat."""
     if isinstance(body.get("output"), Mapping):
         return native.parse_task(body, headers, provider)
-    status_raw = str(body.get("status") or "")
-    video_url = c.text_of(body.get("result_url"))
+    status_raw = c.status_text(body.get("status"), "status")
+    video_url = c.result_url(body.get("result_url"), "result_url")
     return Task(
-        id=str(body.get("task_id") or body.get("id") or ""),
+        id=c.task_id(body.get("task_id") or body.get("id"), "task_id") or "",
         status=c.status_of(status_raw),
         provider=provider,
         status_raw=status_raw,
@@ -60,7 +60,7 @@ def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: st
         video_url=video_url,
         error=_error_of(body),
         expires_at=c.url_expiry(video_url, None),
-        request_id=c.text_of(body.get("request_id")) or c.header(headers, "x-request-id"),
+        request_id=c.request_id_of(body.get("request_id"), headers),
         poll_after=c.poll_after(headers),
         raw=body,
     )

@@ -103,12 +103,14 @@ def content_call(task_id: str) -> Call | None:
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
     """The OpenAI video object, ope.ai's variant, or new-api's TaskDto (``{"code":"success","data":{...}}``)."""
     data = c.mapping(body.get("data")) or body
-    metadata = c.mapping(data.get("metadata"))
-    status_raw = str(data.get("status") or "")
+    metadata = c.object_of(data.get("metadata"), "metadata")
+    status_raw = c.status_text(data.get("status"), "status")
     finished = c.epoch_time(data.get("completed_at") or data.get("finished_at"))
-    video_url = c.text_of(metadata.get("url") or data.get("result_url") or data.get("video_url"))
+    video_url = c.result_url(
+        metadata.get("url") or data.get("result_url") or data.get("video_url"), "the result URL"
+    )
     return Task(
-        id=str(data.get("id") or data.get("task_id") or ""),
+        id=c.task_id(data.get("id") or data.get("task_id"), "id") or "",
         status=c.status_of(status_raw, _STATUS_OVERRIDES),
         provider=provider,
         status_raw=status_raw,
@@ -118,8 +120,8 @@ def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: st
         created_at=c.epoch_time(data.get("created_at")),
         finished_at=finished if _finished(status_raw) else None,
         expires_at=c.epoch_time(data.get("expires_at")) or c.url_expiry(video_url, None),
-        request_id=c.text_of(metadata.get("request_id")) or c.header(headers, "x-request-id"),
-        prompt=c.text_of(data.get("prompt")),
+        request_id=c.request_id_of(metadata.get("request_id"), headers),
+        prompt=c.optional_text(data.get("prompt"), "prompt"),
         poll_after=c.poll_after(headers),
         raw=body,
     )

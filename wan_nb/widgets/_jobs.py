@@ -23,6 +23,7 @@ from typing import Any
 from wan_nb.client import AsyncWanClient
 from wan_nb.loop import spawn
 from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.widgets._lab import stills
 from wan_nb.widgets.card import TaskCard
 
 __all__ = ["Jobs", "follow", "run_request"]
@@ -102,9 +103,13 @@ async def _watch(client: AsyncWanClient, task: Task, card: TaskCard, patience: f
 async def deliver(client: AsyncWanClient, task: Task, card: TaskCard, *, out: Dest) -> None:
     """Play a finished task: an https result at once from its URL, then the saved file's link.
 
-    The file is saved even when the URL plays: signed result URLs die after 24 h (protocol.md §2).
+    The file is saved even when the URL plays: signed result URLs die after 24 h (protocol.md §2); then the
+    card shows the result's stills (a contact sheet), which static outputs and a glance at a grid can read.
     """
     card.play(task)
     if task.path is None or not task.path.exists():
         task = task.evolve(path=await client.download(task, out))
     card.play(task)
+    sheet = await stills(task)  # decoded in a worker thread: the loop stays free
+    if sheet is not None:
+        card.show_poster(sheet)

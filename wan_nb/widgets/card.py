@@ -19,6 +19,7 @@ import ipywidgets as widgets
 from wan_nb.errors import APIError, TaskFailed
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.widgets import _video
+from wan_nb.widgets._lab import rewrite_html
 from wan_nb.widgets._preview import preview
 from wan_nb.widgets._throttle import Throttle
 
@@ -66,6 +67,8 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.error: str | None = None
         """The escaped text of what went wrong (an upstream error or an exception), once something did."""
         self.playback: _video.Playback | None = None
+        self.played: list[Callable[[Task], object]] = []
+        """Called with the task once its video is there (the panel's chain buttons listen)."""
         self._title = title
         self._video_cap = video_cap
         self._started = time.monotonic() if started is None else started
@@ -90,6 +93,13 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.error_box = widgets.HTML()
         self.player = widgets.Output()
         self.links = widgets.HTML()
+        self.rewrite = widgets.HTML()
+        """The service's rewrite of the prompt against the user's, word by word (``prompt_extend``)."""
+        self.poster = widgets.Box()
+        """Stills of the result (``wan_nb.contact_sheet``), readable before any video is played."""
+        self.poster.add_class("wan-poster")
+        self.actions = widgets.HBox()
+        """The panel's chain buttons for a finished task."""
         self.cancel = widgets.Button(
             description="Cancel", icon="stop", disabled=True, tooltip="Cancel while queued"
         )
@@ -108,8 +118,8 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             [self.head, widgets.HBox([self.bar, self.timing])], layout=widgets.Layout(flex="1")
         )
         top = widgets.HBox([self.thumbnail, summary])
-        buttons = widgets.HBox([self.cancel, self.code_button])
-        return [top, self.error_box, self.player, self.links, buttons, self.code]
+        buttons = widgets.HBox([self.cancel, self.code_button, self.actions])
+        return [top, self.poster, self.rewrite, self.error_box, self.player, self.links, buttons, self.code]
 
     def _toggle_code(self, change: dict[str, Any]) -> None:
         self.code.layout.display = "" if change["new"] else "none"
@@ -157,6 +167,14 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.playback = playback
             self.player.outputs = _video.outputs(playback)
         self.links.value = _video.links_html(task)
+        for listener in self.played:
+            listener(task)
+
+    def show_poster(self, jpeg: bytes) -> None:
+        """Show stills of the result (JPEG bytes)."""
+        self.poster.children = (
+            widgets.Image(value=jpeg, format="jpeg", layout=widgets.Layout(max_width="100%")),
+        )
 
     def set_code(self, code: str) -> None:
         """The snippet "copy as code" shows."""
@@ -179,6 +197,7 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.cancel.disabled = not (self._cancellable and task.status is TaskStatus.QUEUED)
             self.error_box.value = _error_html(task)
             self.timing.value = self._timing_text()
+            self.rewrite.value = rewrite_html(self.prompt, task.prompt)
         if task.error is not None:
             self.error = html.escape(f"{task.error.code}: {task.error.message}")
         self._render_head()

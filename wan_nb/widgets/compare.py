@@ -53,6 +53,9 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.run = widgets.Button(description="Run grid", icon="th", tooltip="Run every prompt × value")
         self.run.add_class("wan-compare-run")
         self.error = widgets.HTML()
+        self.estimate = widgets.HTML()
+        """What the grid would cost and take, before it is run (the panel keeps it current)."""
+        self.estimate.add_class("wan-estimate-grid")
         self.grid = widgets.GridBox(layout=widgets.Layout(grid_gap="6px"))
         self.axis.observe(
             lambda change: setattr(self.values, "value", _defaults(change["new"], self.dialect)),
@@ -63,7 +66,14 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             "run a few at a time within the provider's limits. The other settings come from the form.</small>"
         )
         super().__init__(
-            [self.prompts, widgets.HBox([self.axis, self.values, self.run]), note, self.error, self.grid]
+            [
+                self.prompts,
+                widgets.HBox([self.axis, self.values, self.run]),
+                self.estimate,
+                note,
+                self.error,
+                self.grid,
+            ]
         )
 
     def cells(self, base: VideoRequest, dialect: str) -> list[list[Cell]]:
@@ -127,12 +137,12 @@ def _parse(axis: str, text: str) -> Any:
     return text
 
 
-def first_refusal(rows: list[list[Cell]], dialect: str) -> str | None:
+def first_refusal(rows: list[list[Cell]], dialect: str, *, cloud: bool = True) -> str | None:
     """The first grid cell the service would refuse, explained; None when all are valid."""
     for row in rows:
         for label, request in row:
             try:
-                validate(request, dialect)
+                validate(request, dialect, cloud=cloud)
             except ValidationError as exc:
                 return f"{label} ({request.prompt[:40]!r}): {exc}"
     return None

@@ -1,9 +1,11 @@
-"""Earlier tasks from the journal, shown as cards and re-attached.
+"""Earlier tasks from the journal, as a gallery: posters, a filter by prompt text and status, re-open.
 
 Every submit is journaled before it returns (``$WAN_NB_HOME/journal.sqlite3``), so tasks from an earlier
 session or from before a kernel restart can be found again: unfinished ones are followed to the end, and
 finished ones whose file is missing are downloaded while their result URL still lives (24 h). The embedded
-simulator persists its tasks under ``$WAN_NB_HOME/sim``, so this works offline too.
+simulator persists its tasks under ``$WAN_NB_HOME/sim``, so this works offline too. Each card shows the stills
+of its saved video (made in a worker thread once the loop runs) and a *re-open* button that fills the form with
+the journaled request (the journal keeps media by name only, so the form keeps its own media).
 """
 
 from __future__ import annotations
@@ -11,16 +13,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import ipywidgets as widgets
+
 from wan_nb.client import AsyncWanClient, JournalEntry
-from wan_nb.models import TaskStatus
+from wan_nb.models import TaskStatus, VideoRequest
 from wan_nb.widgets._code import resume_snippet
 from wan_nb.widgets._fold import Fold
+from wan_nb.widgets._lab import stills
 from wan_nb.widgets.card import TaskCard
 
-__all__ = ["HISTORY_LIMIT", "History", "needs_attention"]
+__all__ = ["HISTORY_LIMIT", "STATUS_CHOICES", "History", "needs_attention"]
 
-HISTORY_LIMIT = 10
+HISTORY_LIMIT = 24
 """Finished tasks shown (the newest); unfinished ones are always shown, since they are re-attached."""
+COLUMNS = 3
+STATUS_CHOICES = [("any status", ""), *((status.value.lower(), status.value) for status in TaskStatus)]
+
+Reopen = Callable[..., object]
+"""``panel.prefill(request, note, media=False)``."""
 
 
 def needs_attention(entry: JournalEntry) -> bool:
@@ -33,15 +43,66 @@ def needs_attention(entry: JournalEntry) -> bool:
 class History(Fold):
     """A foldable list of cards for the journaled tasks of one provider (open when one needs attention)."""
 
-    def __init__(self, client: AsyncWanClient, *, make_card: Callable[[JournalEntry], TaskCard]) -> None:
+    def __init__(
+        self,
+        client: AsyncWanClient,
+        *,
+        make_card: Callable[[JournalEntry], TaskCard],
+        reopen: Reopen | None = None,
+    ) -> None:
         self.entries = _pick(client.journal.entries(provider=client.provider) if client.journal else [])
         self.cards = [make_card(entry) for entry in self.entries]
+        self.requests = [entry.to_request() for entry in self.entries]
+        if reopen is not None:
+            for entry, card, request in zip(self.entries, self.cards, self.requests, strict=True):
+                card.actions.children = (*card.actions.children, _reopen_button(entry, request, reopen))
+        self.text = widgets.Text(placeholder="filter by prompt text", continuous_update=True)
+        self.status = widgets.Dropdown(options=STATUS_CHOICES, value="", description="")
+        self.text.observe(lambda _change: self.apply_filter(), names="value")
+        self.status.observe(lambda _change: self.apply_filter(), names="value")
+        self.shown = widgets.HTML()
+        self.box = widgets.GridBox(
+            self.cards,
+            layout=widgets.Layout(grid_template_columns=f"repeat({COLUMNS}, minmax(0, 1fr))", grid_gap="6px"),
+        )
+        self.box.add_class("wan-history-gallery")
         super().__init__(
             f"Earlier tasks on {client.provider} ({len(self.cards)})",
-            self.cards,
+            [widgets.VBox([widgets.HBox([self.text, self.status, self.shown]), self.box])],
             expanded=any(needs_attention(e) for e in self.entries),
         )
         self.layout.display = "" if self.cards else "none"
+
+    def apply_filter(self) -> list[TaskCard]:
+        """Show the cards whose prompt contains the filter text (any case) and whose status is the chosen one."""
+        words = self.text.value.strip().lower()
+        status = self.status.value
+        shown = [
+            card
+            for entry, card in zip(self.entries, self.cards, strict=True)
+            if words in card.prompt.lower()
+            and (not status or card.state == status or entry.status.value == status)
+        ]
+        self.box.children = tuple(shown)
+        self.shown.value = f'<small style="color:#6b7280">{len(shown)} of {len(self.cards)}</small>'
+        return shown
+
+    async def load_posters(self) -> None:
+        """Show the stills of every saved video (decoded in a worker thread, one at a time)."""
+        for card in self.cards:
+            task = card.task
+            if task is not None and task.path is not None:
+                sheet = await stills(task)
+                if sheet is not None:
+                    card.show_poster(sheet)
+
+
+def _reopen_button(entry: JournalEntry, request: VideoRequest, reopen: Reopen) -> widgets.Button:
+    button = widgets.Button(description="re-open", icon="edit", tooltip="Fill the form with this request")
+    button.add_class("wan-reopen")
+    note = f"re-opened task {entry.task_id} (its media are not journaled: the form keeps its own)"
+    button.on_click(lambda _b: reopen(request, note, media=False))
+    return button
 
 
 def _pick(entries: list[JournalEntry]) -> list[JournalEntry]:
@@ -59,6 +120,7 @@ def card_for(entry: JournalEntry, make: Callable[..., TaskCard]) -> TaskCard:
     task = entry.to_task()
     age = max(0.0, time.time() - entry.created)
     card = make(
+        request=entry.to_request(),  # chain buttons work from it; its media are not journaled
         prompt=str(entry.request.get("prompt", "")),
         title=time.strftime("earlier · %d %b %H:%M", time.localtime(entry.created)),
         started=time.monotonic() - age,

@@ -44,6 +44,9 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.driving_audio = MediaField(
             "driving_audio", "Driving audio", accept="audio/*,.wav,.mp3", image=False
         )
+        self.first_clip = MediaField(
+            "first_clip", "Continue clip", accept="video/mp4,video/quicktime,.mp4,.mov", image=False
+        )
         self.prompt = widgets.Textarea(
             value=prompt, placeholder="What should happen in the video", layout=_WIDE
         )
@@ -96,6 +99,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             widgets.HBox([self.negative_count, boxes["negative_prompt"]]),
             self.last_frame.row,
             self.driving_audio.row,
+            self.first_clip.row,
             widgets.HBox([self.size, boxes["size"]]),
             widgets.HBox([self.duration, boxes["duration"]]),
             widgets.HBox([self.seed, self.random_seed, boxes["seed"]]),
@@ -118,6 +122,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         reason = None if native else GATEWAY_REASON
         self.last_frame.enable(reason)
         self.driving_audio.enable(reason)
+        self.first_clip.enable(reason)
         for box in (self.negative_prompt, self.prompt_extend, self.watermark):
             box.disabled = not native
         self.native_note.value = (
@@ -141,6 +146,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             negative_prompt=(self.negative_prompt.value or None) if native else None,
             last_frame=self.last_frame.value if native else None,
             driving_audio=self.driving_audio.value if native else None,
+            first_clip=self.first_clip.value if native else None,
             resolution=self.size.value if native else None,
             size=None if native else self.size.value,
             duration=self.duration.value,
@@ -151,9 +157,32 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             audio=None if self.audio.value else False,
         )
 
+    def fill(self, request: VideoRequest, *, media: bool = True) -> None:
+        """Show ``request`` in the inputs (a chained or re-opened try), ready to edit and Generate.
+
+        ``media=False`` keeps the media inputs as they are (a journaled request carries only their names).
+        """
+        for field in self._media() if media else ():
+            field.set(getattr(request, field.role))
+        self.prompt.value = request.prompt
+        self.negative_prompt.value = request.negative_prompt or ""
+        shape = request.resolution if self.dialect != "unified" else request.size
+        if shape in [value for _, value in self.size.options]:
+            self.size.value = shape
+        self.duration.value = max(self.duration.min, min(self.duration.max, request.duration))
+        self.random_seed.value = request.seed is None
+        if request.seed is not None:
+            self.seed.value = request.seed
+        self.prompt_extend.value = request.prompt_extend is not False
+        self.watermark.value = bool(request.watermark)
+        self.audio.value = request.audio is not False
+
+    def _media(self) -> tuple[MediaField, ...]:
+        return (self.first_frame, self.last_frame, self.driving_audio, self.first_clip)
+
     def upload_names(self) -> dict[str, str]:
         """File names of uploaded media, by role (for "copy as code")."""
-        fields = (self.first_frame, self.last_frame, self.driving_audio)
+        fields = self._media()
         return {f.role: f.name for f in fields if f.name is not None and isinstance(f.value, bytes)}
 
     # -- explanations ---------------------------------------------------------------------------------------
@@ -174,7 +203,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             box.value = ""
 
     def _box_for(self, field: str) -> widgets.HTML | None:
-        media = {m.role: m.error for m in (self.first_frame, self.last_frame, self.driving_audio)}
+        media = {m.role: m.error for m in self._media()}
         if field in media:
             return media[field]
         if field in ("resolution", "size"):
@@ -184,5 +213,5 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self._error_boxes.get(field)
 
     def _all_boxes(self) -> list[widgets.HTML]:
-        media = [m.error for m in (self.first_frame, self.last_frame, self.driving_audio)]
+        media = [m.error for m in self._media()]
         return [*self._error_boxes.values(), *media]

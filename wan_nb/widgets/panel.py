@@ -9,13 +9,14 @@ gate shared by single runs and compare grids.
 from __future__ import annotations
 
 import asyncio
+import html
 import os
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 
-from wan_nb.client import PROVIDERS, AsyncWanClient
+from wan_nb.client import PROVIDERS, AsyncWanClient, Budget
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
@@ -24,6 +25,7 @@ from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._jobs import Jobs, follow, run_request
+from wan_nb.widgets._lab import Estimates, budget_refusal, chain_buttons
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
 from wan_nb.widgets._static import VIEW, StandIn
@@ -53,6 +55,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         timeout: float = 1800.0,
         video_cap: int = _video.DEFAULT_VIDEO_CAP,
         history: bool = True,
+        budget: float | Budget | None = None,
     ) -> None:
         """Args:
         client: the client to use (the panel never closes it); default: a client for ``provider``.
@@ -64,8 +67,11 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             before giving up (the task goes on server-side).
         video_cap: largest file played as widget bytes (when it cannot be played by path or URL).
         history: show (and re-attach) the provider's journaled tasks.
+        budget: what the clients the panel opens may spend together (``AsyncWanClient(budget=)``); a create
+            past it is refused before anything is sent. A ``client`` passed in keeps its own budget.
         """
         _colab.enable_widget_manager()  # before any widget is shown: Colab needs it for ipywidgets 8
+        self.budget = Budget(budget) if isinstance(budget, int | float) else budget
         self._clients: dict[str, AsyncWanClient] = {}
         self._owned: list[AsyncWanClient] = []
         first = client or self._open(provider)
@@ -79,11 +85,13 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.cards: list[TaskCard] = []
         """Every card, oldest first (single runs, grid cells and history)."""
         self.stand_in = StandIn()  # what static renderers show instead of the widget
-        self._jobs = Jobs(on_end=lambda: self.stand_in.refresh(self._tasks()))
+        self._jobs = Jobs(on_end=self._job_ended)
         self._clock: asyncio.Task[None] | None = None
         self._build(first, prompt, first_frame)
         self.history = (
-            History(first, make_card=lambda entry: card_for(entry, self._maker(first))) if history else None
+            History(first, make_card=lambda entry: card_for(entry, self._maker(first)), reopen=self.prefill)
+            if history
+            else None
         )
         super().__init__(self._sections())
         self.add_class("wan-panel")
@@ -118,7 +126,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Raises ValidationError/ConfigError before anything is sent.
         """
         client = self._client_or_raise()
-        validate(request, client.dialect)
+        validate(request, client.dialect, cloud=client.cloud)
         card = self._start(request, client)
         self._show_card(card)
         return card
@@ -134,8 +142,25 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     # -- construction ---------------------------------------------------------------------------------------
 
+    def prefill(self, request: VideoRequest, note: str = "", *, media: bool = True) -> None:
+        """Fill the form with ``request`` (a chained or re-opened try), ready to edit and Generate.
+
+        ``media=False`` keeps the form's media (a journaled request has only their names).
+        """
+        self.form.fill(request, media=media)
+        self.estimates.refresh()
+        self.message.value = f'<small style="color:#374151">{html.escape(note)}</small>' if note else ""
+
+    def _say(self, message: str) -> None:
+        self.message.value = error_html(message)
+
+    def _job_ended(self) -> None:
+        self.stand_in.refresh(self._tasks())
+        if self.client is not None and self.client.budget is not None:
+            self.estimates.refresh()  # the budget's spent / left moved
+
     def _open(self, provider: str | None, api_key: str | None = None) -> AsyncWanClient:
-        client = AsyncWanClient(provider, api_key=api_key)
+        client = AsyncWanClient(provider, api_key=api_key, budget=self.budget)
         self._owned.append(client)
         return client
 
@@ -157,16 +182,18 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """Cards of single runs, newest first."""
         self.compare = CompareView(client.dialect)
         self.compare.run.on_click(self._on_compare)
+        self.estimates = Estimates(self.form, self.compare, lambda: self.client, self.concurrency)
 
     def _sections(self) -> list[widgets.Widget]:
         title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
         compare = Fold("Compare: prompts × seeds or settings, side by side", [self.compare])
+        compare.add_class("wan-compare")
         tail = [self.history] if self.history is not None else []
         return [
             title,
             self.picker,
             self.form,
-            widgets.HBox([self.generate, self.message]),
+            widgets.HBox([self.generate, self.estimates.single, self.message]),
             self.results,
             compare,
             *tail,
@@ -178,6 +205,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.picker.clear()
         self.form.set_dialect(PROVIDERS[name].dialect)
         self.compare.set_dialect(PROVIDERS[name].dialect)
+        self.estimates.refresh()
 
     def _key_entered(self, name: str, key: str) -> None:
         try:
@@ -208,7 +236,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         except ValidationError as exc:
             self._explain(exc)
             return
-        refusal = first_refusal(rows, client.dialect)
+        refusal = first_refusal(rows, client.dialect, cloud=client.cloud) or budget_refusal(
+            client, [r for row in rows for _, r in row]
+        )
         if refusal is not None:
             self.compare.flag(refusal)  # nothing is sent unless every cell is valid
             return
@@ -248,6 +278,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             video_cap=self.video_cap,
             **kwargs,
         )
+        card.played.append(chain_buttons(card, client.dialect, self.prefill, self._say))
         self.cards.append(card)
         return card
 
@@ -273,6 +304,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
                 self._jobs.start(
                     follow(client, entry.to_task(), card, out=self.out_dir, patience=self.timeout), card
                 )
+        spawn(history.load_posters())
         self._run_clock()
 
     def _run_clock(self) -> None:

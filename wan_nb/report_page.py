@@ -1,0 +1,282 @@
+"""One self-contained HTML page of a session's tries, for docs and teaching: ``wan_nb.report(tasks, path)``.
+
+Each try shows its poster, its video, the prompt and what the service made of it (a word diff, ``promptdiff``),
+its parameters, seed, ids and cost. Posters are ``data:`` URIs; a video up to ``video_cap`` bytes is embedded
+as a ``data:`` URI too, so the file opens and plays offline, anywhere (a mail attachment, a static site); a
+larger one is linked by its path relative to the page (keep the folder together). Nothing else is fetched: no
+script, font or stylesheet from elsewhere. Every piece of text is escaped (prompts and errors come from users
+and servers). ``wan-nb report`` builds the same page from the journal.
+Reads only the local files of the tasks; imports no httpx, asyncio or ipywidgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+from wan_nb.errors import ValidationError, WanError
+from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.poster import poster
+from wan_nb.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
+from wan_nb.promptdiff import diff
+
+__all__ = ["DEFAULT_VIDEO_CAP", "Tried", "report"]
+
+DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
+"""Largest video embedded in the page (base64 makes it a third bigger); larger ones are linked."""
+POSTER_WIDTH = 480
+
+
+class Tried(Protocol):
+    """Anything with the request and the task of one try: ``client.map``'s BatchItem, a panel card."""
+
+    @property
+    def request(self) -> VideoRequest | None: ...
+
+    @property
+    def task(self) -> Task | None: ...
+
+
+Entry = Task | Tried | tuple[VideoRequest | None, Task]
+
+
+@dataclass(frozen=True, slots=True)
+class _Try:
+    request: VideoRequest | None
+    task: Task
+
+
+def report(
+    tasks: Iterable[Entry],
+    path: str | PathLike[str] = "session.html",
+    *,
+    title: str = "wan_nb session",
+    video_cap: int = DEFAULT_VIDEO_CAP,
+    region: str | None = None,
+    prices: Mapping[PriceKey, Price] | None = None,
+) -> Path:
+    """Write the page for ``tasks`` (Tasks, BatchItems, cards or ``(request, task)`` pairs) and return its path.
+
+    Costs are priced for ``region`` (``wan_nb.pricing``; None: its default) from the task's billed usage, else
+    estimated from the request. The page is written atomically.
+    """
+    tries = [_as_try(item) for item in tasks]
+    target = Path(path)
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ValidationError("path", f"{target}: give a .html file name")
+    folder = target.parent.resolve()
+    sections = [_section(one, folder, video_cap, region, prices) for one in tries]
+    total = _total(tries, region, prices)
+    page = _page(title, sections, total)
+    _write_atomically(target, page)
+    return target
+
+
+def _as_try(item: Entry) -> _Try:
+    if isinstance(item, Task):
+        return _Try(None, item)
+    if isinstance(item, tuple):
+        request, task = item
+        return _Try(request, task)
+    if item.task is None:
+        raise ValidationError("tasks", "an item has no task (a create that failed): leave it out")
+    return _Try(item.request, item.task)
+
+
+# -- one try ------------------------------------------------------------------------------------------------
+
+
+def _section(
+    one: _Try, folder: Path, cap: int, region: str | None, prices: Mapping[PriceKey, Price] | None
+) -> str:
+    task, request = one.task, one.request
+    still = _poster_uri(task)
+    parts = [
+        f'<h2><span class="status status-{_e(task.status.value.lower())}">{_e(task.status.value)}</span> '
+        f"<code>{_e(task.id)}</code></h2>",
+        _video(task, still, folder, cap),
+        _prompts(request, task),
+        _facts(request, task, _cost_text(one, region, prices)),
+    ]
+    if task.error is not None:
+        parts.append(f'<p class="error"><b>{_e(task.error.code)}</b>: {_e(task.error.message)}</p>')
+    return '<section class="try">' + "".join(parts) + "</section>"
+
+
+def _poster_uri(task: Task) -> str | None:
+    if task.path is None or not task.path.is_file():
+        return None
+    try:
+        still = poster(task, width=POSTER_WIDTH)
+    except WanError:
+        return None  # a file the decoder cannot read: the section says so beside the link
+    return "data:image/jpeg;base64," + base64.b64encode(still.read_bytes()).decode("ascii")
+
+
+def _video(task: Task, still: str | None, folder: Path, cap: int) -> str:
+    if task.path is None or not task.path.is_file():
+        note = (
+            "no video (the task did not succeed)"
+            if task.status is not TaskStatus.SUCCEEDED
+            else "not downloaded"
+        )
+        return f'<p class="muted">{_e(note)}</p>'
+    cover = f' poster="{_e(still)}"' if still else ""
+    size = task.path.stat().st_size
+    if size <= cap:
+        src = "data:video/mp4;base64," + base64.b64encode(task.path.read_bytes()).decode("ascii")
+        return f'<video controls playsinline muted preload="auto"{cover} src="{_e(src)}"></video>'
+    link = _relative_link(task.path, folder)
+    return (
+        f'<video controls playsinline muted preload="metadata"{cover} src="{_e(link)}"></video>'
+        f'<p class="muted">{_e(f"{size / 1e6:.1f} MB")}, linked beside this page: '
+        f'<a href="{_e(link)}">{_e(task.path.name)}</a></p>'
+    )
+
+
+def _relative_link(path: Path, folder: Path) -> str:
+    try:
+        return quote(Path(os.path.relpath(path.resolve(), folder)).as_posix())
+    except ValueError:  # another drive (Windows): only an absolute file URI reaches it
+        return path.resolve().as_uri()
+
+
+def _prompts(request: VideoRequest | None, task: Task) -> str:
+    asked = request.prompt if request is not None else None
+    rows = []
+    if asked is not None:
+        rows.append(f'<div><b>prompt</b><pre class="prompt">{_e(asked)}</pre></div>')
+    if task.prompt and asked is not None and task.prompt.strip() != asked.strip():
+        rewrite = diff(asked, task.prompt)
+        rows.append(f"<div><b>what the service did to it</b>{rewrite.html()}</div>")
+    elif task.prompt and asked is None:
+        rows.append(
+            f'<div><b>prompt (as the service used it)</b><pre class="prompt">{_e(task.prompt)}</pre></div>'
+        )
+    return "".join(rows)
+
+
+def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
+    facts: list[tuple[str, str]] = [("provider", task.provider)]
+    if request is not None:
+        facts += [("model", request.model), ("duration", f"{request.duration} s")]
+        facts += [
+            (name, str(getattr(request, name))) for name in _SETTINGS if getattr(request, name) is not None
+        ]
+        facts += [(role, _medium(value)) for role, value in request.media().items()]
+    if task.request_id:
+        facts.append(("request id", task.request_id))
+    if task.created_at is not None:
+        facts.append(("created", f"{task.created_at:%Y-%m-%d %H:%M:%S %Z}".strip()))
+    if cost:
+        facts.append(("cost", cost))
+    cells = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in facts)
+    return f'<table class="facts">{cells}</table>'
+
+
+_SETTINGS = ("resolution", "size", "seed", "prompt_extend", "negative_prompt", "watermark", "audio")
+
+
+def _medium(value: object) -> str:
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes"
+    if isinstance(value, str) and value.startswith("data:"):
+        return "a data: URI"
+    if isinstance(value, str) and "://" in value:
+        return value.split("?", 1)[0]  # a signed URL's query is its signature
+    if isinstance(value, str | PathLike):
+        return Path(os.fspath(value)).name
+    return type(value).__name__
+
+
+# -- cost ---------------------------------------------------------------------------------------------------
+
+
+def _cost(
+    one: _Try, region: str | None, prices: Mapping[PriceKey, Price] | None
+) -> tuple[float, str, bool] | None:
+    """(amount, currency, billed) from the task's usage, else an estimate from its request; None if unknown."""
+    usage, request = one.task.usage, one.request
+    model = request.model if request is not None else "wan2.7-i2v"
+    try:
+        tier = tier_of_usage(usage) if usage is not None else None
+        if usage is not None and usage.billed_seconds is not None and tier is not None:
+            price = price_of(model, tier, region, prices)
+            return usage.billed_seconds * price.per_second, price.currency, True
+        if request is not None and one.task.status is not TaskStatus.FAILED:
+            price = price_of(model, tier_of(request), region, prices)
+            return billed_seconds(request) * price.per_second, price.currency, False
+    except ValidationError:
+        return None  # no price for this model: the page says nothing rather than a wrong number
+    return None
+
+
+def _cost_text(one: _Try, region: str | None, prices: Mapping[PriceKey, Price] | None) -> str:
+    found = _cost(one, region, prices)
+    if found is None:
+        return ""
+    amount, currency, billed = found
+    return money(amount, currency) + ("" if billed else " (estimated)")
+
+
+def _total(tries: list[_Try], region: str | None, prices: Mapping[PriceKey, Price] | None) -> str:
+    costs = [c for c in (_cost(one, region, prices) for one in tries) if c is not None]
+    currencies = {currency for _, currency, _ in costs}
+    if len(currencies) != 1:
+        return ""
+    return f" · about {money(sum(amount for amount, _, _ in costs), currencies.pop())}"
+
+
+# -- the page -----------------------------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:900px;margin:2em auto;padding:0 1em;color:#111827}
+.try{border:1px solid #d1d5db;border-radius:8px;padding:12px 16px;margin:16px 0}
+h2{font-size:15px;margin:0 0 8px} video{width:100%;max-width:640px;display:block;background:#000}
+img{max-width:320px} .muted{color:#6b7280} .error{color:#b91c1c} pre{white-space:pre-wrap;margin:2px 0 8px}
+.status{color:#fff;border-radius:4px;padding:1px 7px;font-size:12px;background:#6b7280}
+.status-succeeded{background:#15803d} .status-failed{background:#b91c1c} .status-running{background:#2563eb}
+table.facts{border-collapse:collapse;font-size:13px;margin-top:6px}
+table.facts th{text-align:left;color:#6b7280;font-weight:normal;padding:1px 12px 1px 0}
+"""
+
+
+def _page(title: str, sections: list[str], total: str) -> str:
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    count = f"{len(sections)} {'try' if len(sections) == 1 else 'tries'}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        # No request leaves the page: everything it shows is inside it (or linked beside it).
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "media-src data: file: 'self'; style-src 'unsafe-inline'\">"
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{_e(title)}</h1><p class="muted">{_e(count + total)} · made with wan_nb on {_e(stamp)}</p>'
+        + "".join(sections)
+        + "</body></html>\n"
+    )
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)

@@ -1,0 +1,230 @@
+"""The prompt lab's pieces of the panel: the rewrite diff, chain buttons, estimates and the budget line.
+
+- :func:`rewrite_html`: the user's prompt against the service's ``actual_prompt`` (``wan_nb.promptdiff``).
+- :class:`ChainBar`: on a finished card, *reuse seed*, *last frame → next*, *continue clip*, *edit & rerun*;
+  each builds the next request with ``wan_nb.chain`` and hands it to the panel, which fills the form with it.
+- :func:`estimate_html`: "12 tasks × 5 s · 720P ≈ ¥36.00, about 10 min at 2 at once", and the budget's
+  spent / left, shown beside Generate and above a grid before it is run.
+- :func:`stills`: the contact sheet a card shows, made in a worker thread (PyAV decodes off the kernel loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from wan_nb import chain
+from wan_nb.errors import ValidationError, WanError
+from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.pricing import Estimate, money
+from wan_nb.promptdiff import diff
+
+if TYPE_CHECKING:
+    from wan_nb.client import AsyncWanClient
+    from wan_nb.widgets.card import TaskCard
+    from wan_nb.widgets.compare import CompareView
+    from wan_nb.widgets.inputs import InputForm
+
+__all__ = [
+    "ACTIONS",
+    "ChainBar",
+    "Estimates",
+    "budget_refusal",
+    "chain_buttons",
+    "estimate_html",
+    "rewrite_html",
+    "stills",
+]
+
+STILLS = 3
+"""Frames in a card's contact sheet: the first, the middle and the last show the camera's move at a glance."""
+STILL_WIDTH = 160
+
+Fill = Callable[[VideoRequest, str], object]
+"""What the panel does with a chained request: fill the form (and say where it came from)."""
+Say = Callable[[str], object]
+"""Where a refused chain action is explained (the panel's message line)."""
+
+ACTIONS: tuple[tuple[str, str, str], ...] = (
+    ("reuse_seed", "reuse seed", "Fill the form with this try's request and seed"),
+    ("next_from_last_frame", "last frame → next", "Start the next try from this video's last frame"),
+    ("continue_clip", "continue clip", "Continue this video (native first_clip)"),
+    ("edit_and_rerun", "edit & rerun", "Fill the form with this try's request, to edit and send again"),
+)
+
+
+def rewrite_html(prompt: str, actual: str | None) -> str:
+    """The word diff of ``actual`` against ``prompt``; empty when the service used the prompt as written."""
+    if not actual or actual.strip() == prompt.strip():
+        return ""
+    shown = diff(prompt, actual)
+    return (
+        '<div class="wan-rewrite"><small style="color:#6b7280">the service rewrote the prompt '
+        "(prompt_extend):</small>" + shown.html() + "</div>"
+    )
+
+
+class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is untyped
+    """The chain actions of one card, as one row of buttons (one widget model, not one per button: a grid of
+    cards stays light); offered once its task succeeded and its video is on disk, each only where it works."""
+
+    def __init__(self, request: VideoRequest | None, dialect: str, fill: Fill, say: Say) -> None:
+        self.request = request
+        self.dialect = dialect
+        self._fill = fill
+        self._say = say
+        self.task: Task | None = None
+        self.refusals: dict[str, str] = {}
+        """Why an action is not offered for the current task (its name → the reason)."""
+        super().__init__(options=[], value=None, style={"button_width": "auto"})
+        self.add_class("wan-chain")
+        self.layout.display = "none"
+        self.observe(self._picked, names="value")
+
+    def refresh(self, task: Task) -> None:
+        """Offer what can be chained from ``task``."""
+        if self.task is not None and self.task.path == task.path and self.task.status is task.status:
+            return  # played again (the URL, then the file): nothing changed for chaining
+        self.task = task
+        ready = task.status is TaskStatus.SUCCEEDED and task.path is not None and self.request is not None
+        self.layout.display = "" if ready else "none"
+        if not ready or self.request is None:
+            return
+        self.refusals = {
+            name: reason
+            for name, reason in (
+                ("reuse_seed", None if self.request.seed is not None else _NO_SEED),
+                ("continue_clip", self._clip_refusal(task, self.request)),
+            )
+            if reason is not None
+        }
+        offered = [(name, label, tip) for name, label, tip in ACTIONS if name not in self.refusals]
+        with self.hold_trait_notifications():
+            self.options = [(label, name) for name, label, _ in offered]
+            self.tooltips = [tip for _, _, tip in offered]
+            self.value = None
+
+    def _clip_refusal(self, task: Task, request: VideoRequest) -> str | None:
+        # Ask validation, the one place that knows which dialects and models take a first_clip.
+        try:
+            chain.continue_clip(task, request, dialect=self.dialect)
+        except ValidationError as exc:
+            return str(exc)
+        return None
+
+    def _picked(self, change: dict[str, object]) -> None:
+        action = change["new"]
+        if isinstance(action, str):
+            self.value = None  # a button, not a choice: the next click works again
+            self.pick(action)
+
+    def pick(self, action: str) -> VideoRequest | None:
+        """Build the chained request and hand it to the panel; a refusal goes to the panel's message line."""
+        if self.task is None or self.request is None:
+            return None
+        build: Callable[..., VideoRequest] = getattr(chain, action)
+        try:
+            following = build(self.task, self.request)
+        except WanError as exc:
+            self._say(str(exc))
+            return None
+        label = {name: text for name, text, _ in ACTIONS}[action]
+        self._fill(following, f"{label} from task {self.task.id}")
+        return following
+
+
+_NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"
+
+
+def chain_buttons(card: TaskCard, dialect: str, fill: Fill, say: Say) -> Callable[[Task], None]:
+    """A listener for ``card.played``: the card's ChainBar, made when its video first plays (nothing to build
+    while a grid of cards is being set up), refreshed each time after."""
+    bars: list[ChainBar] = []
+
+    def played(task: Task) -> None:
+        if not bars:
+            bars.append(ChainBar(card.request, dialect, fill, say))
+            card.actions.children = (bars[0], *card.actions.children)
+        bars[0].refresh(task)
+
+    return played
+
+
+def budget_refusal(client: AsyncWanClient, requests: list[VideoRequest]) -> str | None:
+    """Why a grid cannot start within the client's budget (None when it can, or there is no budget)."""
+    if client.budget is None or client.meter is None:
+        return None
+    try:
+        cost = sum(client.meter.cost(request) for request in requests)
+    except ValidationError as exc:
+        return exc.message
+    if cost <= client.budget.left + 1e-9:
+        return None
+    unit = client.budget.currency or ""
+    return (
+        f"this grid would cost about {money(cost, unit)} but {money(client.budget.left, unit)} of the budget is "
+        "left; nothing was sent"
+    )
+
+
+def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurrency: int) -> str:
+    """One line: the estimate of ``requests`` on ``client``, and its budget's spent / left when it has one."""
+    try:
+        found: Estimate | str = client.estimate(requests, concurrency=concurrency)
+    except ValidationError as exc:
+        found = f"no estimate: {exc.message}"
+    parts = [html.escape(str(found))]
+    if client.budget is not None:
+        parts.append(f"budget: {html.escape(str(client.budget))}")
+    return f'<small class="wan-estimate" style="color:#374151">{" · ".join(parts)}</small>'
+
+
+async def stills(task: Task) -> bytes | None:
+    """The JPEG contact sheet of a downloaded task (None when its file cannot be decoded)."""
+    from wan_nb.poster import contact_sheet
+
+    try:
+        sheet = await asyncio.to_thread(contact_sheet, task, STILLS, width=STILL_WIDTH)
+    except WanError:
+        return None
+    return await asyncio.to_thread(sheet.read_bytes)
+
+
+class Estimates:
+    """Keeps the estimate beside Generate and the one above the grid current as the inputs change."""
+
+    def __init__(
+        self,
+        form: InputForm,
+        compare: CompareView,
+        client: Callable[[], AsyncWanClient | None],
+        concurrency: int,
+    ) -> None:
+        self.form = form
+        self.compare = compare
+        self._client = client
+        self.concurrency = concurrency
+        self.single = widgets.HTML()
+        self.single.add_class("wan-estimate-single")
+        for trait_owner in (form.duration, form.size, compare.values, compare.prompts, compare.axis):
+            trait_owner.observe(lambda _change: self.refresh(), names="value")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute both lines (after an input changed, or a create spent part of the budget)."""
+        client = self._client()
+        if client is None:
+            self.single.value = self.compare.estimate.value = ""
+            return
+        base = self.form.request()
+        self.single.value = estimate_html(client, [base], self.concurrency)
+        try:
+            cells = [request for row in self.compare.cells(base, client.dialect) for _, request in row]
+        except ValidationError:
+            self.compare.estimate.value = ""
+            return
+        self.compare.estimate.value = estimate_html(client, cells, self.concurrency)
