@@ -15,8 +15,8 @@ from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.errors import ValidationError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.promptdiff import diff
-from wan_nb.sim import create_app
 from wan_nb.protocols import DIALECTS
+from wan_nb.sim import create_app
 
 CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 

@@ -20,10 +20,10 @@ from PIL import Image
 import wan_nb
 from wan_nb.client import AsyncWanClient, Journal, PollSchedule
 from wan_nb.models import Task, TaskStatus
+from wan_nb.protocols import DIALECTS
 from wan_nb.sim import SimApp, create_app
 from wan_nb.widgets import TaskCard, WanPanel
 from wan_nb.widgets._lab import ACTIONS, ChainBar
-from wan_nb.protocols import DIALECTS
 
 CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 

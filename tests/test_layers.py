@@ -27,11 +27,13 @@ RANKS: dict[str, float] = {
     "wan_nb.models": 0,
     "wan_nb._version": 0,
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
+    "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
     "wan_nb._hosts": 0.5,  # a stdlib-only leaf: loopback, fetchable and cloud-unreachable URLs
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
     "wan_nb.media_rules": 1,
     "wan_nb.display": 1,
+    "wan_nb.static_video": 1,  # the poster and player of saved outputs (display's video part)
     "wan_nb.pricing": 1,  # the price table and estimates: pure
     "wan_nb.promptdiff": 1,  # word diff of a prompt and its rewrite: pure
     "wan_nb.chain": 1,  # the next try's request from the last (posters of the last frame)
@@ -44,10 +46,11 @@ RANKS: dict[str, float] = {
     "wan_nb.widgets": 4,
     "wan_nb.cli": 4,
     "wan_nb.sync": 4,
+    "wan_nb.diagnose": 4,
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
@@ -58,6 +61,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.validation": _NO_IO,
     "wan_nb.media_rules": _NO_IO,
     "wan_nb.display": _NO_IO,
+    "wan_nb.static_video": _NO_IO,
     "wan_nb.pricing": _NO_IO,
     "wan_nb.promptdiff": _NO_IO,
     "wan_nb.chain": _NO_IO,

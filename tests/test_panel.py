@@ -20,6 +20,7 @@ import httpx
 import ipywidgets as widgets
 import pytest
 
+from wan_nb import frontend
 from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.models import TaskStatus
 from wan_nb.sim import SimApp, create_app
@@ -39,6 +40,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "notebook"
     folder.mkdir()
     monkeypatch.chdir(folder)
+    # As under JupyterLab (a kernel whose server set JPY_SESSION_NAME; tests/test_frontend.py checks that).
+    lab = frontend.FrontEnd(frontend.Kind.JUPYTER, ("JPY_SESSION_NAME",))
+    monkeypatch.setattr(frontend, "detect", lambda *args, **kwargs: lab)
     return folder
 
 

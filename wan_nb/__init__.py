@@ -38,6 +38,7 @@ from wan_nb.report_page import report
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
+    from wan_nb.diagnose import Report
     from wan_nb.widgets import WanPanel
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "__version__",
     "cancel",
     "contact_sheet",
+    "doctor",
     "download",
     "enable_nested",
     "generate",
@@ -85,3 +87,11 @@ def panel(**kwargs: Any) -> WanPanel:
     from wan_nb.widgets import WanPanel
 
     return WanPanel(**kwargs)
+
+
+def doctor() -> Report:
+    """What works here and how to fix what does not (front end, widgets, encoder, keys by name, proxies,
+    journal); a table in a notebook, text in ``print``. Sends nothing anywhere."""
+    from wan_nb.diagnose import doctor as run
+
+    return run()

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 from wan_nb.client import AsyncWanClient, JournalEntry
 from wan_nb.models import TaskStatus, VideoRequest
 from wan_nb.widgets._code import resume_snippet
+from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._lab import stills
 from wan_nb.widgets.card import TaskCard
 
@@ -39,8 +40,8 @@ def needs_attention(entry: JournalEntry) -> bool:
     return entry.status is TaskStatus.SUCCEEDED and not entry.downloaded
 
 
-class History(widgets.Accordion):  # type: ignore[misc]  # ipywidgets is untyped
-    """A collapsible gallery of cards for the journaled tasks of one provider."""
+class History(Fold):
+    """A foldable list of cards for the journaled tasks of one provider (open when one needs attention)."""
 
     def __init__(
         self,
@@ -65,9 +66,11 @@ class History(widgets.Accordion):  # type: ignore[misc]  # ipywidgets is untyped
             layout=widgets.Layout(grid_template_columns=f"repeat({COLUMNS}, minmax(0, 1fr))", grid_gap="6px"),
         )
         self.box.add_class("wan-history-gallery")
-        super().__init__([widgets.VBox([widgets.HBox([self.text, self.status, self.shown]), self.box])])
-        self.set_title(0, f"Earlier tasks on {client.provider} ({len(self.cards)})")
-        self.selected_index = 0 if any(needs_attention(e) for e in self.entries) else None
+        super().__init__(
+            f"Earlier tasks on {client.provider} ({len(self.cards)})",
+            [widgets.VBox([widgets.HBox([self.text, self.status, self.shown]), self.box])],
+            expanded=any(needs_attention(e) for e in self.entries),
+        )
         self.layout.display = "" if self.cards else "none"
 
     def apply_filter(self) -> list[TaskCard]:

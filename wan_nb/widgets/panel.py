@@ -21,8 +21,9 @@ from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
-from wan_nb.widgets import _video
+from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
+from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._jobs import Jobs, follow, run_request
 from wan_nb.widgets._lab import Estimates, budget_refusal, chain_buttons
 from wan_nb.widgets._media_field import error_html
@@ -69,6 +70,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         budget: what the clients the panel opens may spend together (``AsyncWanClient(budget=)``); a create
             past it is refused before anything is sent. A ``client`` passed in keeps its own budget.
         """
+        _colab.enable_widget_manager()  # before any widget is shown: Colab needs it for ipywidgets 8
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
         self._clients: dict[str, AsyncWanClient] = {}
         self._owned: list[AsyncWanClient] = []
@@ -114,8 +116,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self._jobs.last
 
     async def wait_idle(self) -> None:
-        """Return once every job has ended (their outcomes are on the cards)."""
+        """Return once every job has ended (their outcomes are on the cards, and in the static stand-in)."""
         await self._jobs.idle()
+        self.stand_in.flush(self._tasks())
 
     def submit(self, request: VideoRequest) -> TaskCard:
         """Validate ``request`` for the chosen provider and run it in the background; returns its card.
@@ -183,9 +186,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _sections(self) -> list[widgets.Widget]:
         title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
-        compare = widgets.Accordion([self.compare], selected_index=None)
+        compare = Fold("Compare: prompts × seeds or settings, side by side", [self.compare])
         compare.add_class("wan-compare")
-        compare.set_title(0, "Compare: prompts × seeds or settings, side by side")
         tail = [self.history] if self.history is not None else []
         return [
             title,
