@@ -76,6 +76,7 @@ AUDIT = textwrap.dedent(
     def _arm():
         roots = tuple(os.path.join(root, "") for root in os.environ["WAN_NB_TEST_ROOTS"].split(os.pathsep))
         log = open(os.environ["WAN_NB_TEST_READS"], "a", buffering=1)
+        log.write("armed\\n")
 
         def hook(event, args):
             if event not in ("open", "os.listdir", "os.scandir") or not args:
@@ -223,21 +224,26 @@ def tagged(nb: nbformat.NotebookNode, tag: str) -> list[nbformat.NotebookNode]:
 PROBE = "import sys, wan_nb\nprint('wan_nb from', wan_nb.__file__)\nprint('python', sys.prefix)"
 
 
-@pytest.mark.notebooks
-@pytest.mark.parametrize("name", TUTORIALS)
-def test_notebook_runs_alone_from_the_wheel(
-    name: str,
+@dataclass(frozen=True)
+class Run:
+    nb: nbformat.NotebookNode
+    seconds: float
+    outside: list[str]
+    """What the kernel opened or listed outside the allowed roots (``event path`` lines)."""
+
+
+def run_alone(
+    nb: nbformat.NotebookNode,
     runtime: Runtime,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Copied alone into an empty folder, on the wheel's wan_nb, with no key: every cell runs clean."""
-    folder = tmp_path / "class"
+    filename: str = "notebook.ipynb",
+) -> Run:
+    """Execute ``nb`` alone in an empty folder, on the wheel's kernel, with the read audit armed."""
+    folder, kernel_tmp, reads = tmp_path / "class", tmp_path / "kernel-tmp", tmp_path / "reads.log"
     folder.mkdir()
-    shutil.copy(NOTEBOOKS / name, folder / name)
-    kernel_tmp, reads = tmp_path / "kernel-tmp", tmp_path / "reads.log"
     kernel_tmp.mkdir()
+    nbformat.write(nb, folder / filename)  # the only file in its folder
     home = Path(os.environ["WAN_NB_HOME"])  # conftest: private, and no provider key in the environment
     allowed = [folder, runtime.site, Path(sys.base_prefix), runtime.python.parents[1], home, kernel_tmp]
     allowed += [runtime.ipython_dir, tmp_path / "runtime", Path("/dev"), Path("/proc"), Path("/sys")]
@@ -250,7 +256,6 @@ def test_notebook_runs_alone_from_the_wheel(
     monkeypatch.setenv("MPLBACKEND", "agg")
     monkeypatch.setenv("WAN_NB_TEST_ROOTS", os.pathsep.join(str(path.resolve()) for path in allowed))
     monkeypatch.setenv("WAN_NB_TEST_READS", str(reads))
-    nb = nbformat.read(folder / name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     client = NotebookClient(
         nb,
@@ -261,19 +266,37 @@ def test_notebook_runs_alone_from_the_wheel(
     )
     started = time.perf_counter()
     client.execute()
-    elapsed = time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    lines = reads.read_text().splitlines() if reads.exists() else []
+    assert lines[:1] == ["armed"], "the kernel's read audit never started"
+    probe = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
+    assert f"wan_nb from {runtime.site}" in probe, probe  # the wheel's install, not the repository
+    return Run(nb, seconds, sorted(set(lines[1:])))
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_notebook_runs_alone_from_the_wheel(
+    name: str,
+    runtime: Runtime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Copied alone into an empty folder, on the wheel's wan_nb, with no key: every cell runs clean."""
+    run = run_alone(nbformat.read(NOTEBOOKS / name, as_version=4), runtime, tmp_path, monkeypatch, name)
+    nb = run.nb
     with capsys.disabled():
-        print(f"\n[notebooks] {name} ran alone from the wheel in {elapsed:.1f} s", flush=True)
-    record_time(name, elapsed)
+        print(f"\n[notebooks] {name} ran alone from the wheel in {run.seconds:.1f} s", flush=True)
+    record_time(name, run.seconds)
     keep = Path(os.environ.get("WAN_NB_EXECUTED_DIR") or tmp_path)  # for a post-mortem
     keep.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, keep / name)
 
     assert not errored_cells(nb), "\n\n".join(errored_cells(nb))
-    probe = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
-    assert f"wan_nb from {runtime.site}" in probe, probe  # the wheel's install, not the repository
-    outside = sorted(set(reads.read_text().splitlines())) if reads.exists() else []
-    assert outside == [], f"{name} read outside its folder and the package:\n" + "\n".join(outside[:20])
+    assert run.outside == [], f"{name} read outside its folder and the package:\n" + "\n".join(
+        run.outside[:20]
+    )
     for cell in tagged(nb, "exercise"):
         assert cell.outputs, f"the exercise cell ran but showed nothing:\n{cell.source[:200]}"
     text = outputs_text(nb)
@@ -283,7 +306,24 @@ def test_notebook_runs_alone_from_the_wheel(
     if name == "01_quickstart.ipynb":  # the tasks run after the panel was shown reached its static stand-in
         (stand_in,) = stand_in_texts(nb)
         assert "2 task(s)" in stand_in and "SUCCEEDED" in stand_in, stand_in
-    assert elapsed <= NOTEBOOK_BUDGET, f"{name} took {elapsed:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
+    assert run.seconds <= NOTEBOOK_BUDGET, (
+        f"{name} took {run.seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
+    )
+
+
+@pytest.mark.notebooks
+def test_the_audit_catches_a_cell_reading_the_repository(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook that reads the repository's picture is caught; one that reads its own folder is not."""
+    cells = [
+        "from pathlib import Path\nPath('mine.txt').write_text('ok'); Path('mine.txt').read_text()",
+        f"len(open({str(ROOT / 'examples' / 'cat.png')!r}, 'rb').read())",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
+    run = run_alone(nb, runtime, tmp_path, monkeypatch)
+    assert not errored_cells(run.nb), errored_cells(run.nb)
+    assert run.outside == [f"open {ROOT / 'examples' / 'cat.png'}"]
 
 
 def test_the_wheel_ships_the_sample_media(wheel: Path) -> None:
