@@ -76,7 +76,9 @@ def test_readme_links_every_notebook_on_binder_and_colab() -> None:
     text = README.read_text(encoding="utf-8")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"https://mybinder.org/v2/gh/wan-nb/wan_nb/main?urlpath=lab/tree/notebooks/{path.name}" in text
-        assert f"https://colab.research.google.com/github/wan-nb/wan_nb/blob/main/notebooks/{path.name}" in text
+        assert (
+            f"https://colab.research.google.com/github/wan-nb/wan_nb/blob/main/notebooks/{path.name}" in text
+        )
 
 
 def test_readme_has_a_teachers_section_and_one_task_time() -> None:
