@@ -1,7 +1,6 @@
 """HTML for ``Task._repr_html_``: a compact status card, and the video once there is one.
 
-Owns :func:`task_card` and :func:`servable_src` (``wan_nb.teach``'s grids play files the same way).
-Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
+Owns :func:`task_card`. Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
 ``html.escape``d (error messages come from the service). Never shows ``Task.raw``.
 Imports only ``wan_nb.models``; must not import httpx, asyncio or ipywidgets.
 
@@ -20,7 +19,7 @@ from urllib.parse import quote
 
 from wan_nb.models import Task, TaskStatus
 
-__all__ = ["servable_src", "task_card"]
+__all__ = ["task_card"]
 
 BADGE_COLOURS: dict[TaskStatus, str] = {
     TaskStatus.QUEUED: "#6b7280",
@@ -108,7 +107,7 @@ def _media(task: Task) -> str:
 
 
 def _local_video(path: Path) -> str:
-    src = servable_src(path)
+    src = _servable(path)
     if src is None:
         # Jupyter serves only non-hidden files under its root; a browser on an http(s) page will not open file://.
         return (
@@ -118,7 +117,7 @@ def _local_video(path: Path) -> str:
     return _video_tag(src, f"<code>{_e(path)}</code>")
 
 
-def servable_src(path: Path) -> str | None:
+def _servable(path: Path) -> str | None:
     """The URL-quoted path relative to the working directory, or None when Jupyter would not serve it."""
     try:
         relative = path.resolve().relative_to(Path.cwd().resolve())

@@ -8,7 +8,8 @@
 
 The HTML builders are pure string building, like ``wan_nb.display``: every value is ``html.escape``d (prompts
 and error texts may come from a server), and each result also has a plain-text form for front ends that show
-no HTML. Local videos play by a path relative to the working folder (:func:`wan_nb.display.servable_src`).
+no HTML. Local videos play by a path relative to the working folder, as ``wan_nb.display``'s cards do
+(notebook_tech.md §2.2: Jupyter serves the notebook's folder under ``/files/``, with seeking).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
+from urllib.parse import quote
 
 from wan_nb.client.providers import PROVIDERS
-from wan_nb.display import servable_src
 from wan_nb.errors import ConfigError
 from wan_nb.models import Task
 
@@ -137,9 +138,13 @@ def _slot(shown: Shown, width: int) -> str:
 
 
 def _video(path: Path, width: int) -> str:
-    src = servable_src(path)
-    if src is None:  # outside the notebook's folder: Jupyter would not serve it
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:  # outside the notebook's folder: Jupyter would not serve it
         return f"<code>{_e(path)}</code>"
+    if any(part.startswith(".") for part in relative.parts):  # nor a hidden file
+        return f"<code>{_e(path)}</code>"
+    src = quote(relative.as_posix())
     return (
         f"<video src='{_e(src)}' width='{width}' controls muted loop playsinline preload='metadata'></video>"
     )
