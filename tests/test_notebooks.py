@@ -385,3 +385,19 @@ def test_notebook_stands_alone_and_teaches(name: str) -> None:
     assert "1–3 minutes" in text, "the one task-time figure"
     for stale in ("5 minutes", "1–5 minutes", "seed 000", "seed 003", "the seed's", "The seed lists"):
         assert stale not in text, f"{name} still says {stale!r}"
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['Path("assets/cat.png")', "open('examples/cat.png')", '"../notebooks/x.png"', "'/work/repo/cat.png'",
+     '"~/cat.png"', "Path('notebooks/assets/voice.wav')"],
+)  # fmt: skip
+def test_the_path_scan_flags_repository_and_absolute_paths(source: str) -> None:
+    assert REPOSITORY_PATHS.search(source)
+
+
+@pytest.mark.parametrize(
+    "source", ['http.post("/v1/videos")', 'f"/api/v1/tasks/{task_id}"', "assets.cat", 'OUT / "tiny.png"']
+)
+def test_the_path_scan_leaves_urls_and_package_media_alone(source: str) -> None:
+    assert REPOSITORY_PATHS.search(source) is None
