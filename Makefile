@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: lab demo test test-slow bench lint clean
+.PHONY: lab demo test test-slow test-wheel test-oldest bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: $(VENV)/.installed-dev,sim lint
 
 test-slow: $(VENV)/.installed-dev,sim
 	$(BIN)/python -m pytest -m slow
+
+# What .ci/run adds after `make test`: the wheel in a fresh venv without extras, and the oldest versions.
+test-wheel:
+	bash scripts/wheel-check.sh $(PYTHON)
+
+test-oldest:
+	bash scripts/oldest-deps.sh $(PYTHON)
 
 bench: $(VENV)/.installed-dev,sim
 	$(BIN)/python -m bench

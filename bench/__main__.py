@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): run every benchmark, write ``bench/RESULTS.md``.
 
-    python -m bench                      # all six, a few minutes on 2 cores
+    python -m bench                      # all seven, a few minutes on 2 cores
     python -m bench --only polling,download
 
 Each benchmark is a module with ``run() -> Result``; one that crashes is reported as "not run" with its error
@@ -32,7 +32,7 @@ def method_text(doc: str) -> str:
     return body.replace("``", "`")
 
 
-ORDER = ("polling", "overhead", "throughput", "download", "startup", "render")
+ORDER = ("polling", "overhead", "throughput", "download", "startup", "render", "poster")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 NOTES = [
     "Method notes and, for every goal not met, the reason and what would close it, are in each section below.",

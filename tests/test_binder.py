@@ -66,7 +66,17 @@ def test_requirements_install_the_package_with_its_simulator_and_exact_pins() ->
     for line in lines[1:]:
         assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", line), f"pin exactly: {line!r}"
     pinned = {line.split("==")[0].lower() for line in lines[1:]}
-    assert {"httpx", "ipywidgets", "av", "numpy", "pillow", "uvicorn", "nest-asyncio2"} <= pinned
+    assert {
+        "httpx",
+        "ipywidgets",
+        "av",
+        "numpy",
+        "pillow",
+        "uvicorn",
+        "nest-asyncio2",
+        "platformdirs",
+    } <= pinned
+    assert "ipykernel" in pinned  # tests/test_kernel_background.py: background tasks run between cells
 
 
 @pytest.mark.parametrize("name", ["postBuild", "start"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from wan_nb import frontend
 from wan_nb.display import BADGE_COLOURS, task_card
+from wan_nb.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus
 
 CREATED = datetime(2026, 11, 21, 23, 0, 0, tzinfo=UTC)
@@ -101,16 +104,21 @@ def test_raw_body_never_shown() -> None:
 
 def test_https_url_is_embedded_with_a_text_link() -> None:
     url = "https://dashscope-result.oss.example.com/v.mp4?Expires=1&Signature=a+b&x=<y>"
-    card = task_card(
-        _task(status=TaskStatus.SUCCEEDED, video_url=url, expires_at=CREATED + timedelta(hours=24))
-    )
+    expires = datetime(2099, 11, 22, 23, 0, tzinfo=UTC)
+    card = task_card(_task(status=TaskStatus.SUCCEEDED, video_url=url, expires_at=expires))
     tags = _Tags(card)
     [video] = tags.find("video")
     assert video["src"] == url
     assert set(video) >= {"controls", "playsinline", "muted", "preload"}
     assert video["preload"] == "metadata"
     assert url in [link["href"] for link in tags.find("a")]
-    assert "link valid until 2026-11-22 23:00" in card
+    assert "link valid until 2099-11-22 23:00" in card
+
+
+def test_an_expired_url_is_not_played() -> None:
+    url = "https://dashscope-result.oss.example.com/v.mp4"
+    card = task_card(_task(status=TaskStatus.SUCCEEDED, video_url=url, expires_at=CREATED))
+    assert _Tags(card).find("video") == [] and "expired" in card
 
 
 def test_plain_http_url_is_only_linked() -> None:
@@ -121,34 +129,80 @@ def test_plain_http_url_is_only_linked() -> None:
     assert "plain http" in card
 
 
-def test_downloaded_file_under_cwd_uses_a_relative_src(
+def _mp4(path: Path) -> Path:
+    """A real 0.5 s H.264 clip (the poster decodes it)."""
+    import av
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(12):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, np.uint8), format="rgb24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+JUPYTER = FrontEnd(Kind.JUPYTER, ("JPY_SESSION_NAME",))
+
+
+def test_under_a_jupyter_server_a_served_file_plays_by_relative_path_with_a_poster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    video = tmp_path / "wan_outputs" / "task 1.mp4"
-    card = task_card(_task(status=TaskStatus.SUCCEEDED, path=video, video_url="https://x.example/v.mp4"))
-    [tag] = _Tags(card).find("video")
-    assert tag["src"] == "wan_outputs/task%201.mp4"  # the local file wins over the remote URL
+    video = _mp4(tmp_path / "wan_outputs" / "task 1.mp4")
+    task = _task(status=TaskStatus.SUCCEEDED, path=video, video_url="https://x.example/v.mp4")
+    [tag] = _Tags(task_card(task, JUPYTER)).find("video")
+    assert tag["src"] == "wan_outputs/task%201.mp4"  # the local file wins over the (expiring) remote URL
+    assert (tag["poster"] or "").startswith("data:image/jpeg;base64,/9j/")  # a JPEG's SOI, base64
+    relative = _task(status=TaskStatus.SUCCEEDED, path=Path("wan_outputs/task 1.mp4"))
+    assert _Tags(task_card(relative, JUPYTER)).find("video")[0]["src"] == "wan_outputs/task%201.mp4"
 
 
-def test_relative_path_is_kept_relative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", [Kind.VSCODE, Kind.COLAB, Kind.KERNEL, Kind.NONE])
+def test_without_a_file_server_the_video_is_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: Kind
+) -> None:
     monkeypatch.chdir(tmp_path)
-    card = task_card(_task(status=TaskStatus.SUCCEEDED, path=Path("wan_outputs/a.mp4")))
-    assert _Tags(card).find("video")[0]["src"] == "wan_outputs/a.mp4"
+    video = _mp4(tmp_path / "wan_outputs" / "a.mp4")
+    [tag] = _Tags(task_card(_task(status=TaskStatus.SUCCEEDED, path=video), FrontEnd(kind))).find("video")
+    assert tag["src"] == "data:video/mp4;base64," + base64.b64encode(video.read_bytes()).decode()
+    assert (tag["poster"] or "").startswith("data:image/jpeg;base64,")
 
 
 @pytest.mark.parametrize("where", ["outside", "hidden"])
-def test_file_jupyter_cannot_serve_gets_a_note(
+def test_a_file_jupyter_cannot_serve_is_embedded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     notebook_dir = tmp_path / "nb"
     notebook_dir.mkdir()
     monkeypatch.chdir(notebook_dir)
-    video = tmp_path / "elsewhere" / "a.mp4" if where == "outside" else notebook_dir / ".cache" / "a.mp4"
-    card = task_card(_task(status=TaskStatus.SUCCEEDED, path=video))
-    assert _Tags(card).find("video") == []
-    assert "Jupyter cannot show it" in card
-    assert video.as_uri() in card
+    place = tmp_path / "elsewhere" / "a.mp4" if where == "outside" else notebook_dir / ".cache" / "a.mp4"
+    video = _mp4(place)
+    [tag] = _Tags(task_card(_task(status=TaskStatus.SUCCEEDED, path=video), JUPYTER)).find("video")
+    assert (tag["src"] or "").startswith("data:video/mp4;base64,")
+
+
+def test_above_the_cap_a_poster_and_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(frontend, "EMBED_CAP", 10)
+    video = _mp4(tmp_path / "a.mp4")
+    card = task_card(_task(status=TaskStatus.SUCCEEDED, path=video), FrontEnd(Kind.COLAB))
+    tags = _Tags(card)
+    assert tags.find("video") == [] and (tags.find("img")[0]["src"] or "").startswith("data:image/jpeg")
+    assert "Too large to embed" in card and str(video) in card
+
+
+def test_a_missing_file_is_said(tmp_path: Path) -> None:
+    card = task_card(_task(status=TaskStatus.SUCCEEDED, path=tmp_path / "gone.mp4"), JUPYTER)
+    assert "<video" not in card and "not here" in card
+
+
+def test_the_prompt_is_shown_escaped() -> None:
+    card = task_card(_task(prompt="a <cat> & a moon"))
+    assert "a &lt;cat&gt; &amp; a moon" in card
 
 
 def test_no_media_no_video() -> None:

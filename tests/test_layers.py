@@ -22,9 +22,12 @@ RANKS: dict[str, float] = {
     "wan_nb._version": 0,
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
     "wan_nb.assets": 0.5,  # a stdlib-only leaf: the sample media shipped in the wheel
+    "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
     "wan_nb.media": 1,
     "wan_nb.validation": 1,
     "wan_nb.display": 1,
+    "wan_nb.static_video": 1,  # the poster and player of saved outputs (display's video part)
+    "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
     "wan_nb.protocols": 2,
     "wan_nb.loop": 2.5,  # a leaf: usable from the client up
     "wan_nb.sim": 2.5,  # a leaf: the client's sim providers and the CLI start it
@@ -33,10 +36,11 @@ RANKS: dict[str, float] = {
     "wan_nb.cli": 4,
     "wan_nb.sync": 4,
     "wan_nb.teach": 4,  # the tutorials' shared helpers: tables, video grids, the key check
+    "wan_nb.diagnose": 4,
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb.assets", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {"wan_nb._sniff", "wan_nb.assets", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
@@ -46,6 +50,8 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
     "wan_nb.display": _NO_IO,
+    "wan_nb.static_video": _NO_IO,
+    "wan_nb.poster": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},
     "wan_nb.widgets": {"httpx", "wan_nb.protocols"},

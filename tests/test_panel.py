@@ -39,6 +39,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "notebook"
     folder.mkdir()
     monkeypatch.chdir(folder)
+    # As under JupyterLab: jupyter_server starts the kernel with JPY_SESSION_NAME (wan_nb.frontend).
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / "panel.ipynb"))
     return folder
 
 

@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import pytest
 
 from wan_nb.errors import ValidationError
+from wan_nb.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 from wan_nb.widgets import TaskCard
 from wan_nb.widgets._code import request_snippet, resume_snippet
@@ -88,12 +89,37 @@ def test_an_expired_or_plain_http_url_falls_back_to_the_saved_file(tmp_path: Pat
     saved.write_bytes(b"\0" * 100)
     earlier = datetime.now(UTC) - timedelta(hours=1)
     expired = _done(video_url=URL, expires_at=earlier, path=saved)
-    assert choose(expired, cwd=tmp_path) == Playback("relative", "wan_outputs/t%201.mp4")
+    assert choose(expired, cwd=tmp_path, front=LAB) == Playback("relative", "wan_outputs/t%201.mp4")
     assert (
-        choose(_done(video_url="http://sim.localhost/results/t-1.mp4", path=saved), cwd=tmp_path).kind
+        choose(
+            _done(video_url="http://sim.localhost/results/t-1.mp4", path=saved), cwd=tmp_path, front=LAB
+        ).kind
         == "relative"
     )
     assert choose(_done(video_url="http://sim.localhost/results/t-1.mp4"), cwd=tmp_path) is None
+
+
+LAB = FrontEnd(Kind.JUPYTER, ("JPY_SESSION_NAME",))
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (Kind.JUPYTER, "relative"),  # jupyter_server's /files/ serves the folder
+        (Kind.VOILA, "relative"),  # /voila/files/ (mp4 allow-listed by binder/postBuild)
+        (Kind.VSCODE, "bytes"),  # VS Code does not resolve relative src in outputs
+        (Kind.COLAB, "bytes"),  # Colab has no file server
+        (Kind.KERNEL, "relative"),  # nbclient: the stand-in embeds; widget state stays small
+    ],
+)
+def test_the_panel_plays_a_saved_file_the_way_the_front_end_can(
+    tmp_path: Path, kind: Kind, expected: str
+) -> None:
+    saved = tmp_path / "wan_outputs" / "t-1.mp4"
+    saved.parent.mkdir()
+    saved.write_bytes(b"\0" * 100)
+    chosen = choose(_done(path=saved), cwd=tmp_path, front=FrontEnd(kind))
+    assert chosen is not None and chosen.kind == expected
 
 
 def test_files_jupyter_cannot_serve_go_through_widget_bytes_below_the_cap(tmp_path: Path) -> None:
@@ -101,8 +127,8 @@ def test_files_jupyter_cannot_serve_go_through_widget_bytes_below_the_cap(tmp_pa
     hidden.parent.mkdir()
     hidden.write_bytes(b"\0" * 100)
     assert relative_src(hidden, tmp_path) is None  # jupyter_server refuses hidden paths
-    assert choose(_done(path=hidden), cwd=tmp_path, cap=1000).kind == "bytes"
-    too_big = choose(_done(path=hidden), cwd=tmp_path, cap=10)
+    assert choose(_done(path=hidden), cwd=tmp_path, cap=1000, front=LAB).kind == "bytes"
+    too_big = choose(_done(path=hidden), cwd=tmp_path, cap=10, front=LAB)
     assert too_big is not None and too_big.kind == "link"
     (shown,) = outputs(too_big)
     assert str(hidden) in shown["data"]["text/html"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from wan_nb import frontend
 from wan_nb.client import PROVIDERS, AsyncWanClient, available_providers
-from wan_nb.client.providers import SimulatorFallback, data_home, is_loopback, proxy_for, resolve
+from wan_nb.client.providers import SIM_NOTICE, data_home, is_loopback, proxy_for, resolve
 from wan_nb.errors import ConfigError, ValidationError
 
 KEY = "sk-test-provider-key"
@@ -70,18 +71,28 @@ def test_provider_from_environment(env: dict[str, str], expected: str) -> None:
     assert resolve(env=env).provider.name == expected
 
 
-def test_no_provider_no_key_falls_back_to_the_simulator_and_says_so() -> None:
-    with pytest.warns(SimulatorFallback, match="built-in simulator"):
+def test_no_provider_no_key_falls_back_to_the_simulator_and_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(frontend, "_SAID", set())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a notice line, never a warning with a file path and source line
         resolved = resolve(env={})
     assert resolved.provider.name == "sim" and resolved.in_process
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert said == SIM_NOTICE + "\n"
+    assert "built-in simulator" in said and "DASHSCOPE_API_KEY" in said and "providers.py" not in said
 
 
-def test_simulator_fallback_is_said_once_per_process() -> None:
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("default")  # Python's own default: once per message and place
-        for _ in range(3):
-            resolve(env={})
-    assert [w.category for w in seen] == [SimulatorFallback]
+def test_simulator_fallback_is_said_once_per_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(frontend, "_SAID", set())
+    for _ in range(3):
+        resolve(env={})
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("built-in simulator") == 1
 
 
 def test_explicit_sim_needs_no_key_and_does_not_warn() -> None:
@@ -177,9 +188,12 @@ def test_available_providers() -> None:
     )
 
 
-def test_data_home(tmp_path: Path) -> None:
-    assert data_home({"WAN_NB_HOME": str(tmp_path)}) == tmp_path
-    assert data_home({"XDG_DATA_HOME": str(tmp_path)}) == tmp_path / "wan_nb"
+def test_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert data_home({"WAN_NB_HOME": str(tmp_path)}) == tmp_path  # overrides the platform's folder
+    # Linux: platformdirs follows the XDG base directory spec (macOS/Windows: its own tables).
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert data_home({}) == tmp_path / "wan_nb"
+    monkeypatch.delenv("XDG_DATA_HOME")
     assert data_home({}) == Path.home() / ".local" / "share" / "wan_nb"
 
 

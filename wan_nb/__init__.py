@@ -31,9 +31,11 @@ from wan_nb.errors import (
 )
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.poster import contact_sheet, poster
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
+    from wan_nb.diagnose import Report
     from wan_nb.widgets import WanPanel
 
 __all__ = [
@@ -59,10 +61,13 @@ __all__ = [
     "WanError",
     "__version__",
     "cancel",
+    "contact_sheet",
+    "doctor",
     "download",
     "enable_nested",
     "generate",
     "panel",
+    "poster",
     "run_sync",
     "spawn",
     "status",
@@ -75,3 +80,11 @@ def panel(**kwargs: Any) -> WanPanel:
     from wan_nb.widgets import WanPanel
 
     return WanPanel(**kwargs)
+
+
+def doctor() -> Report:
+    """What works here and how to fix what does not (front end, widgets, encoder, keys by name, proxies,
+    journal); a table in a notebook, text in ``print``. Sends nothing anywhere."""
+    from wan_nb.diagnose import doctor as run
+
+    return run()

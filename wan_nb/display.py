@@ -2,22 +2,23 @@
 
 Owns :func:`task_card`. Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
 ``html.escape``d (error messages come from the service). Never shows ``Task.raw``.
-Imports only ``wan_nb.models``; must not import httpx, asyncio or ipywidgets.
+Imports ``wan_nb.models`` (and, lazily, ``wan_nb.static_video``); must not import httpx, asyncio or ipywidgets.
 
-Video sources follow notebook_tech.md §2.2-2.3: a downloaded file is shown by a path *relative to the
-working directory* (Jupyter serves the notebook's folder under ``/files/``, with Range requests, and
-rewrites relative ``src``); an https result URL is played directly; a plain http URL is only linked,
-since an https notebook page blocks it as mixed content.
+The poster and the video come from :mod:`wan_nb.static_video`, which picks the source the front end can
+play (a relative path under a Jupyter server, an embedded ``data:`` video elsewhere, a live https URL) and
+embeds a JPEG poster, so a saved or exported notebook still shows each finished task.
 """
 
 from __future__ import annotations
 
 import html
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import quote
+from typing import TYPE_CHECKING
 
 from wan_nb.models import Task, TaskStatus
+
+if TYPE_CHECKING:
+    from wan_nb.frontend import FrontEnd
 
 __all__ = ["task_card"]
 
@@ -35,12 +36,12 @@ _CARD = (
     "border:1px solid var(--jp-border-color2,#d1d5db);border-radius:6px;padding:8px 10px;max-width:720px"
 )
 _MUTED = "color:var(--jp-ui-font-color2,#6b7280)"
-_VIDEO_ATTRS = 'controls playsinline muted preload="metadata" style="width:480px;max-width:100%;margin-top:6px;display:block"'
 
 
-def task_card(task: Task) -> str:
-    """The status card for ``task``: badge, progress, timing, ids, error, and the video when there is one."""
-    parts = [_header(task), _progress(task), _error(task), _media(task), _footer(task)]
+def task_card(task: Task, front: FrontEnd | None = None) -> str:
+    """The status card for ``task``: badge, ids, prompt, progress, timing, error, and the poster and video
+    when there is one (played the way ``front``, default: this kernel's front end, allows)."""
+    parts = [_header(task), _prompt(task), _progress(task), _error(task), _media(task, front), _footer(task)]
     body = "".join(part for part in parts if part)
     return f'<div class="wan-nb-task" style="{_CARD}">{body}</div>'
 
@@ -98,52 +99,16 @@ def _error(task: Task) -> str:
     )
 
 
-def _media(task: Task) -> str:
-    if task.path is not None:
-        return _local_video(task.path)
-    if task.video_url:
-        return _remote_video(task)
-    return ""
+def _media(task: Task, front: FrontEnd | None) -> str:
+    from wan_nb.static_video import media_html  # here: it reaches PyAV (posters) only once there is a video
+
+    return media_html(task, front) if task.path is not None or task.video_url else ""
 
 
-def _local_video(path: Path) -> str:
-    src = _servable(path)
-    if src is None:
-        # Jupyter serves only non-hidden files under its root; a browser on an http(s) page will not open file://.
-        return (
-            f'<div style="{_MUTED}">Saved outside the notebook\'s folder, so Jupyter cannot show it: '
-            f"<code>{_e(path)}</code> ({_e(path.absolute().as_uri())})</div>"
-        )
-    return _video_tag(src, f"<code>{_e(path)}</code>")
-
-
-def _servable(path: Path) -> str | None:
-    """The URL-quoted path relative to the working directory, or None when Jupyter would not serve it."""
-    try:
-        relative = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return None
-    if any(part.startswith(".") for part in relative.parts):
-        return None
-    return quote(relative.as_posix())
-
-
-def _remote_video(task: Task) -> str:
-    url = task.video_url or ""
-    expiry = f" (link valid until {task.expires_at:%Y-%m-%d %H:%M})" if task.expires_at else ""
-    if url.startswith("https://"):
-        return _video_tag(url, _e("result video" + expiry))
-    if url.startswith("http://"):
-        return (
-            f'<div><a href="{_e(url)}" target="_blank" rel="noopener">result video</a>{_e(expiry)} '
-            f'<span style="{_MUTED}">(plain http: not embedded, browsers block it in an https page)</span></div>'
-        )
-    return f"<div>result: <code>{_e(url)}</code>{_e(expiry)}</div>"
-
-
-def _video_tag(src: str, link_text: str) -> str:
-    link = f'<a href="{_e(src)}" target="_blank" rel="noopener">{link_text}</a>'
-    return f'<video src="{_e(src)}" {_VIDEO_ATTRS}>{link}</video><div>{link}</div>'
+def _prompt(task: Task) -> str:
+    if not task.prompt:
+        return ""
+    return f'<div style="margin-top:2px">{_e(task.prompt)}</div>'
 
 
 def _footer(task: Task) -> str:

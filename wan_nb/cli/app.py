@@ -6,6 +6,7 @@ Must not import ``wan_nb.protocols``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("list", cmd_list, "journaled tasks: id, provider, status, prompt, file")
     add("resume", cmd_resume, "re-attach to unfinished journaled tasks and download finished ones")
     sub.add_parser("sim", help="run the simulator server (wan-nb sim --help)", add_help=False)
+    sub.add_parser(
+        "doctor", help="what works here (front end, encoder, keys, proxies, journal) and how to fix the rest"
+    )
     for name in ("generate", "wait", "resume"):
         sub.choices[name].add_argument(
             "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait"
@@ -82,10 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         if words[:1] == ["sim"]:
-            # The simulator (numpy, PyAV, uvicorn) loads only for this command; it parses its own flags.
-            from wan_nb.sim import cli_main
+            return _sim(words[1:])
+        if words[:1] == ["doctor"]:
+            from wan_nb.diagnose import doctor
 
-            return cli_main(words[1:])
+            report = doctor()
+            print(report)
+            return 0 if report.ok else EXIT_FAILED
         args = build_parser().parse_args(words)
     except SystemExit as exc:  # --help, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
@@ -105,6 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WanError as exc:
         fail(f"error: {exc}")
         return EXIT_FAILED
+
+
+def _sim(words: list[str]) -> int:
+    """``wan-nb sim``: the simulator as an HTTP server, the one part of wan_nb that needs an extra (uvicorn)."""
+    if importlib.util.find_spec("uvicorn") is None:
+        fail(
+            f"error: {PROG} sim serves over HTTP with uvicorn, which is not installed; run: "
+            'pip install "wan_nb[sim]"'
+        )
+        return EXIT_USAGE
+    # The simulator (numpy, PyAV, uvicorn) loads only for this command; it parses its own flags.
+    from wan_nb.sim import cli_main
+
+    return cli_main(words)
 
 
 def _interrupted_note(task: Task | None) -> str:

@@ -9,9 +9,11 @@ Must not import ipywidgets, panel or cli.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import ipaddress
 import os
-import warnings
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,20 +23,22 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wan_nb import frontend
 from wan_nb.errors import ConfigError
 
 __all__ = [
     "PROVIDERS",
     "SIM_BASE_URL",
+    "SIM_NOTICE",
     "Provider",
     "Resolved",
-    "SimulatorFallback",
     "available_providers",
     "data_home",
     "is_loopback",
     "proxy_for",
     "resolve",
     "sim_transport",
+    "with_colab_secrets",
 ]
 
 # `*.localhost` always resolves to loopback (RFC 6761 §6.3), so the in-process sim passes the http rule honestly.
@@ -106,12 +110,12 @@ PROVIDERS: Mapping[str, Provider] = MappingProxyType({row.name: row for row in _
 _BY_KEY = (("DASHSCOPE_API_KEY", "dashscope"), ("WAN_API_KEY", "gateway"))
 
 
-class SimulatorFallback(UserWarning):
-    """No provider and no key in the environment: the client talks to the built-in simulator.
-
-    A warning (not a log line) because notebooks show warnings in the cell without any logging setup, Python's
-    registry shows one message from one place once per process, and users can silence exactly this category.
-    """
+SIM_NOTICE = (
+    "wan_nb: no API key found, so the built-in simulator is used (free, offline, synthetic videos); "
+    "for the real service set DASHSCOPE_API_KEY or WAN_API_KEY, or pass provider=..."
+)
+"""Said once per process when no provider and no key pick one: a plain line under the cell (a Python warning
+would print providers.py's path and source line, a pink block at the top of every teaching notebook)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +141,15 @@ class Resolved:
 
 
 def data_home(env: Mapping[str, str] | None = None) -> Path:
-    """``$WAN_NB_HOME``, else ``$XDG_DATA_HOME/wan_nb``, else ``~/.local/share/wan_nb``."""
+    """``$WAN_NB_HOME``, else the platform's user data folder (platformdirs): ``$XDG_DATA_HOME/wan_nb`` or
+    ``~/.local/share/wan_nb`` on Linux, ``~/Library/Application Support/wan_nb`` on macOS,
+    ``%LOCALAPPDATA%\\wan_nb`` on Windows."""
     env = os.environ if env is None else env
     if env.get("WAN_NB_HOME"):
         return Path(env["WAN_NB_HOME"]).expanduser()
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base).expanduser() / "wan_nb"
+    import platformdirs  # here: only a client without WAN_NB_HOME needs it
+
+    return Path(platformdirs.user_data_dir("wan_nb", appauthor=False))
 
 
 def resolve(
@@ -154,7 +161,7 @@ def resolve(
     env: Mapping[str, str] | None = None,
 ) -> Resolved:
     """Pick the provider, key and base URL; the only reader of provider variables. Raises ConfigError."""
-    env = os.environ if env is None else env
+    env = with_colab_secrets(os.environ) if env is None else env
     name = provider or env.get("WAN_NB_PROVIDER") or _name_from_keys(env, api_key)
     row = _row(name)
     key = api_key or (env.get(row.key_env) if row.key_env else None) or _sim_key(row)
@@ -163,6 +170,28 @@ def resolve(
     url = (base_url or env.get("WAN_NB_BASE_URL") or row.base_url).rstrip("/")
     check_url(url, allow_insecure=allow_insecure)
     return Resolved(row, url, key, data_home(env), proxy_for(url, env))
+
+
+KEY_VARIABLES = tuple(dict.fromkeys(row.key_env for row in _ROWS if row.key_env))
+
+
+def with_colab_secrets(env: Mapping[str, str]) -> Mapping[str, str]:
+    """On Colab, ``env`` plus the key variables it lacks that the user keeps in Colab Secrets (the key
+    icon in the sidebar, read with ``google.colab.userdata.get``); elsewhere ``env`` itself. The values only
+    travel into :class:`Resolved` (whose repr hides the key), never into a message."""
+    if "google.colab" not in sys.modules:
+        return env
+    found = {name: value for name in KEY_VARIABLES if not env.get(name) and (value := _colab_secret(name))}
+    return {**env, **found} if found else env
+
+
+def _colab_secret(name: str) -> str | None:
+    try:
+        userdata = importlib.import_module("google.colab.userdata")
+        value = userdata.get(name)
+    except Exception:  # SecretNotFoundError, NotebookAccessError (access not granted), TimeoutException
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
@@ -174,12 +203,7 @@ def _name_from_keys(env: Mapping[str, str], api_key: str | None) -> str:
         raise ConfigError(
             "provider", f"an api_key was given without a provider; pass provider= ({_choices()})"
         )
-    warnings.warn(
-        "no provider and no DASHSCOPE_API_KEY / WAN_API_KEY in the environment: using the built-in simulator "
-        "(provider='sim'); its videos are synthetic and free",
-        SimulatorFallback,
-        stacklevel=1,
-    )
+    frontend.say(SIM_NOTICE)
     return "sim"
 
 
@@ -247,9 +271,12 @@ def is_loopback(host: str) -> bool:
 
 def available_providers(env: Mapping[str, str] | None = None) -> list[str]:
     """Providers usable right now: those whose key is in the environment, plus the simulators."""
-    env = os.environ if env is None else env
+    env = with_colab_secrets(os.environ) if env is None else env
     return [row.name for row in _ROWS if row.key_env is None or env.get(row.key_env)]
 
+
+SIM_MODULES = ("av", "numpy", "PIL")
+"""What the in-process simulator imports to render (the renderer loads them when a task runs)."""
 
 # One simulator app per state folder per process, so sim, sim-gateway and sim-relay see the same tasks.
 _SIM_APPS: dict[Path, Any] = {}
@@ -257,12 +284,21 @@ _SIM_APPS: dict[Path, Any] = {}
 
 def sim_transport(home: Path) -> httpx.AsyncBaseTransport:
     """An ASGI transport to the in-process simulator whose state lives under ``home/sim``."""
+    missing = [name for name in SIM_MODULES if importlib.util.find_spec(name) is None]
+    if missing:  # a base install has them; an install with --no-deps or a broken env may not
+        raise ConfigError(
+            "provider",
+            f"the built-in simulator needs {', '.join(missing)}, which are not installed; run: "
+            f'pip install "wan_nb" "av>=14.0" "numpy>=1.26" "pillow>=10.2"',
+        )
     from wan_nb.sim import create_app  # heavy (numpy, PyAV); the sim never imports the client
 
     state_dir = (home / "sim").resolve()
     if state_dir not in _SIM_APPS:
+        # VS Code's Electron has no AAC decoder (frontend.FrontEnd.plays_aac): render its videos silent.
+        silent = not frontend.detect().plays_aac
         try:
-            _SIM_APPS[state_dir] = create_app(state_dir=state_dir)
+            _SIM_APPS[state_dir] = create_app(state_dir=state_dir, silent=silent)
         except OSError as exc:
             raise ConfigError(
                 "WAN_NB_HOME", f"the simulator cannot keep its state in {state_dir}: {exc}"

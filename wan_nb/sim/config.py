@@ -64,6 +64,9 @@ class SimConfig:
     create_stall_seconds: float = _knob(300.0, "how long a stalled create answer hangs before the reset")
     qps: float | None = _knob(None, "API requests per second before 429 Throttling.RateQuota")
     max_concurrency: int | None = _knob(None, "unfinished tasks before a create gets 429 Throttling")
+    silent: bool = _knob(
+        False, "render videos without an audio track (VS Code's Electron has no AAC decoder)"
+    )
     render_workers: int = _knob(1, "render threads (x264 already uses every core)")
     clock: Clock = field(default=time.time, repr=False, compare=False)  # tests inject a fake clock
 

@@ -197,7 +197,8 @@ class Engine:
         seed = job.seed if job.seed is not None else int(canonical[:8], 16) ^ self.config.seed
         short_side = SHORT_SIDE[job.resolution]
         spec = RenderSpec(dict(job.media), job.duration, short_side, job.audio, job.watermark, seed)
-        return replace(spec, model=job.model, fields=dict(job.fields))  # for the media limits (limits.py)
+        # model and fields: for the media limits (limits.py); silent: SimConfig.silent
+        return replace(spec, model=job.model, fields=dict(job.fields), silent=self.config.silent)
 
     def _timing(self, stream: random.Random) -> tuple[float, float]:
         """Seconds PENDING, then seconds RUNNING (about a tenth of the task is queueing)."""

@@ -44,6 +44,7 @@ class RenderSpec:
     audio: bool = True
     watermark: bool = False
     seed: int = 0
+    silent: bool = False  # no audio track at all (SimConfig.silent: players without AAC, e.g. VS Code's)
     # For the media limits checked when the task runs (limits.py): the model, and where each medium sat.
     model: str = "wan2.7-i2v"
     fields: dict[str, str] = field(default_factory=dict)
@@ -281,6 +282,8 @@ def _stamp(pictures: Any, label: Image.Image, size: tuple[int, int]) -> Any:
 
 
 def _soundtrack(spec: RenderSpec, resolve: media.Resolver) -> Any:
+    if spec.silent:
+        return None
     if "driving_audio" in spec.media:
         data = media.fetch(spec.media["driving_audio"], resolve)
         if data is not None:

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 import ipywidgets as widgets
 
+from wan_nb import frontend
 from wan_nb.display import task_card
 from wan_nb.models import Task
 from wan_nb.widgets._throttle import Throttle
@@ -40,9 +41,16 @@ class StandIn:
         self._throttle: Throttle[list[Task]] = Throttle(self._update, UPDATE_INTERVAL)
 
     def bundle(self, tasks: list[Task]) -> dict[str, Any]:
-        """The hidden widget's view, plus text and HTML listing ``tasks``."""
-        view = self.anchor._repr_mimebundle_()[VIEW]
-        return {VIEW: view, "text/plain": plain(tasks), "text/html": static_html(tasks)}
+        """The hidden widget's view, plus text and HTML listing ``tasks``.
+
+        Under a kernel with no front end (nbclient, ``nbconvert --execute``, papermill) the view is left
+        out: nbconvert's HTML exporter renders a widget view whenever there is one (its display priority puts
+        it before text/html) and needs a CDN for it, so an exported page would show nothing offline; and
+        there is no live front end that would show the panel twice."""
+        static = {"text/plain": plain(tasks), "text/html": static_html(tasks)}
+        if frontend.detect().kind is frontend.Kind.KERNEL:
+            return static
+        return {VIEW: self.anchor._repr_mimebundle_()[VIEW], **static}
 
     def display(self, panel: dict[str, Any], tasks: list[Task]) -> None:
         """Show the panel's own bundle, then the stand-in, as outputs of the current cell."""
@@ -54,6 +62,13 @@ class StandIn:
         """Replace every shown copy of the stand-in with one listing ``tasks`` (coalesced)."""
         if self.shown:
             self._throttle.push(tasks)
+
+    def flush(self, tasks: list[Task]) -> None:
+        """Replace the shown stand-in now, from the caller's context: a cell awaiting the panel
+        (``await panel.wait_idle()``) owns the message, so nbclient/nbconvert, which record only messages of
+        the cell being run, save the finished tasks into the notebook and its HTML export."""
+        if self.shown:
+            self._update(tasks)
 
     def _update(self, tasks: list[Task]) -> None:
         _publish(self.bundle(tasks), display_id=self.display_id, update=True)

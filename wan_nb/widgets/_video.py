@@ -4,11 +4,12 @@ The choices follow notebook_tech.md §2.2–2.3:
 
 - a remote ``https`` result plays from its URL (the browser fetches it; no bytes go through the kernel);
   plain ``http`` would be blocked as mixed content on an https Jupyter/Binder page;
-- a downloaded or simulated file under the kernel's working directory (the notebook's folder) plays from its
-  *relative* path: JupyterLab rewrites it to ``/files/...`` (Range requests, cheap seeking), Binder to
+- (which front end runs the kernel decides the rest: ``wan_nb.frontend``)
+- a downloaded or simulated file under the kernel's working directory (the notebook's folder), where a
+  Jupyter server serves it, plays from its *relative* path: JupyterLab rewrites it to ``/files/...`` (Range requests, cheap seeking), Binder to
   ``/user/<id>/files/...``, Voilà to ``/voila/files/...`` (once mp4 is allow-listed). Hidden folders and paths
   outside the server root are not served;
-- anything else goes through ``ipywidgets.Video`` bytes, but only below a size cap: those bytes cross the comm
+- anything else (VS Code and Colab serve no files) goes through ``ipywidgets.Video`` bytes, below a size cap: those bytes cross the comm
   websocket, stay in kernel RAM, and are re-sent on every page reload (``request_state``);
 - above the cap, a text link with the path.
 """
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
+from wan_nb import frontend
+from wan_nb.frontend import FrontEnd
+from wan_nb.frontend import Kind as Front
 from wan_nb.models import Task
 
 __all__ = ["DEFAULT_VIDEO_CAP", "Playback", "choose", "links_html", "outputs", "relative_src"]
@@ -43,19 +47,35 @@ class Playback:
     note: str = ""
 
 
-def choose(task: Task, *, cap: int = DEFAULT_VIDEO_CAP, cwd: Path | None = None) -> Playback | None:
-    """The best playback for ``task``, or None while there is nothing to play."""
-    if _live_https(task):
+def choose(
+    task: Task, *, cap: int = DEFAULT_VIDEO_CAP, cwd: Path | None = None, front: FrontEnd | None = None
+) -> Playback | None:
+    """The best playback for ``task`` in ``front`` (default: this kernel's), or None while there is nothing
+    to play. The panel is a live view: a live https URL comes first (no bytes through the kernel)."""
+    front = frontend.detect() if front is None else front
+    exists = task.path is not None and task.path.exists()
+    relative = relative_src(task.path, cwd or Path.cwd()) if task.path is not None and exists else None
+    if front.kind is Front.KERNEL and relative is not None and not _live_https(task):
+        # nbclient/nbconvert save widget state into the notebook: bytes would bloat it, and what a reader
+        # of the file sees is the stand-in (which embeds the video), so the widget plays by path.
+        return Playback("relative", relative)
+    mode = frontend.playback(
+        front,
+        live_url=_live_https(task),
+        relative=relative is not None,
+        size=task.path.stat().st_size if task.path is not None and exists else None,
+        cap=cap,
+    )
+    if mode == "url":
         assert task.video_url is not None
         return Playback("url", task.video_url)
-    if task.path is None or not task.path.exists():
-        return None
-    relative = relative_src(task.path, cwd or Path.cwd())
-    if relative is not None:
+    if mode == "relative" and relative is not None:
         return Playback("relative", relative)
-    if task.path.stat().st_size <= cap:
+    if mode == "embed":
         return Playback("bytes", str(task.path))
-    return Playback("link", str(task.path), note="outside the notebook's folder and above the size cap")
+    if mode == "link":
+        return Playback("link", str(task.path), note="not served here and above the size cap")
+    return None
 
 
 def _live_https(task: Task) -> bool:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import ipywidgets as widgets
-
 from wan_nb.client import AsyncWanClient, JournalEntry
 from wan_nb.models import TaskStatus
 from wan_nb.widgets._code import resume_snippet
+from wan_nb.widgets._fold import Fold
 from wan_nb.widgets.card import TaskCard
 
 __all__ = ["HISTORY_LIMIT", "History", "needs_attention"]
@@ -31,16 +30,17 @@ def needs_attention(entry: JournalEntry) -> bool:
     return entry.status is TaskStatus.SUCCEEDED and not entry.downloaded
 
 
-class History(widgets.Accordion):  # type: ignore[misc]  # ipywidgets is untyped
-    """A collapsible list of cards for the journaled tasks of one provider."""
+class History(Fold):
+    """A foldable list of cards for the journaled tasks of one provider (open when one needs attention)."""
 
     def __init__(self, client: AsyncWanClient, *, make_card: Callable[[JournalEntry], TaskCard]) -> None:
         self.entries = _pick(client.journal.entries(provider=client.provider) if client.journal else [])
         self.cards = [make_card(entry) for entry in self.entries]
-        self.box = widgets.VBox(self.cards)
-        super().__init__([self.box])
-        self.set_title(0, f"Earlier tasks on {client.provider} ({len(self.cards)})")
-        self.selected_index = 0 if any(needs_attention(e) for e in self.entries) else None
+        super().__init__(
+            f"Earlier tasks on {client.provider} ({len(self.cards)})",
+            self.cards,
+            expanded=any(needs_attention(e) for e in self.entries),
+        )
         self.layout.display = "" if self.cards else "none"
 
 

@@ -20,8 +20,9 @@ from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
 from wan_nb.validation import validate
-from wan_nb.widgets import _video
+from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
+from wan_nb.widgets._fold import Fold
 from wan_nb.widgets._jobs import Jobs, follow, run_request
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
@@ -64,6 +65,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         video_cap: largest file played as widget bytes (when it cannot be played by path or URL).
         history: show (and re-attach) the provider's journaled tasks.
         """
+        _colab.enable_widget_manager()  # before any widget is shown: Colab needs it for ipywidgets 8
         self._clients: dict[str, AsyncWanClient] = {}
         self._owned: list[AsyncWanClient] = []
         first = client or self._open(provider)
@@ -106,8 +108,9 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self._jobs.last
 
     async def wait_idle(self) -> None:
-        """Return once every job has ended (their outcomes are on the cards)."""
+        """Return once every job has ended (their outcomes are on the cards, and in the static stand-in)."""
         await self._jobs.idle()
+        self.stand_in.flush(self._tasks())
 
     def submit(self, request: VideoRequest) -> TaskCard:
         """Validate ``request`` for the chosen provider and run it in the background; returns its card.
@@ -157,8 +160,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _sections(self) -> list[widgets.Widget]:
         title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
-        compare = widgets.Accordion([self.compare], selected_index=None)
-        compare.set_title(0, "Compare: prompts × seeds or settings, side by side")
+        compare = Fold("Compare: prompts × seeds or settings, side by side", [self.compare])
         tail = [self.history] if self.history is not None else []
         return [
             title,
