@@ -9,10 +9,12 @@ import pytest
 
 import wan_nb
 from wan_nb import assets
+from wan_nb.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus
 from wan_nb.teach import api_key, clip, grid, show, table, videos
 
 NASTY = "<script>alert('x')</script> & \"quotes\""
+LAB, COLAB = FrontEnd(Kind.JUPYTER), FrontEnd(Kind.COLAB)
 
 
 def test_clip_cuts_long_strings_everywhere_and_keeps_the_rest() -> None:
@@ -47,29 +49,42 @@ def test_grid_plays_files_shows_errors_and_marks_gaps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "wan_outputs").mkdir()
+    (tmp_path / "wan_outputs" / "a b.mp4").write_bytes(assets.clip.read_bytes())
     failed = _task(status=TaskStatus.FAILED, error=TaskError("DataInspectionFailed", NASTY))
     cells = {
         ("zoom in", 1): _task(path=Path("wan_outputs/a b.mp4")),
         ("zoom in", 2): failed,
         ("pan <left>", 1): "RateLimitError: slow down",
     }
-    shown = grid(cells, rows=["zoom in", "pan <left>"], columns=[1, 2])
+    shown = grid(cells, rows=["zoom in", "pan <left>"], columns=[1, 2], front=LAB)
     page = shown._repr_html_()
     assert "src='wan_outputs/a%20b.mp4'" in page and "<code>task-0123456…</code>" in page
     assert "DataInspectionFailed" in page and "<script>" not in page and "pan &lt;left&gt;" in page
     assert "missing" in page  # ("pan <left>", 2) was never filled
     assert "FAILED: DataInspectionFailed" in repr(shown) and "wan_outputs/a b.mp4" in repr(shown)
+    # Colab serves no files: the same grid embeds the (small) video instead.
+    embedded = grid(cells, rows=["zoom in"], columns=[1], front=COLAB)._repr_html_()
+    assert "src='data:video/mp4;base64," in embedded and "wan_outputs/a%20b.mp4" not in embedded
 
 
-def test_videos_outside_the_working_folder_are_named_not_embedded(
+def test_videos_outside_the_served_folder_are_embedded_and_missing_ones_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "here").mkdir()
     monkeypatch.chdir(tmp_path / "here")
-    shown = videos({"inside": Path("v.mp4"), "outside": tmp_path / "v.mp4", "none": None})
-    page = shown._repr_html_()
-    assert page.count("<video") == 1 and f"<code>{tmp_path / 'v.mp4'}</code>" in page
-    assert repr(shown).splitlines() == ["inside: v.mp4", f"outside: {tmp_path / 'v.mp4'}", "none: missing"]
+    Path("v.mp4").write_bytes(b"\0" * 10)
+    (tmp_path / "v.mp4").write_bytes(b"\0" * 10)
+    items = {"inside": Path("v.mp4"), "outside": tmp_path / "v.mp4", "gone": Path("x.mp4"), "none": None}
+    page = videos(items, front=LAB)._repr_html_()
+    assert page.count("<video") == 2 and "src='v.mp4'" in page and "src='data:video/mp4;base64,AAAA" in page
+    assert "<code>x.mp4</code>" in page
+    assert repr(videos(items, front=LAB)).splitlines() == [
+        "inside: v.mp4",
+        f"outside: {tmp_path / 'v.mp4'}",
+        "gone: x.mp4",
+        "none: missing",
+    ]
 
 
 def test_api_key_reads_the_environment_or_says_what_to_do() -> None:

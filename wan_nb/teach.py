@@ -8,12 +8,14 @@
 
 The HTML builders are pure string building, like ``wan_nb.display``: every value is ``html.escape``d (prompts
 and error texts may come from a server), and each result also has a plain-text form for front ends that show
-no HTML. Local videos play by a path relative to the working folder, as ``wan_nb.display``'s cards do
-(notebook_tech.md §2.2: Jupyter serves the notebook's folder under ``/files/``, with seeking).
+no HTML. Local videos play the way saved task cards do (:func:`wan_nb.frontend.playback` with ``saved=True``):
+by a path relative to the working folder where a Jupyter server serves it (notebook_tech.md §2.2), else
+embedded as a ``data:`` URI below :data:`wan_nb.frontend.EMBED_CAP` (Colab, VS Code, nbclient), else named.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import os
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import TypeAlias
 from urllib.parse import quote
 
-from wan_nb.client.providers import PROVIDERS
+from wan_nb import frontend
+from wan_nb.client.providers import PROVIDERS, with_colab_secrets
 from wan_nb.errors import ConfigError
 from wan_nb.models import Task
 
@@ -74,10 +77,11 @@ def table(rows: Iterable[Sequence[object]], header: Sequence[object]) -> Html:
     return Html(f"<table><tr>{head}</tr>{body}</table>", _text_table(lines))
 
 
-def videos(items: Mapping[str, Shown], *, width: int = 260) -> Html:
+def videos(items: Mapping[str, Shown], *, width: int = 260, front: frontend.FrontEnd | None = None) -> Html:
     """Captioned videos side by side, one per ``caption: task or file`` (wrapping on narrow screens)."""
+    front = frontend.detect() if front is None else front
     figures = "".join(
-        f"<figure style='margin:4px'>{_slot(shown, width)}<figcaption>{_e(caption)}</figcaption></figure>"
+        f"<figure style='margin:4px'>{_slot(shown, width, front)}<figcaption>{_e(caption)}</figcaption></figure>"
         for caption, shown in items.items()
     )
     text = "\n".join(f"{caption}: {_plain(shown)}" for caption, shown in items.items())
@@ -90,12 +94,14 @@ def grid(
     columns: Sequence[Hashable],
     *,
     width: int = 240,
+    front: frontend.FrontEnd | None = None,
 ) -> Html:
     """A table of videos: one row per ``rows`` label, one column per ``columns`` label, ``cells[row, column]``."""
+    front = frontend.detect() if front is None else front
     head = "<tr><th></th>" + "".join(f"<th>{_e(column)}</th>" for column in columns) + "</tr>"
     body = "".join(
         f"<tr><th style='max-width:220px;text-align:left'>{_e(row)}</th>"
-        + "".join(f"<td>{_slot(cells.get((row, column)), width)}</td>" for column in columns)
+        + "".join(f"<td>{_slot(cells.get((row, column)), width, front)}</td>" for column in columns)
         + "</tr>"
         for row in rows
     )
@@ -111,7 +117,7 @@ def api_key(provider: str, env: Mapping[str, str] | None = None) -> str:
         raise ConfigError("provider", f"unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}")
     if row.key_env is None:
         raise ConfigError("provider", f"{provider!r} is a simulator: it needs no key")
-    key = (os.environ if env is None else env).get(row.key_env)
+    key = (with_colab_secrets(os.environ) if env is None else env).get(row.key_env)
     if not key:
         twin = next(
             name for name, other in PROVIDERS.items() if other.is_sim and other.dialect == row.dialect
@@ -125,29 +131,42 @@ def api_key(provider: str, env: Mapping[str, str] | None = None) -> str:
     return key
 
 
-def _slot(shown: Shown, width: int) -> str:
+def _slot(shown: Shown, width: int, front: frontend.FrontEnd) -> str:
     if isinstance(shown, Task):
         if shown.path is not None:
-            return _video(shown.path, width) + f"<br><code>{_e(shown.id[:12])}…</code>"
+            return _video(shown.path, width, front) + f"<br><code>{_e(shown.id[:12])}…</code>"
         return f"<span style='{_RED}'>{_e(_plain(shown))}</span>"
     if isinstance(shown, Path):
-        return _video(shown, width)
+        return _video(shown, width, front)
     if shown is None:
         return f"<span style='{_MUTED}'>missing</span>"
     return f"<span style='{_RED}'>{_e(shown)}</span>"
 
 
-def _video(path: Path, width: int) -> str:
-    try:
-        relative = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:  # outside the notebook's folder: Jupyter would not serve it
+def _video(path: Path, width: int, front: frontend.FrontEnd) -> str:
+    relative = _relative(path)
+    size = path.stat().st_size if path.is_file() else None
+    mode = frontend.playback(front, live_url=False, relative=relative is not None, size=size, saved=True)
+    if mode == "relative" and relative is not None:
+        src = relative
+    elif mode == "embed":
+        src = "data:video/mp4;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    else:  # too large to embed here, or not on disk
         return f"<code>{_e(path)}</code>"
-    if any(part.startswith(".") for part in relative.parts):  # nor a hidden file
-        return f"<code>{_e(path)}</code>"
-    src = quote(relative.as_posix())
     return (
         f"<video src='{_e(src)}' width='{width}' controls muted loop playsinline preload='metadata'></video>"
     )
+
+
+def _relative(path: Path) -> str | None:
+    """The URL-quoted path relative to the working folder, or None where Jupyter would not serve it."""
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return None
+    if any(part.startswith(".") for part in relative.parts):
+        return None  # jupyter_server refuses hidden files
+    return quote(relative.as_posix())
 
 
 def _plain(shown: Shown) -> str:
