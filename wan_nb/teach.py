@@ -125,8 +125,8 @@ def api_key(provider: str, env: Mapping[str, str] | None = None) -> str:
         raise ConfigError(
             "api_key",
             f"provider {provider!r} reads its key from {row.key_env}, which is not set. Set it in the "
-            f"environment before starting Jupyter (on Colab: add it under Secrets, the key icon, then run the "
-            f"setup cell again), or set provider = None to use the free simulator ({twin!r}).",
+            f"environment before starting Jupyter (on Colab: add it under Secrets, the key icon, and let this "
+            f"notebook read it), or set provider = None to use the free simulator ({twin!r}).",
         )
     return key
 
