@@ -27,6 +27,7 @@ RANKS: dict[str, float] = {
     "wan_nb.models": 0,
     "wan_nb._version": 0,
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
+    "wan_nb.assets": 0.5,  # a stdlib-only leaf: the sample media shipped in the wheel
     "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
     "wan_nb._hosts": 0.5,  # a stdlib-only leaf: loopback, fetchable and cloud-unreachable URLs
     "wan_nb.media": 1,
@@ -46,11 +47,12 @@ RANKS: dict[str, float] = {
     "wan_nb.widgets": 4,
     "wan_nb.cli": 4,
     "wan_nb.sync": 4,
+    "wan_nb.teach": 4,  # the tutorials' shared helpers: tables, video grids, the key check
     "wan_nb.diagnose": 4,
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.assets", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
@@ -71,6 +73,7 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.client": {"ipywidgets"},
     "wan_nb.widgets": {"httpx", "wan_nb.protocols"},
     "wan_nb.cli": {"wan_nb.protocols"},
+    "wan_nb.teach": _NO_IO,
 }
 # Heavy modules load only inside the functions that use them, so `import wan_nb` stays light;
 # the panel and the simulator are themselves imported lazily, so they may import them at the top.

@@ -1,7 +1,7 @@
 """README.md stays true: every ```python block runs, in order, against the simulator.
 
-The blocks share one namespace and one event loop, in a temporary working folder holding a copy of
-``examples/`` (the README's paths are relative to the repository root). They are compiled with
+The blocks share one namespace and one event loop, in an empty temporary working folder: their media come from
+the package (``wan_nb.assets``), so they run from any folder. They are compiled with
 ``ast.PyCF_ALLOW_TOP_LEVEL_AWAIT``, as IPython does, because they are written for notebook cells. Blocks that
 must not run use another fence (```bash, ```text, ```json).
 """
@@ -12,7 +12,6 @@ import ast
 import asyncio
 import inspect
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +44,7 @@ def test_readme_python_blocks_run_against_the_simulator(
 ) -> None:
     sources = blocks("python")
     assert len(sources) >= 3, "the README shows the unified call, the native call and more"
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # empty: nothing of the repository beside the snippets
     namespace: dict[str, Any] = {"__name__": "__readme__"}
     asyncio.run(run_blocks(sources, namespace))
 
@@ -72,6 +70,24 @@ def test_readme_links_binder_and_the_panel_screenshot() -> None:
     assert "(docs/panel.png)" in text and (ROOT / "docs" / "panel.png").exists()
     for name in re.findall(r"\(notebooks/(\d\d_\w+\.ipynb)\)", text):
         assert (ROOT / "notebooks" / name).exists(), name
+
+
+def test_readme_links_every_notebook_on_binder_and_colab() -> None:
+    text = README.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"https://mybinder.org/v2/gh/wan-nb/wan_nb/main?urlpath=lab/tree/notebooks/{path.name}" in text
+        assert (
+            f"https://colab.research.google.com/github/wan-nb/wan_nb/blob/main/notebooks/{path.name}" in text
+        )
+
+
+def test_readme_has_a_teachers_section_and_one_task_time() -> None:
+    text = README.read_text(encoding="utf-8")
+    teachers = text[text.index("## For teachers") : text.index("## Development")]
+    for topic in ("60-minute", "The day before", "release tag", "no key", "idle", "journal", "real key"):
+        assert topic in teachers, f"the teachers' section covers {topic!r}"
+    assert "1–3 minutes" in text and "1–5 minutes" not in text and "5 minutes" not in text
+    assert "examples/" not in "".join(blocks("python")), "snippets find their media through wan_nb.assets"
 
 
 def test_readme_lists_every_provider_and_cli_command() -> None:

@@ -65,7 +65,12 @@ class Provider:
 
 _ROWS = (
     Provider(
-        "gateway", "unified", "https://api-platform.ope.ai", "WAN_API_KEY", None, "seed 000: /v1/videos"
+        "gateway",
+        "unified",
+        "https://api-platform.ope.ai",
+        "WAN_API_KEY",
+        None,
+        "the unified gateway's guide: /v1/videos",
     ),
     Provider(
         "dashscope", "native", "https://dashscope.aliyuncs.com", "DASHSCOPE_API_KEY", "cn-beijing", "Beijing"
@@ -92,7 +97,7 @@ _ROWS = (
         "https://api.apiyi.com",
         "WAN_API_KEY",
         None,
-        "seed 003: /wan create, /v1/tasks poll",
+        "the relay's page: /wan create, /v1/tasks poll",
     ),
     Provider("sim", "native", SIM_BASE_URL, None, None, "built-in simulator, native dialect"),
     Provider("sim-gateway", "unified", SIM_BASE_URL, None, None, "built-in simulator, unified dialect"),
