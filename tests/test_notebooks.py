@@ -306,6 +306,12 @@ def test_notebook_runs_alone_from_the_wheel(
     if name == "01_quickstart.ipynb":  # the tasks run after the panel was shown reached its static stand-in
         (stand_in,) = stand_in_texts(nb)
         assert "2 task(s)" in stand_in and "SUCCEEDED" in stand_in, stand_in
+    if name == "04_prompt_exploration.ipynb":  # the prompt lab, as a reader of the saved notebook sees it
+        assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the refusal"
+        assert "<ins" in text, "the rewrite's word diff"
+        assert text.count('"image/jpeg"') >= 8, "contact sheets of the grid and of the chain"
+        page = (tmp_path / "class" / "session.html").read_text()  # written in the notebook's own folder
+        assert page.count("<video") >= 7 and "data:video/mp4;base64," in page, "the report plays its videos"
     assert run.seconds <= NOTEBOOK_BUDGET, (
         f"{name} took {run.seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
     )
@@ -385,6 +391,21 @@ def test_notebook_stands_alone_and_teaches(name: str) -> None:
     assert "1–3 minutes" in text, "the one task-time figure"
     for stale in ("5 minutes", "1–5 minutes", "seed 000", "seed 003", "the seed's", "The seed lists"):
         assert stale not in text, f"{name} still says {stale!r}"
+
+
+def test_notebook_04_teaches_the_prompt_lab() -> None:
+    """A grid and its estimate, a budget, the rewrite's diff, a chain, a report; and what the simulator cannot show."""
+    nb = nbformat.read(NOTEBOOKS / "04_prompt_exploration.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    assert "### What the simulator can and cannot show" in text
+    assert "rehearsal, not a preview" in " ".join(text.split())
+    for call in ("client.estimate(", "budget=budget", "except wan_nb.BudgetExceeded", "diff(", "contact_sheet(",
+                 "chain.next_from_last_frame(", "wan_nb.report("):  # fmt: skip
+        assert call in code, f"notebook 04 does not show {call}"
+    steps = ("client.estimate(", "except wan_nb.BudgetExceeded", "diff(", "chain.next_from", "wan_nb.report(")
+    order = [code.index(call) for call in steps]
+    assert order == sorted(order), "the lesson's order: estimate, budget, diff, chain, report"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import io
 import ipaddress
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -116,6 +117,8 @@ def font(size: int) -> object:
     from PIL import ImageFont
 
     for path in FONT_PATHS:
+        if not os.path.isfile(path):
+            continue  # else Pillow walks ~/.local/share/fonts and /usr/share/fonts for a file of that name
         try:
             return ImageFont.truetype(path, size)
         except OSError:
