@@ -146,9 +146,9 @@ async def test_a_refused_create_costs_nothing_an_unanswered_one_counts(
     assert app.stats.creates.total() == 1 and math.isclose(client.budget.spent, 5 * CNY_720P)
 
 
-async def test_a_first_clip_bills_its_own_seconds_too(client_of: Callable[..., Any]) -> None:
+async def test_a_first_clip_bills_its_own_seconds_too(client_of: Callable[..., Any], tmp_path: Path) -> None:
     client = client_of(journal=False)
-    video = await client.generate(cat(duration=3), out="out/")
+    video = await client.generate(cat(duration=3), out=tmp_path / "out")
     assert video.path is not None
     continued = VideoRequest(prompt="on", first_clip=video.path, duration=5)
     assert math.isclose(pricing.billed_seconds(continued), 8, abs_tol=0.2)

@@ -26,6 +26,7 @@ RANKS: dict[str, float] = {
     "wan_nb.errors": 0,
     "wan_nb.models": 0,
     "wan_nb._version": 0,
+    "wan_nb._atomic": 0.5,  # a stdlib-only leaf: files that appear whole (posters, reports)
     "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
     "wan_nb.assets": 0.5,  # a stdlib-only leaf: the sample media shipped in the wheel
     "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
@@ -52,7 +53,15 @@ RANKS: dict[str, float] = {
     "wan_nb.__main__": 5,
     "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {"wan_nb._sniff", "wan_nb._hosts", "wan_nb.assets", "wan_nb.frontend", "wan_nb.loop", "wan_nb.sim"}
+LEAVES = {
+    "wan_nb._atomic",
+    "wan_nb._sniff",
+    "wan_nb._hosts",
+    "wan_nb.assets",
+    "wan_nb.frontend",
+    "wan_nb.loop",
+    "wan_nb.sim",
+}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}

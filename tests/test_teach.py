@@ -11,7 +11,10 @@ import wan_nb
 from wan_nb import assets
 from wan_nb.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus
+from wan_nb.protocols import DIALECTS
 from wan_nb.teach import api_key, clip, grid, show, table, videos
+
+CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 
 NASTY = "<script>alert('x')</script> & \"quotes\""
 LAB, COLAB = FrontEnd(Kind.JUPYTER), FrontEnd(Kind.COLAB)
@@ -127,5 +130,7 @@ def test_the_sample_media_make_a_valid_request_for_every_role() -> None:
     from wan_nb.validation import validate
 
     request = wan_nb.VideoRequest(prompt="p", first_clip=assets.clip, last_frame=assets.cat_last, duration=2)
-    validate(request, "native")
-    validate(wan_nb.VideoRequest(prompt="p", first_frame=assets.cat, driving_audio=assets.voice), "native")
+    validate(request, CAPS["native"])
+    validate(
+        wan_nb.VideoRequest(prompt="p", first_frame=assets.cat, driving_audio=assets.voice), CAPS["native"]
+    )

@@ -318,6 +318,7 @@ async def test_a_client_nobody_closed_goes_quietly(caplog: pytest.LogCaptureFixt
             closed.set()  # EOF: the client closed its socket
 
     unraisable: list[Any] = []
+    gc.collect()  # earlier tests' garbage (a TemporaryDirectory left to the collector) is not this client's
     caplog.set_level(logging.INFO)
     with warnings.catch_warnings():
         # Left to the garbage collector, the keep-alive socket raises ResourceWarning("unclosed <socket ...>")

@@ -16,14 +16,14 @@ at most a few seconds), never the whole file. PyAV and Pillow are imported only 
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections import deque
 from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from wan_nb._atomic import write_atomically
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import Task
 
@@ -149,14 +149,9 @@ def _strip(tiles: list[Image.Image]) -> Image.Image:
 
 
 def _save(image: Image.Image, target: Path) -> None:
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            image.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    write_atomically(target, buffer.getvalue())
 
 
 class _Reader:

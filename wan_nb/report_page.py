@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
+from wan_nb._atomic import write_atomically
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.poster import poster
@@ -268,14 +268,7 @@ def _page(title: str, sections: list[str], total: str) -> str:
 
 def _write_atomically(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(target, text.encode("utf-8"))
 
 
 def _e(value: object) -> str:
