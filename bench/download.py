@@ -139,7 +139,10 @@ def run() -> Result:
     folder = Path(tempfile.mkdtemp(prefix="wan-bench-dl-"))
     source = folder / "result.mp4"
     with open(source, "wb") as out:  # in 8 MiB pieces: the harness itself stays small
-        for _ in range(SIZE // (8 * 2**20)):
+        # An MP4's opening box first: wan_nb keeps only bodies that open like a video (issue 10).
+        opening = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+        out.write(opening + os.urandom(8 * 2**20 - len(opening)))
+        for _ in range(SIZE // (8 * 2**20) - 1):
             out.write(os.urandom(8 * 2**20))
     port = free_port()
     code = f"from bench.download import serve_file; serve_file({str(source)!r}, {port})"

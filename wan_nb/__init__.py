@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from wan_nb import assets  # sample media (wan_nb.assets.cat, …): paths only, nothing read at import
 from wan_nb._version import __version__
 from wan_nb.client import AsyncWanClient, BatchItem, Budget
 from wan_nb.errors import (
@@ -66,6 +67,7 @@ __all__ = [
     "WaitTimeout",
     "WanError",
     "__version__",
+    "assets",
     "cancel",
     "contact_sheet",
     "doctor",

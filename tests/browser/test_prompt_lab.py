@@ -24,7 +24,7 @@ KERNEL_IDLE = """() => {
 NOTEBOOK = "lab_prompt_lab.ipynb"
 CELL = """\
 import wan_nb
-panel = wan_nb.panel(prompt="a cat turns its head", first_frame="assets/cat.png", history=False)
+panel = wan_nb.panel(prompt="a cat turns its head", first_frame=wan_nb.assets.cat, history=False)
 panel.form.duration.value = 2
 panel.form.random_seed.value = False
 panel.form.seed.value = 5
