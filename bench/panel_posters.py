@@ -4,7 +4,7 @@ Method: a headless panel (ipywidgets' dummy comm) on the simulator served by ano
 (as a real provider would be: the loop then runs only the panel and the client). 50 Generate clicks at once
 (``concurrency=50``, 2 s clips, one seed: one render, then the simulator's cache), each task followed,
 downloaded, played and given its contact sheet (``wan_nb.contact_sheet``, decoded with PyAV in a worker
-thread). A 50 ms ticker on the same loop records how late each sleep returns, from the first click until
+thread). A 10 ms ticker on the same loop (as in ``bench/startup.py``) records how late each sleep returns, from the first click until
 all 50 posters are on their cards; p50/p99/max of that drift are reported, for the whole run and for the part
 after the last click. The figure depends on the machine's load: on 2 shared cores with a load average near 10,
 the ticker's drift is mostly the time the process is not scheduled at all (asyncio's debug mode then reports
@@ -25,7 +25,7 @@ from pathlib import Path
 from bench._common import Goal, Result, median, percentile
 
 TASKS = 50
-TICK = 0.05
+TICK = 0.01
 GOAL_MS = 50.0
 CAT = Path(__file__).resolve().parents[1] / "examples" / "cat.png"
 

@@ -6,6 +6,7 @@ judged against its :class:`MediaLimits`. Pure: nothing is fetched, links are jud
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -101,7 +102,24 @@ def _sniffed(medium: media.Medium, limits: MediaLimits) -> media.Info | None:
     return found
 
 
+_DECODED: dict[bytes, bool] = {}
+"""Outcome of :func:`_decodes` per content digest: one image is checked about three times per Generate (the
+panel, ``submit``, the estimate) and a grid sends the same image to every cell; a digest is ~20x cheaper than
+a decode and the outcome depends on the bytes alone."""
+_DECODED_KEPT = 64
+
+
 def _decodes(data: bytes, image_format: str) -> bool:
+    """:func:`_decode` once per distinct content (``_DECODED``)."""
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    if digest not in _DECODED:
+        if len(_DECODED) >= _DECODED_KEPT:
+            _DECODED.pop(next(iter(_DECODED)))  # the oldest: dicts keep insertion order
+        _DECODED[digest] = _decode(data, image_format)
+    return _DECODED[digest]
+
+
+def _decode(data: bytes, image_format: str) -> bool:
     """A full decode with Pillow when it is importable (truncation and corrupt data raise); else structural."""
     try:
         from PIL import Image  # heavy: only for a local image, once

@@ -9,7 +9,10 @@ New tasks pass one gate per panel (an ``asyncio.Semaphore`` shared by single run
 the create until the task ends: DashScope answers 429 ``Throttling`` past an account's concurrent-task quota
 (protocol.md §2). A create refused anyway (another notebook on the same account) is re-sent after its
 ``Retry-After`` until the job's deadline (``client.submit(patience=...)``): a 429 created nothing. Downloads
-happen outside the gate, like ``client.map``'s.
+happen outside the gate, like ``client.map``'s, through a second one: at most ``DELIVERIES`` videos are saved,
+played and given their stills at once. Tasks of a grid end together, and 50 deliveries at once made the
+loop's work per turn (every download's chunks, players, posters) add up to ~60 ms of lag (``bench/startup.py``);
+four at a time keep it under 50 ms, and a shared link is no faster for more.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.widgets._lab import stills
 from wan_nb.widgets.card import TaskCard
 
-__all__ = ["Jobs", "follow", "run_request"]
+__all__ = ["DELIVERIES", "Jobs", "follow", "run_request"]
 
 Dest = str | PathLike[str]
+DELIVERIES = 4
+"""Videos a panel saves and shows at once (its second gate: ``deliveries=``)."""
 
 
 class Jobs:
@@ -73,8 +78,10 @@ async def run_request(
     out: Dest,
     patience: float,
     gate: asyncio.Semaphore,
+    deliveries: asyncio.Semaphore,
 ) -> None:
-    """Submit ``request`` once ``gate`` has a free slot, follow it to the end, then deliver its video."""
+    """Submit ``request`` once ``gate`` has a free slot, follow it to the end, then deliver its video (once
+    ``deliveries`` has a free slot)."""
     if gate.locked():
         card.notice("waiting for a free slot: the panel runs at most `concurrency` tasks at a time")
     async with gate:
@@ -82,14 +89,24 @@ async def run_request(
         card.show(task)
         task = await _watch(client, task, card, patience)
     if task.status is TaskStatus.SUCCEEDED:
-        await deliver(client, task, card, out=out)
+        async with deliveries:
+            await deliver(client, task, card, out=out)
 
 
-async def follow(client: AsyncWanClient, task: Task, card: TaskCard, *, out: Dest, patience: float) -> None:
+async def follow(
+    client: AsyncWanClient,
+    task: Task,
+    card: TaskCard,
+    *,
+    out: Dest,
+    patience: float,
+    deliveries: asyncio.Semaphore,
+) -> None:
     """Show each new state of ``task`` until it ends (or ``patience`` seconds pass), then its video."""
     task = await _watch(client, task, card, patience)
     if task.status is TaskStatus.SUCCEEDED:
-        await deliver(client, task, card, out=out)
+        async with deliveries:
+            await deliver(client, task, card, out=out)
 
 
 async def _watch(client: AsyncWanClient, task: Task, card: TaskCard, patience: float) -> Task:
@@ -106,10 +123,10 @@ async def deliver(client: AsyncWanClient, task: Task, card: TaskCard, *, out: De
     The file is saved even when the URL plays: signed result URLs die after 24 h (protocol.md §2); then the
     card shows the result's stills (a contact sheet), which static outputs and a glance at a grid can read.
     """
-    card.play(task)
-    if task.path is None or not task.path.exists():
+    card.play(task)  # the result URL: nothing on disk yet
+    if task.path is None or not await asyncio.to_thread(task.path.exists):
         task = task.evolve(path=await client.download(task, out))
-    card.play(task)
+    await card.play_soon(task)
     sheet = await stills(task)  # decoded in a worker thread: the loop stays free
     if sheet is not None:
         card.show_poster(sheet)

@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIONS",
     "ChainBar",
+    "ChainButtons",
     "Estimates",
     "budget_refusal",
-    "chain_buttons",
     "estimate_html",
     "rewrite_html",
     "stills",
@@ -87,14 +87,20 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
 
     def refresh(self, task: Task) -> None:
         """Offer what can be chained from ``task``."""
-        if self.task is not None and self.task.path == task.path and self.task.status is task.status:
-            return  # played again (the URL, then the file): nothing changed for chaining
-        self.task = task
-        ready = task.status is TaskStatus.SUCCEEDED and task.path is not None and self.request is not None
-        self.layout.display = "" if ready else "none"
-        if not ready or self.request is None:
-            return
-        self.refusals = {
+        if not self.current(task):
+            self.offer(task, self.refusals_for(task))
+
+    def current(self, task: Task) -> bool:
+        """True when the bar already offers what ``task`` allows (played again: the URL, then the file)."""
+        return self.task is not None and self.task.path == task.path and self.task.status is task.status
+
+    def refusals_for(self, task: Task) -> dict[str, str] | None:
+        """Why each action is not offered for ``task`` (its name → the reason); None when nothing can be
+        chained from it yet. Reads the video's header from disk and touches no widget (a worker thread may call
+        it: ``ChainButtons.played_soon``)."""
+        if task.status is not TaskStatus.SUCCEEDED or task.path is None or self.request is None:
+            return None
+        return {
             name: reason
             for name, reason in (
                 ("reuse_seed", None if self.request.seed is not None else _NO_SEED),
@@ -102,7 +108,15 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
             )
             if reason is not None
         }
-        offered = [(name, label, tip) for name, label, tip in ACTIONS if name not in self.refusals]
+
+    def offer(self, task: Task, refusals: dict[str, str] | None) -> None:
+        """Show the actions ``refusals`` (from :meth:`refusals_for`) leaves for ``task``."""
+        self.task = task
+        self.layout.display = "none" if refusals is None else ""
+        if refusals is None:
+            return
+        self.refusals = refusals
+        offered = [(name, label, tip) for name, label, tip in ACTIONS if name not in refusals]
         with self.hold_trait_notifications():
             self.options = [(label, name) for name, label, _ in offered]
             self.tooltips = [tip for _, _, tip in offered]
@@ -140,18 +154,30 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
 _NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"
 
 
-def chain_buttons(card: TaskCard, dialect: Capabilities, fill: Fill, say: Say) -> Callable[[Task], None]:
-    """A listener for ``card.played``: the card's ChainBar, made when its video first plays (nothing to build
-    while a grid of cards is being set up), refreshed each time after."""
-    bars: list[ChainBar] = []
+class ChainButtons:
+    """Listens to a card's ``played`` (a ``PlayListener``): its :class:`ChainBar`, made when its video first
+    plays (nothing to build while a grid of cards is being set up), refreshed each time after."""
 
-    def played(task: Task) -> None:
-        if not bars:
-            bars.append(ChainBar(card.request, dialect, fill, say))
-            card.actions.children = (bars[0], *card.actions.children)
-        bars[0].refresh(task)
+    def __init__(self, card: TaskCard, dialect: Capabilities, fill: Fill, say: Say) -> None:
+        self.card = card
+        self.dialect = dialect
+        self.fill = fill
+        self.say = say
+        self.bar: ChainBar | None = None
 
-    return played
+    def played(self, task: Task) -> None:
+        self._bar().refresh(task)
+
+    async def played_soon(self, task: Task) -> None:
+        bar = self._bar()
+        if not bar.current(task):
+            bar.offer(task, await asyncio.to_thread(bar.refusals_for, task))
+
+    def _bar(self) -> ChainBar:
+        if self.bar is None:
+            self.bar = ChainBar(self.card.request, self.dialect, self.fill, self.say)
+            self.card.actions.children = (self.bar, *self.card.actions.children)
+        return self.bar
 
 
 def budget_refusal(client: AsyncWanClient, requests: list[VideoRequest]) -> str | None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from wan_nb.widgets import _shared
+
 __all__ = ["PREVIEW_CAP", "preview", "update_preview"]
 
 PREVIEW_CAP = 2 * 1024 * 1024
@@ -22,7 +24,7 @@ PREVIEW_CAP = 2 * 1024 * 1024
 
 def preview(value: Any, *, width: int) -> widgets.Box:
     """A box holding the thumbnail of ``value`` (a URL, a path, bytes, or None for an empty box)."""
-    box = widgets.Box(layout=widgets.Layout(width=f"{width + 8}px", min_width=f"{width + 8}px"))
+    box = widgets.Box(layout=_shared.layout(width=f"{width + 8}px", min_width=f"{width + 8}px"))
     update_preview(box, value, width=width)
     return box
 
@@ -44,7 +46,7 @@ def _thumbnail(value: Any, width: int) -> widgets.Widget:
         return _note(
             os.path.basename(os.fspath(value)) if isinstance(value, str | os.PathLike) else "image", width
         )
-    return widgets.Image(value=data, layout=widgets.Layout(max_width=f"{width}px", max_height=f"{width}px"))
+    return widgets.Image(value=data, layout=_shared.layout(max_width=f"{width}px", max_height=f"{width}px"))
 
 
 def _bytes_of(value: Any) -> bytes | None:

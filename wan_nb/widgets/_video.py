@@ -28,7 +28,16 @@ from wan_nb.frontend import FrontEnd
 from wan_nb.frontend import Kind as Front
 from wan_nb.models import Task
 
-__all__ = ["DEFAULT_VIDEO_CAP", "Playback", "choose", "links_html", "outputs", "relative_src"]
+__all__ = [
+    "DEFAULT_VIDEO_CAP",
+    "Delivery",
+    "Playback",
+    "choose",
+    "gather",
+    "links_html",
+    "outputs",
+    "relative_src",
+]
 
 DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
 """Largest file sent as ``ipywidgets.Video`` bytes (a 39 MB clip took ~2 s on loopback, far longer on Binder)."""
@@ -45,6 +54,25 @@ class Playback:
     kind: Kind
     src: str
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """All a card reads from the disk to show a finished task, read in one go by :func:`gather`: a job runs it
+    in a worker thread, since a stat or an open can take milliseconds on a disk busy with downloads and the
+    journal's fsyncs, and 50 cards delivering together would stall the kernel's loop (``bench/startup.py``)."""
+
+    playback: Playback | None
+    links: str
+    data: bytes | None = None
+    """The file's bytes, for a ``bytes`` playback."""
+
+
+def gather(task: Task, *, cap: int = DEFAULT_VIDEO_CAP, cwd: Path | None = None) -> Delivery:
+    """The :class:`Delivery` of ``task``: its playback, its links and, to embed, its bytes. Touches no widget."""
+    playback = choose(task, cap=cap, cwd=cwd)
+    data = Path(playback.src).read_bytes() if playback is not None and playback.kind == "bytes" else None
+    return Delivery(playback, links_html(task, cwd=cwd), data)
 
 
 def choose(
@@ -100,16 +128,17 @@ def relative_src(path: Path, cwd: Path) -> str | None:
     return quote(relative.as_posix())
 
 
-def outputs(playback: Playback) -> tuple[dict[str, Any], ...]:
+def outputs(playback: Playback, data: bytes | None = None) -> tuple[dict[str, Any], ...]:
     """The Output widget's ``outputs`` for ``playback`` (assigned, never ``with out:`` from a background task,
-    whose output would land in whichever cell runs at that moment: notebook_tech.md §2.1)."""
+    whose output would land in whichever cell runs at that moment: notebook_tech.md §2.1). ``data``: the
+    file's bytes for a ``bytes`` playback, when already read (:func:`gather`)."""
     if playback.kind in ("url", "relative"):
         return (_display({"text/html": video_tag(playback.src)}),)
     if playback.kind == "bytes":
         import ipywidgets as widgets
 
-        with open(playback.src, "rb") as file:
-            player = widgets.Video(value=file.read(), format="mp4", autoplay=False, loop=False, controls=True)
+        value = Path(playback.src).read_bytes() if data is None else data
+        player = widgets.Video(value=value, format="mp4", autoplay=False, loop=False, controls=True)
         return (_display(player._repr_mimebundle_()),)
     text = f"<p>{html.escape(playback.src)} ({html.escape(playback.note)})</p>"
     return (_display({"text/html": text, "text/plain": playback.src}),)

@@ -8,23 +8,24 @@ Renders are coalesced to at most 10 a second per card, and each render batches i
 
 from __future__ import annotations
 
+import asyncio
 import html
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import ipywidgets as widgets
 
 from wan_nb.display import ERROR_COLOUR, status_badge, task_error_html
 from wan_nb.errors import APIError, TaskFailed
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.widgets import _video
+from wan_nb.widgets import _shared, _video
 from wan_nb.widgets._lab import rewrite_html
 from wan_nb.widgets._preview import preview
 from wan_nb.widgets._throttle import Throttle
 
-__all__ = ["TaskCard"]
+__all__ = ["PlayListener", "TaskCard"]
 
 RENDER_INTERVAL = 0.1
 """Seconds between renders of one card: ≤ 10 updates a second (the issue; notebook_tech.md §2.1)."""
@@ -36,6 +37,16 @@ _BAR_STYLES = {
     TaskStatus.CANCELED: "warning",
 }
 EXCERPT = 90
+
+
+class PlayListener(Protocol):
+    """Told when a card's video is there (the panel's chain buttons)."""
+
+    def played(self, task: Task) -> None:
+        """From :meth:`TaskCard.play`, on the loop."""
+
+    async def played_soon(self, task: Task) -> None:
+        """From :meth:`TaskCard.play_soon` (a job): any disk reads in a worker thread."""
 
 
 class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -58,8 +69,8 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.error: str | None = None
         """The escaped text of what went wrong (an upstream error or an exception), once something did."""
         self.playback: _video.Playback | None = None
-        self.played: list[Callable[[Task], object]] = []
-        """Called with the task once its video is there (the panel's chain buttons listen)."""
+        self.played: list[PlayListener] = []
+        """Told once the task's video is there (the panel's chain buttons listen)."""
         self._title = title
         self._video_cap = video_cap
         self._started = time.monotonic() if started is None else started
@@ -78,40 +89,62 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _build(self, on_cancel: Callable[[TaskCard], object] | None) -> None:
         first = self.request.first_frame if self.request is not None else None
         self.thumbnail = preview(first, width=96)
-        self.head = widgets.HTML()
-        self.bar = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, layout=widgets.Layout(width="60%"))
-        self.timing = widgets.HTML()
-        self.error_box = widgets.HTML()
-        self.player = widgets.Output()
-        self.links = widgets.HTML()
-        self.rewrite = widgets.HTML()
+        self.head = _html()
+        self.bar = widgets.FloatProgress(
+            value=0.0,
+            min=0.0,
+            max=1.0,
+            layout=_shared.layout(width="60%"),
+            style=_shared.style_of(widgets.FloatProgress),
+        )
+        self.timing = _html()
+        self.error_box = _html()
+        self.player = widgets.Output(layout=_shared.layout())
+        self.links = _html()
+        self.rewrite = _html()
         """The service's rewrite of the prompt against the user's, word by word (``prompt_extend``)."""
-        self.poster = widgets.Box()
+        self.poster = widgets.Box(layout=_shared.layout())
         """Stills of the result (``wan_nb.contact_sheet``), readable before any video is played."""
         self.poster.add_class("wan-poster")
-        self.actions = widgets.HBox()
+        self.actions = widgets.HBox(layout=_shared.layout())
         """The panel's chain buttons for a finished task."""
         self.cancel = widgets.Button(
-            description="Cancel", icon="stop", disabled=True, tooltip="Cancel while queued"
+            description="Cancel",
+            icon="stop",
+            disabled=True,
+            tooltip="Cancel while queued",
+            layout=_shared.layout(),
+            style=_shared.style_of(widgets.Button),
         )
         self.cancel.add_class("wan-cancel")
         self.cancellable = on_cancel is not None
         """False when the provider has no cancel route (the panel asks its dialect): the card shows no button."""
         if on_cancel is not None:
             self.cancel.on_click(lambda _button: on_cancel(self))
-        self.code_button = widgets.ToggleButton(description="copy as code", icon="code", value=False)
-        self.code = widgets.Textarea(layout=widgets.Layout(display="none", width="100%", height="12em"))
+        self.code_button = widgets.ToggleButton(
+            description="copy as code",
+            icon="code",
+            value=False,
+            layout=_shared.layout(),
+            style=_shared.style_of(widgets.ToggleButton),
+        )
+        self.code = widgets.Textarea(
+            layout=widgets.Layout(display="none", width="100%", height="12em"),  # its own: toggled below
+            style=_shared.style_of(widgets.Textarea),
+        )
         self.code_button.observe(self._toggle_code, names="value")
 
     def _layout(self) -> list[widgets.Widget]:
+        plain = _shared.layout()
         summary = widgets.VBox(
-            [self.head, widgets.HBox([self.bar, self.timing])], layout=widgets.Layout(flex="1")
+            [self.head, widgets.HBox([self.bar, self.timing], layout=plain)], layout=_shared.layout(flex="1")
         )
-        top = widgets.HBox([self.thumbnail, summary])
+        top = widgets.HBox([self.thumbnail, summary], layout=plain)
         buttons = widgets.HBox(
             [self.cancel, self.code_button, self.actions]
             if self.cancellable
-            else [self.code_button, self.actions]
+            else [self.code_button, self.actions],
+            layout=plain,
         )
         return [top, self.poster, self.rewrite, self.error_box, self.player, self.links, buttons, self.code]
 
@@ -154,20 +187,31 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def play(self, task: Task) -> None:
         """Show the video (or its link) for a finished task."""
+        self._show_delivery(task, _video.gather(task, cap=self._video_cap))
+        for listener in self.played:
+            listener.played(task)
+
+    async def play_soon(self, task: Task) -> None:
+        """:meth:`play` from a job: what it reads from the disk (sizes, paths, bytes to embed, the listeners'
+        checks) is read in worker threads, so the kernel's loop stays free (``_video.Delivery``)."""
+        delivery = await asyncio.to_thread(_video.gather, task, cap=self._video_cap)
+        self._show_delivery(task, delivery)
+        for listener in self.played:
+            await listener.played_soon(task)
+
+    def _show_delivery(self, task: Task, delivery: _video.Delivery) -> None:
         self.task = task
         self._throttle.flush()
-        playback = _video.choose(task, cap=self._video_cap)
+        playback = delivery.playback
         if playback is not None and playback != self.playback:
             self.playback = playback
-            self.player.outputs = _video.outputs(playback)
-        self.links.value = _video.links_html(task)
-        for listener in self.played:
-            listener(task)
+            self.player.outputs = _video.outputs(playback, delivery.data)
+        self.links.value = delivery.links
 
     def show_poster(self, jpeg: bytes) -> None:
         """Show stills of the result (JPEG bytes)."""
         self.poster.children = (
-            widgets.Image(value=jpeg, format="jpeg", layout=widgets.Layout(max_width="100%")),
+            widgets.Image(value=jpeg, format="jpeg", layout=_shared.layout(max_width="100%")),
         )
 
     def set_code(self, code: str) -> None:
@@ -217,6 +261,11 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             left = elapsed * (1 - task.progress) / task.progress
             text += f" · {task.progress:.0%} · ~{left:.0f} s left"
         return f'<span class="wan-timing" style="color:#6b7280">{text}</span>'
+
+
+def _html() -> widgets.HTML:
+    """An HTML part of the card, on the shared default layout and style (``_shared``)."""
+    return widgets.HTML(layout=_shared.layout(), style=_shared.style_of(widgets.HTML))
 
 
 def _head_html(title: str, prompt: str, task: Task | None, state: str) -> str:

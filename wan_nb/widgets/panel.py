@@ -24,8 +24,8 @@ from wan_nb.validation import validate
 from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
 from wan_nb.widgets._fold import Fold
-from wan_nb.widgets._jobs import Jobs, follow, run_request
-from wan_nb.widgets._lab import Estimates, budget_refusal, chain_buttons
+from wan_nb.widgets._jobs import DELIVERIES, Jobs, follow, run_request
+from wan_nb.widgets._lab import ChainButtons, Estimates, budget_refusal
 from wan_nb.widgets._media_field import error_html
 from wan_nb.widgets._picker import ProviderPicker
 from wan_nb.widgets._static import VIEW, StandIn
@@ -80,6 +80,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.concurrency = concurrency
         """Tasks running at once (read when the panel is made: every run shares its gate)."""
         self._gate = asyncio.Semaphore(concurrency)
+        self._deliveries = asyncio.Semaphore(DELIVERIES)
         self.timeout = timeout
         self.video_cap = video_cap
         self.cards: list[TaskCard] = []
@@ -265,7 +266,15 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _start(self, request: VideoRequest, client: AsyncWanClient, *, title: str = "") -> TaskCard:
         card = self._card(client, request=request, title=title)
         card.set_code(request_snippet(request, client.provider, self.form.upload_names()))
-        job = run_request(client, request, card, out=self.out_dir, patience=self.timeout, gate=self._gate)
+        job = run_request(
+            client,
+            request,
+            card,
+            out=self.out_dir,
+            patience=self.timeout,
+            gate=self._gate,
+            deliveries=self._deliveries,
+        )
         self._jobs.start(job, card)
         self._run_clock()
         return card
@@ -278,7 +287,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             video_cap=self.video_cap,
             **kwargs,
         )
-        card.played.append(chain_buttons(card, client.capabilities, self.prefill, self._say))
+        card.played.append(ChainButtons(card, client.capabilities, self.prefill, self._say))
         self.cards.append(card)
         return card
 
@@ -302,7 +311,15 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         for entry, card in zip(history.entries, history.cards, strict=True):
             if needs_attention(entry):
                 self._jobs.start(
-                    follow(client, entry.to_task(), card, out=self.out_dir, patience=self.timeout), card
+                    follow(
+                        client,
+                        entry.to_task(),
+                        card,
+                        out=self.out_dir,
+                        patience=self.timeout,
+                        deliveries=self._deliveries,
+                    ),
+                    card,
                 )
         spawn(history.load_posters())
         self._run_clock()
