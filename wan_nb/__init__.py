@@ -10,6 +10,7 @@ task                                            # a status card with the video
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from wan_nb import assets  # sample media (wan_nb.assets.cat, …): paths only, nothing read at import
@@ -35,12 +36,22 @@ from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 from wan_nb.poster import contact_sheet, poster
 from wan_nb.pricing import Estimate
-from wan_nb.report_page import report
 from wan_nb.sync import cancel, download, generate, status, wait
 
 if TYPE_CHECKING:
     from wan_nb.diagnose import Report
+    from wan_nb.report_page import report
     from wan_nb.widgets import WanPanel
+
+
+def __getattr__(name: str) -> Any:
+    """``report`` loads when first named (``wan_nb.report``, ``from wan_nb import report``): the page writer
+    and its word diff (difflib) are a tenth of ``import wan_nb``'s own time, and a client needs neither. Its
+    module's name differs from the function's, so importing the module never shadows it."""
+    if name == "report":
+        return importlib.import_module("wan_nb.report_page").report
+    raise AttributeError(f"module 'wan_nb' has no attribute {name!r}")
+
 
 __all__ = [
     "APIError",

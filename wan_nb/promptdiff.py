@@ -11,6 +11,7 @@ Pure; imports only the standard library.
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -22,9 +23,8 @@ Op = Literal["same", "added", "dropped"]
 
 # A CJK character on its own (no spaces there to split on), a word, or one punctuation mark: "head," and
 # "head" share the word.
-_CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-_TOKENS = re.compile(rf"[{_CJK_CHARS}]|\w+(?:['’-]\w+)*|[^\w\s]")
-_CJK = re.compile(rf"[{_CJK_CHARS}]")
+_CJK_RANGES = (("\u3400", "\u9fff"), ("\uf900", "\ufaff"), ("\u3000", "\u303f"), ("\uff00", "\uffef"))
+_CJK_CHARS = "".join(f"{low}-{high}" for low, high in _CJK_RANGES)
 _NO_SPACE_BEFORE = frozenset(",.;:!?)]}%»”’")
 _NO_SPACE_AFTER = frozenset("([{«“‘")
 
@@ -105,8 +105,18 @@ def diff(original: str, actual: str) -> PromptDiff:
     return PromptDiff(original, actual, tuple(pieces))
 
 
+@functools.cache
+def _tokens() -> re.Pattern[str]:
+    """Compiled on first use: its Unicode classes take ~4 ms to build, which ``import wan_nb`` need not pay."""
+    return re.compile(rf"[{_CJK_CHARS}]|\w+(?:['’-]\w+)*|[^\w\s]")
+
+
 def _words(text: str) -> list[str]:
-    return _TOKENS.findall(text)
+    return _tokens().findall(text)
+
+
+def _is_cjk(char: str) -> bool:
+    return any(low <= char <= high for low, high in _CJK_RANGES)
 
 
 def _join(words: list[str]) -> str:
@@ -120,5 +130,5 @@ def _join(words: list[str]) -> str:
 
 
 def _glued(before: str, word: str) -> bool:
-    cjk = bool(_CJK.fullmatch(word[0])) or bool(_CJK.fullmatch(before))
+    cjk = _is_cjk(word[0]) or _is_cjk(before)
     return cjk or word in _NO_SPACE_BEFORE or before in _NO_SPACE_AFTER

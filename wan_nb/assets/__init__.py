@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import atexit
 from contextlib import ExitStack
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["NAMES", "cat", "cat_last", "clip", "names", "path", "voice"]
@@ -30,6 +29,7 @@ __all__ = ["NAMES", "cat", "cat_last", "clip", "names", "path", "voice"]
 NAMES = ("cat.png", "cat_last.png", "voice.wav", "clip.mp4")
 """Every file this package ships."""
 
+_HERE = Path(__file__).parent
 # A wheel installed as a zip (zipimport) has no real files: as_file() extracts each once, for the process.
 _extracted = ExitStack()
 atexit.register(_extracted.close)
@@ -39,10 +39,12 @@ def path(name: str) -> Path:
     """The file ``name`` (one of :data:`NAMES`) as a real path on disk."""
     if name not in NAMES:
         raise ValueError(f"wan_nb.assets has no {name!r}; choose one of {', '.join(NAMES)}")
-    resource = resources.files(__name__) / name
-    if isinstance(resource, Path):
-        return resource
-    return _extracted.enter_context(resources.as_file(resource))
+    found = _HERE / name
+    if found.is_file():  # any ordinary install: no importlib.resources, whose imports cost ~30 ms
+        return found
+    from importlib import resources
+
+    return _extracted.enter_context(resources.as_file(resources.files(__name__) / name))
 
 
 def names() -> list[str]:
