@@ -171,8 +171,8 @@ def _report(runs: list[dict[str, Any]]) -> Result:
 def _analysis(runs: list[dict[str, Any]], minimum: float) -> list[str]:
     natural, over = runs
     lines = [
-        "**How.** The first wave is polled on the plain schedule (0, 1, 2, 4, 6, 9 s: an 8 s task is seen at "
-        "9 s); from then on the client knows the shortest run of this kind of request (`client/_runs.py`), so "
+        "**How.** The first wave is polled on the plain schedule (1, 4 and 10 s after its create: an 8 s task "
+        "is seen at 10 s); from then on the client knows the shortest run of this kind of request (`client/_runs.py`), so "
         "each later task is asked once at 1 s (an instant failure) and then right at 8 s, and its slot is "
         f"refilled the moment it ends: {natural['gets']} GETs for {TASKS} tasks, {natural['server_429']} 429s "
         "absorbed when polls of a wave meet the 20 requests/s limit together."
