@@ -23,3 +23,13 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     home = tmp_path / "wan_nb_home"
     monkeypatch.setenv("WAN_NB_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The kernel's working directory (a notebook's folder), where the panel saves videos; a test file may
+    define its own (``test_panel.py`` adds JupyterLab's marker, ``test_cli.py`` a cat.png)."""
+    folder = tmp_path / "notebook"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder

@@ -33,14 +33,6 @@ FAST = PollSchedule(quick=(0.1,), floor=0.1, cap=0.2)
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "notebook"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
 def sim_apps() -> Iterator[Callable[..., SimApp]]:
     apps: list[SimApp] = []
 

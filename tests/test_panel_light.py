@@ -98,14 +98,6 @@ def test_the_decode_memo_keeps_a_bounded_number_of_outcomes(monkeypatch: pytest.
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "notebook"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-@pytest.fixture
 def sim_app() -> Iterator[SimApp]:
     app = create_app(state_dir=Path(os.environ["WAN_NB_HOME"]) / "sim", task_time=0.3)
     yield app
