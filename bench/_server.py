@@ -83,11 +83,12 @@ def main(argv: list[str]) -> None:
 class SimServer:
     """``with SimServer(task_time=0) as sim: sim.url, sim.stats()``: a fresh simulator per benchmark."""
 
-    def __init__(self, **knobs: Any) -> None:
+    def __init__(self, port: int | None = None, **knobs: Any) -> None:
+        """``port``: a fixed one (a second simulator on the API URL of an earlier one); by default a free one."""
         # show_prompt off: benchmark prompts differ by number only, so every task shares one render (the
         # client is measured, not the renderer; bench/render.py times that).
         self.knobs = {"require_key": True, "show_prompt": False, **knobs}
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 

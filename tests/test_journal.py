@@ -337,7 +337,9 @@ async def test_the_key_is_not_in_the_journal(tmp_path: Path) -> None:
 async def test_a_broken_journal_warns_but_never_loses_the_task_id(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite3")
     journal.close()  # its database is gone: every journal write now fails with sqlite3.Error
-    async with make_client(FakeService(), journal=journal) as client:
+    with pytest.warns(UserWarning, match=r"^journal .*: reading recent run times failed"):
+        opened = make_client(FakeService(), journal=journal)  # it starts without them
+    async with opened as client:
         with pytest.warns(UserWarning, match=r"^journal .* failed") as warned:
             task = await client.submit(REQUEST)
     assert task.id == "task-1"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from time import monotonic
 
 import httpx
@@ -11,7 +14,8 @@ import pytest
 from test_client_fakes import CANARY, REQUEST, FakeService, FakeTime, make_client
 
 from bench._schedules import DASHSCOPE_SDK, Figures, figures, simulate
-from wan_nb.client import AsyncWanClient, PollSchedule, _poll
+from wan_nb.client import AsyncWanClient, Journal, PollSchedule, _poll
+from wan_nb.client._runs import kind_of as kind_of_request
 from wan_nb.client.policy import LAST_POLL_GRACE
 from wan_nb.errors import TaskFailed, WaitTimeout
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -273,6 +277,162 @@ async def test_a_just_created_task_of_a_known_kind_is_not_asked_at_once() -> Non
     assert [t for task, t in asked if task == first.id][:2] == [0.0, 1.0]
     # Known to take 22 s: the create's answer stands until the 1 s check, then the next query is at 22 s.
     assert [t - began for task, t in asked if task == second.id][:2] == [1.0, 22.0]
+
+
+class TimedNative:
+    """A native service on fake time that stamps its answers like DashScope (native.md §3.1): every task
+    queues ``queue`` s (``submit_time`` → ``scheduled_time``), then runs ``run`` s (→ ``end_time``)."""
+
+    EPOCH = datetime(2026, 12, 2, 20, 0, tzinfo=timezone(timedelta(hours=8)))
+
+    def __init__(self, time: FakeTime, *, queue: float, run: float) -> None:
+        self.time, self.queue, self.run = time, queue, run
+        self.created: dict[str, float] = {}
+        self.polls: list[tuple[str, float]] = []  # (task id, seconds since its create)
+        self.lie_start = self.lie_end = 0.0  # seconds a broken server adds to the times it reports
+
+    def stamp(self, at: float) -> str:
+        return (self.EPOCH + timedelta(seconds=at)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            task_id = f"t{len(self.created) + 1}"
+            self.created[task_id] = self.time.now
+            return httpx.Response(200, json={"output": {"task_id": task_id, "task_status": "PENDING"}})
+        task_id = request.url.path.rsplit("/", 1)[-1]
+        begun = self.created[task_id]
+        age = round(self.time.now - begun, 6)  # fake time sums floats: 1 + 59 + 30 may fall short of 90
+        self.polls.append((task_id, age))
+        output = {"task_id": task_id, "task_status": "PENDING", "submit_time": self.stamp(begun)}
+        if age >= self.queue:
+            started = self.stamp(begun + self.queue + self.lie_start)
+            output |= {"task_status": "RUNNING", "scheduled_time": started}
+        if age >= self.queue + self.run:
+            end = {
+                "end_time": self.stamp(begun + self.queue + self.run + self.lie_end),
+                "video_url": "https://r.example/v.mp4",
+            }
+            output |= {"task_status": "SUCCEEDED", **end}
+        return httpx.Response(200, json={"request_id": "rid", "output": output})
+
+    def ages(self, task_id: str) -> list[float]:
+        return [age for polled, age in self.polls if polled == task_id]
+
+
+def test_run_times_keep_the_shortest_of_the_recent_runs_from_the_start_of_running() -> None:
+    from wan_nb.client._runs import KEPT, RunTimes, kind_of
+
+    kind = kind_of(REQUEST)
+    runs = RunTimes([(kind, 30.0)] + [(kind, 50.0)] * KEPT)  # the 30 s run is older than the last KEPT
+    assert runs.shortest(kind) == 50.0
+    began = datetime(2026, 1, 1, tzinfo=UTC)
+    timed = Task(
+        "a",
+        TaskStatus.SUCCEEDED,
+        created_at=began,
+        started_at=began + timedelta(seconds=20),  # queued 20 s: not part of the run
+        finished_at=began + timedelta(seconds=60),
+    )
+    runs.created("a", REQUEST, now=0.0)
+    runs.ended(timed, now=75.0)
+    assert runs.shortest(kind) == 40.0
+    runs.created("b", REQUEST, now=100.0)
+    assert runs.until_possible("b", now=101.0) == 39.0
+    # Once an answer says the task queued 12 s, its earliest end moves by as much; later answers cannot move it.
+    queued = Task("b", TaskStatus.RUNNING, created_at=began, started_at=began + timedelta(seconds=12))
+    runs.note(queued, now=120.0)
+    assert runs.until_possible("b", now=120.0) == 32.0
+    runs.note(queued.evolve(started_at=began + timedelta(seconds=40)), now=150.0)
+    assert runs.until_possible("b", now=150.0) == 2.0
+
+
+async def test_a_wait_skips_the_queue_the_answers_report_and_keeps_the_cadence_after() -> None:
+    time = FakeTime()
+    service = TimedNative(time, queue=30.0, run=60.0)
+    async with make_client(service, time) as client:
+        first = await client.wait(await client.submit(REQUEST))
+        second = await client.wait(await client.submit(REQUEST))
+    assert client.runs.shortest(kind_of_request(REQUEST)) == 60.0  # end_time - scheduled_time
+    # Known: a run takes 60 s. The check at 1 s sees it queued (PENDING, no start yet): the next query comes
+    # when a task that started at once could be done (60 s); that answer says it started at 30 s, so the next
+    # is at 90 s, when it is. No 6 s and 12 s quick waits after the skip.
+    assert service.ages(second.id) == [1.0, 60.0, 90.0]
+    assert len(service.ages(first.id)) > 10  # the first of its kind: the blind schedule
+
+
+async def test_after_the_skip_a_slower_task_is_polled_at_the_cadence_not_the_quick_waits() -> None:
+    time = FakeTime()
+    service = TimedNative(time, queue=0.0, run=60.0)
+    async with make_client(service, time) as client:
+        await client.wait(await client.submit(REQUEST))
+        service.run = 70.0  # this one is slower than its sibling
+        task = await client.wait(await client.submit(REQUEST))
+    assert service.ages(task.id) == [1.0, 60.0, 64.3, 68.6, 72.9]  # not 60, 66, 78: the quick waits are over
+
+
+async def test_times_from_a_server_gone_wrong_cannot_hold_the_polls_back() -> None:
+    time = FakeTime()
+    service = TimedNative(time, queue=0.0, run=60.0)
+    async with make_client(service, time) as client:
+        service.lie_end = 365 * 86400.0  # "it ran a year": not believed
+        await client.wait(await client.submit(REQUEST))
+        assert client.runs.shortest(kind_of_request(REQUEST)) is None
+        service.lie_end = 0.0
+        await client.wait(await client.submit(REQUEST))  # a true 60 s run
+        service.lie_start = 86400.0  # "it queued a day": counts only up to the task's age when first seen
+        task = await client.wait(await client.submit(REQUEST))
+    assert service.ages(task.id) == [1.0, 61.0]  # seen done 1 s late, not a day late
+    assert client.runs.shortest(kind_of_request(REQUEST)) == 60.0  # its negative run taught nothing
+
+
+async def test_a_new_client_on_the_same_journal_and_api_starts_from_its_recent_runs(tmp_path: Path) -> None:
+    time = FakeTime()
+    service = TimedNative(time, queue=0.0, run=80.0)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    async with make_client(service, time, journal=journal) as client:
+        await client.wait(await client.submit(REQUEST))
+    assert journal.recent_runs(client.base_url) == [(kind_of_request(REQUEST), 80.0)]
+    async with make_client(service, time, journal=journal) as again:  # the next day: a new kernel
+        task = await again.wait(await again.submit(REQUEST))
+    assert service.ages(task.id) == [1.0, 80.0]  # the quick check, then the moment it can be done
+    other = "https://dashscope-intl.aliyuncs.com/api/v1"  # another API's runs say nothing of this one's
+    async with make_client(service, time, journal=journal, base_url=other) as elsewhere:
+        assert elsewhere.runs.shortest(kind_of_request(REQUEST)) is None
+    journal.close()
+
+
+def test_the_in_process_simulator_does_not_reload_run_times(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    client = AsyncWanClient("sim", journal=journal)
+    summary = {"model": REQUEST.model, "duration": 5, "media": {"first_frame": {}}}
+    with sqlite3.connect(journal.path) as db:  # a row as an earlier session with other knobs left it
+        db.execute(
+            "INSERT INTO tasks (task_id, provider, host, base_url, dialect, request, request_fingerprint, "
+            "status, status_raw, created, updated, run_seconds) VALUES ('x', 'sim', 'h', ?, 'native', ?, 'f', "
+            "'SUCCEEDED', 'SUCCEEDED', 0, 0, 90)",
+            (client.base_url, json.dumps(summary)),
+        )
+    assert journal.recent_runs(client.base_url)  # the journal has it...
+    assert AsyncWanClient("sim", journal=journal).runs.shortest(kind_of_request(REQUEST)) is None  # ...unused
+    journal.close()
+
+
+def test_recent_runs_skip_rows_that_do_not_say_their_kind(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    base = "https://dashscope.aliyuncs.com/api/v1"
+    rows = [("a", "{not json", 10.0), ("b", json.dumps({"model": 7}), 11.0), ("c", json.dumps({}), None)]
+    good = {"model": "wan2.7-i2v", "resolution": "720P", "duration": 5, "media": {"first_frame": {}}}
+    rows.append(("d", json.dumps(good), 55.0))
+    with sqlite3.connect(journal.path) as db:
+        for index, (task_id, request, run) in enumerate(rows):
+            db.execute(
+                "INSERT INTO tasks (task_id, provider, host, base_url, dialect, request, request_fingerprint, "
+                "status, status_raw, created, updated, run_seconds) VALUES (?, 'dashscope', 'h', ?, 'native', "
+                "?, 'f', 'SUCCEEDED', 'SUCCEEDED', 0, ?, ?)",
+                (task_id, base, request, index, run),
+            )
+    assert journal.recent_runs(base) == [(("wan2.7-i2v", "720P", 5, ("first_frame",)), 55.0)]
+    journal.close()
 
 
 # --- the progress trend (gateway, relay) ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The client's typed way to its journal: one async method per write or read, run on the writer thread.
 
-Every method runs on the client's ``JournalWriter`` thread (the kernel loop never waits on the disk) and
-keeps one promise: a failing journal (disk full, locked, gone) warns instead of losing a task id, and the
+Every method runs on the client's ``JournalWriter`` thread (the kernel loop never waits on the disk), but
+``recent_runs``, read once on the caller's thread as the client opens the journal (like the open itself; one
+indexed query). All keep one promise: a failing journal (disk full, locked, gone) warns instead of losing a task id, and the
 call returns its "nothing" value (None, ``[]``). Without a journal (``journal=False``) every call is a no-op.
 Must not import anything above ``wan_nb.protocols``.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from wan_nb.client._runs import Kind
 from wan_nb.client._writer import JournalWriter
 from wan_nb.client.journal import Journal, JournalEntry, PlannedRequest
 from wan_nb.models import Task, VideoRequest
@@ -87,6 +89,19 @@ class JournalSeam:
         return await self._run(
             lambda j: j.entries(provider=provider, base_url=base_url), [], "reading the tasks"
         )
+
+    def recent_runs(self, base_url: str) -> list[tuple[Kind, float]]:
+        """The API's recent timed successes (``Journal.recent_runs``), read on the caller's thread: a new
+        client reads them once, as it opens the journal; a failing read warns and gives none."""
+        if self.journal is None:
+            return []
+        try:
+            return self.journal.recent_runs(base_url)
+        except (sqlite3.Error, OSError) as exc:
+            warnings.warn(
+                f"journal {self.journal.path}: reading recent run times failed: {exc}", stacklevel=2
+            )
+            return []
 
     # --- batches ------------------------------------------------------------------------------------------
 

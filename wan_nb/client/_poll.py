@@ -27,8 +27,10 @@ dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5
 
 Two things the schedule alone does not know, added by the wait loop (``_watch``): a task this client created a
 moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once
-a task of the same kind has succeeded, no query is made between the first quick one and the shortest run seen
-(``_runs``): a batch's later tasks are each queried about three times, and seen done the moment they can be.
+tasks of the same kind have succeeded on this API (this session, or earlier ones through the journal), no query
+is made between the first quick one and the moment the task, after the queue its answers report, has run as
+long as the shortest of their recent runs (``_runs``): later tasks of a kind are each queried about three
+times before their cadence starts, and a task as fast as its fastest sibling is seen done the moment it can be.
 When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
 Where the server reports progress (the gateway, the relay), the wait loop also keeps the first reading and
 waits :meth:`predicted_wait`: 80 % of the time the trend says is left while that is longer than the schedule's

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from wan_nb.client._runs import run_of
 from wan_nb.client._summary import fingerprint, request_of, summarize
 from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
 
@@ -38,6 +39,7 @@ STATE_COLUMNS = (
     "actual_prompt",
     "billed_seconds",
     "short_side",
+    "run_seconds",
 )
 
 
@@ -73,6 +75,8 @@ class JournalEntry:
     """``usage.duration``, once the service reported it."""
     short_side: int | None = None
     """``usage.SR``: the billed resolution's short side in pixels."""
+    run_seconds: float | None = None
+    """How long a success ran by the service's clock (``_runs.run_of``): what paces later waits of its kind."""
 
     @property
     def downloaded(self) -> bool:
@@ -165,6 +169,7 @@ def state(task: Task) -> dict[str, Any]:
         "actual_prompt": task.prompt,
         "billed_seconds": task.usage.billed_seconds if task.usage else None,
         "short_side": task.usage.resolution if task.usage else None,
+        "run_seconds": run_of(task),
     }
 
 

@@ -74,6 +74,7 @@ class Watcher:
                 if last is None or _state(last) != _state(current):
                     yield current
                 last = current
+                self.runs.note(current, clock())
                 if current.done:
                     self.runs.ended(current, clock())
                     return
@@ -89,6 +90,9 @@ class Watcher:
     def _next_wait(
         self, task_id: str, current: Task | None, hint: float | None, elapsed: float, attempt: int
     ) -> float:
+        # The quick waits are for a task's first seconds: one polled late (after a skip to its kind's shortest
+        # run) goes on at the cadence its age calls for, not 6 and 12 s.
+        attempt = max(attempt, self.poll.first_attempt(elapsed))
         if _hinted(current, hint):  # the server said when: obey it
             return self._delay(current, hint, elapsed, attempt)
         wait = max(self._delay(current, hint, elapsed, attempt), self.floor)
@@ -138,7 +142,8 @@ class Watcher:
         return hint if hint is not None else self.poll.delay(elapsed, attempt)
 
     def _until_possible(self, task_id: str, wait: float) -> float:
-        """When tasks of this kind have succeeded before: no poll before the shortest of them, one right at it."""
+        """When tasks of this kind have succeeded before: no poll before the task (after the queue its answers
+        reported) has run as long as the shortest of them, one right then."""
         possible = self.runs.until_possible(task_id, self.poll.clock())
         return max(possible, self.floor) if possible is not None and possible > 0 else wait
 

@@ -93,7 +93,8 @@ class AsyncWanClient:
     poll: PollSchedule
     """The poll schedule, with the clock and sleep every wait and backoff uses."""
     runs: RunTimes
-    """How long this client's tasks took, per kind of request: waits skip polls that cannot find one done."""
+    """How long tasks took on this API, per kind of request (this session's and the journal's recent ones):
+    waits skip polls that cannot find one done."""
 
     def __init__(
         self,
@@ -153,7 +154,9 @@ class AsyncWanClient:
         self.capabilities = self._wire.capabilities
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
-        self.runs = RunTimes()
+        # A returning user's waits are paced from the start; not the in-process simulator's (its knobs change).
+        recent = [] if config.in_process else self._journal.recent_runs(self.base_url)
+        self.runs = RunTimes(recent)
         self._row = PROVIDERS[self.provider]
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
         """What this client may spend (``.spent``, ``.left``); None without a budget."""

@@ -47,6 +47,7 @@ from wan_nb.client._rows import (
     public_base_url,
     state,
 )
+from wan_nb.client._runs import Kind, kind_of_summary
 from wan_nb.client._summary import fingerprint, summarize
 from wan_nb.client.providers import data_home
 from wan_nb.errors import WanError
@@ -76,10 +77,15 @@ _ADDED_COLUMNS = {
     "actual_prompt": "TEXT",
     "billed_seconds": "REAL",
     "short_side": "INTEGER",
+    "run_seconds": "REAL",
 }
 
+# What ``recent_runs`` reads, newest first, without a scan of a long journal.
+_RUNS_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_api ON tasks (base_url, updated)"
+_RECENT_ROWS = 1000
+
 # A poll that leaves these out keeps what an earlier answer said (the expiry, the rewrite, the usage).
-_KEPT = frozenset({"expires", "actual_prompt", "billed_seconds", "short_side"})
+_KEPT = frozenset({"expires", "actual_prompt", "billed_seconds", "short_side", "run_seconds"})
 
 
 class Journal:
@@ -105,6 +111,7 @@ class Journal:
             for name, kind in _ADDED_COLUMNS.items():
                 if name not in columns:
                     db.execute(f"ALTER TABLE tasks ADD COLUMN {name} {kind}")
+            db.execute(_RUNS_INDEX)
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -290,6 +297,25 @@ class Journal:
         now = time.time()
         with self._transaction() as db:
             db.execute("UPDATE tasks SET expires = ?, updated = ? WHERE task_id = ?", (now, now, task_id))
+
+    def recent_runs(self, base_url: str) -> list[tuple[Kind, float]]:
+        """(kind, run seconds) of the latest successes created on that API whose run the service timed,
+        oldest first: what a new client's waits start from (``_runs``)."""
+        query = (
+            "SELECT request, run_seconds FROM tasks WHERE base_url = ? AND run_seconds > 0 "
+            "ORDER BY updated DESC LIMIT ?"
+        )
+        with self._transaction() as db:
+            rows = db.execute(query, (public_base_url(base_url), _RECENT_ROWS)).fetchall()
+        found = []
+        for row in reversed(rows):
+            try:
+                kind = kind_of_summary(json.loads(row["request"]))
+            except ValueError:  # a row another tool wrote badly: it teaches nothing
+                continue
+            if kind is not None:
+                found.append((kind, float(row["run_seconds"])))
+        return found
 
     def entries(
         self, *, unfinished: bool = False, provider: str | None = None, base_url: str | None = None
