@@ -124,7 +124,7 @@ async def test_a_finished_card_shows_stills_and_chains_the_next_try(workdir: Pat
 
     (bar,) = card.actions.children
     assert isinstance(bar, ChainBar) and bar.layout.display == ""
-    assert [name for _, name in bar.options] == [name for name, _, _ in ACTIONS] and bar.refusals == {}
+    assert [name for _, name in bar.options] == [action.name for action in ACTIONS] and bar.refusals == {}
 
     panel.form.prompt.value = "something else"
     bar.value = "next_from_last_frame"  # what a click on its button sends

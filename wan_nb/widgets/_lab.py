@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import ipywidgets as widgets
 
@@ -25,12 +26,14 @@ from wan_nb.promptdiff import diff
 
 if TYPE_CHECKING:
     from wan_nb.client import AsyncWanClient, Capabilities
+    from wan_nb.validation import Carriage
     from wan_nb.widgets.card import TaskCard
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
 
 __all__ = [
     "ACTIONS",
+    "Action",
     "ChainBar",
     "ChainButtons",
     "Estimates",
@@ -49,12 +52,42 @@ Fill = Callable[[VideoRequest, str], object]
 Say = Callable[[str], object]
 """Where a refused chain action is explained (the panel's message line)."""
 
-ACTIONS: tuple[tuple[str, str, str], ...] = (
-    ("reuse_seed", "reuse seed", "Fill the form with this try's request and seed"),
-    ("next_from_last_frame", "last frame → next", "Start the next try from this video's last frame"),
-    ("continue_clip", "continue clip", "Continue this video (native first_clip)"),
-    ("edit_and_rerun", "edit & rerun", "Fill the form with this try's request, to edit and send again"),
+
+class Build(Protocol):
+    """A ``wan_nb.chain`` call: the chained request (ValidationError where it cannot be made)."""
+
+    def __call__(
+        self, task: Task, request: VideoRequest, *, dialect: Carriage | None = None
+    ) -> VideoRequest: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.chain`` call it makes."""
+
+    name: str
+    label: str
+    tip: str
+    build: Build
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("reuse_seed", "reuse seed", "Fill the form with this try's request and seed", chain.reuse_seed),
+    Action(
+        "next_from_last_frame",
+        "last frame → next",
+        "Start the next try from this video's last frame",
+        chain.next_from_last_frame,
+    ),
+    Action("continue_clip", "continue clip", "Continue this video (native first_clip)", chain.continue_clip),
+    Action(
+        "edit_and_rerun",
+        "edit & rerun",
+        "Fill the form with this try's request, to edit and send again",
+        chain.edit_and_rerun,
+    ),
 )
+_BY_NAME = {action.name: action for action in ACTIONS}
 
 
 def rewrite_html(prompt: str, actual: str | None) -> str:
@@ -116,10 +149,10 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
         if refusals is None:
             return
         self.refusals = refusals
-        offered = [(name, label, tip) for name, label, tip in ACTIONS if name not in refusals]
+        offered = [action for action in ACTIONS if action.name not in refusals]
         with self.hold_trait_notifications():
-            self.options = [(label, name) for name, label, _ in offered]
-            self.tooltips = [tip for _, _, tip in offered]
+            self.options = [(action.label, action.name) for action in offered]
+            self.tooltips = [action.tip for action in offered]
             self.value = None
 
     def _clip_refusal(self, task: Task, request: VideoRequest) -> str | None:
@@ -140,14 +173,13 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
         """Build the chained request and hand it to the panel; a refusal goes to the panel's message line."""
         if self.task is None or self.request is None:
             return None
-        build: Callable[..., VideoRequest] = getattr(chain, action)
+        chosen = _BY_NAME[action]
         try:
-            following = build(self.task, self.request)
+            following = chosen.build(self.task, self.request, dialect=self.dialect)
         except WanError as exc:
             self._say(str(exc))
             return None
-        label = {name: text for name, text, _ in ACTIONS}[action]
-        self._fill(following, f"{label} from task {self.task.id}")
+        self._fill(following, f"{chosen.label} from task {self.task.id}")
         return following
 
 
