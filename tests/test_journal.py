@@ -126,6 +126,23 @@ def test_a_journal_from_before_base_urls_is_migrated_and_matched_by_host(tmp_pat
     assert [e.task_id for e in journal.entries(base_url="http://127.0.0.1:8000")] == ["old", "new"]
 
 
+def test_the_old_journal_gains_the_run_column_and_index_and_a_newer_ones_columns_are_ignored(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    Journal(path).close()
+    with sqlite3.connect(path) as db:  # a newer wan_nb added a column this one does not know
+        db.execute("ALTER TABLE tasks ADD COLUMN from_the_future TEXT")
+    journal = Journal(path)
+    journal.record(_task("t"), base_url="http://127.0.0.1:8000", dialect="native", request=REQUEST)
+    assert [e.task_id for e in journal.entries()] == ["t"]  # readable: the unknown column is left out
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}
+        indexes = {row[1] for row in db.execute("PRAGMA index_list(tasks)")}
+    assert {"run_seconds", "from_the_future"} <= columns and "tasks_by_api" in indexes
+    journal.close()
+
+
 async def test_resume_polls_the_exact_base_url_it_submitted_to(tmp_path: Path) -> None:
     service = FakeService(script=("RUNNING", "SUCCEEDED"))
     journal = Journal(tmp_path / "j.sqlite3")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -173,8 +173,12 @@ def state(task: Task) -> dict[str, Any]:
     }
 
 
+_ENTRY_FIELDS = frozenset(field.name for field in fields(JournalEntry))
+
+
 def entry(row: sqlite3.Row) -> JournalEntry:
-    values = dict(row)
+    """The entry a ``tasks`` row holds; columns a newer release added (unknown here) are left out."""
+    values = {name: value for name, value in dict(row).items() if name in _ENTRY_FIELDS}
     values["request"] = json.loads(values["request"])
     values["status"] = TaskStatus(values["status"])
     values["path"] = Path(values["path"]) if values["path"] else None

@@ -48,6 +48,7 @@ from wan_nb.client._rows import (
     state,
 )
 from wan_nb.client._runs import Kind, kind_of_summary
+from wan_nb.client._schema import prepare
 from wan_nb.client._summary import fingerprint, summarize
 from wan_nb.client.providers import data_home
 from wan_nb.errors import WanError
@@ -55,34 +56,8 @@ from wan_nb.models import Task, VideoRequest
 
 __all__ = ["Journal", "JournalEntry", "PlannedRequest", "UnansweredCreate", "fingerprint", "summarize"]
 
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS tasks (
-    task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL, base_url TEXT, dialect TEXT NOT NULL,
-    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL,
-    status TEXT NOT NULL, status_raw TEXT NOT NULL, video_url TEXT,
-    error_code TEXT, error_message TEXT, request_id TEXT,
-    created REAL NOT NULL, updated REAL NOT NULL, path TEXT, expires REAL,
-    PRIMARY KEY (provider, task_id))""",
-    """CREATE TABLE IF NOT EXISTS creates (
-    create_id TEXT PRIMARY KEY, provider TEXT NOT NULL, base_url TEXT NOT NULL,
-    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL, sent REAL NOT NULL, problem TEXT)""",
-    """CREATE TABLE IF NOT EXISTS planned (
-    plan_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, position INTEGER NOT NULL, provider TEXT NOT NULL,
-    base_url TEXT NOT NULL, request TEXT NOT NULL, planned REAL NOT NULL, create_id TEXT)""",
-)
-# Columns added since the first release: a journal written before them gains them on open.
-_ADDED_COLUMNS = {
-    "base_url": "TEXT",
-    "expires": "REAL",
-    "actual_prompt": "TEXT",
-    "billed_seconds": "REAL",
-    "short_side": "INTEGER",
-    "run_seconds": "REAL",
-}
-
-# What ``recent_runs`` reads, newest first, without a scan of a long journal.
-_RUNS_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_api ON tasks (base_url, updated)"
 _RECENT_ROWS = 1000
+"""Rows ``recent_runs`` reads at most (newest first): 20 runs for each of 50 kinds."""
 
 # A poll that leaves these out keeps what an earlier answer said (the expiry, the rewrite, the usage).
 _KEPT = frozenset({"expires", "actual_prompt", "billed_seconds", "short_side", "run_seconds"})
@@ -104,14 +79,7 @@ class Journal:
         # A create's description, kept from ``sending`` for the ``record`` that settles it (computed once).
         self._described: dict[str, tuple[str, str]] = {}
         with self._transaction(durable=True) as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            for table in _SCHEMA:
-                db.execute(table)
-            columns = {row["name"] for row in db.execute("PRAGMA table_info(tasks)")}
-            for name, kind in _ADDED_COLUMNS.items():
-                if name not in columns:
-                    db.execute(f"ALTER TABLE tasks ADD COLUMN {name} {kind}")
-            db.execute(_RUNS_INDEX)
+            prepare(db)
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
