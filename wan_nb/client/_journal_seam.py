@@ -2,8 +2,9 @@
 
 Every method runs on the client's ``JournalWriter`` thread (the kernel loop never waits on the disk), but
 ``recent_runs``, read once on the caller's thread as the client opens the journal (like the open itself; one
-indexed query). All keep one promise: a failing journal (disk full, locked, gone) warns instead of losing a task id, and the
-call returns its "nothing" value (None, ``[]``). Without a journal (``journal=False``) every call is a no-op.
+indexed query). All keep one promise: a failing journal (disk full, locked, gone) warns instead of losing a
+task id, and the call returns its "nothing" value (None, ``[]``). Without a journal (``journal=False``) every
+call is a no-op.
 Must not import anything above ``wan_nb.protocols``.
 """
 
