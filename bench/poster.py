@@ -1,7 +1,7 @@
 """Benchmark 7 — posters: time per still of a finished video, against decoding the whole file.
 
 Method: the simulator renders a 5 s 720P and a 15 s 1080P clip from the photo-like first frame of
-``bench/sim_render.py``; ``wan_nb.poster`` then writes the first frame, the last frame and the frame at the
+``bench/sim_render.py``; ``wan_nb.media.stills`` then writes the first frame, the last frame and the frame at the
 middle, and ``wan_nb.contact_sheet`` a six-tile strip, each from a cold start (the JPEG deleted before each
 run, so nothing is reused). The baseline is the naive way to the last frame: decode every frame with PyAV
 and keep the last one. Medians of five runs each, wall time and this process's CPU time (on a shared 2-core

@@ -18,10 +18,10 @@ from typing import ClassVar
 
 import pytest
 
-from wan_nb import frontend
 from wan_nb.cli import Reporter, main, state_line
 from wan_nb.client import AsyncWanClient, Journal
 from wan_nb.client.providers import SIM_NOTICE
+from wan_nb.display import frontend
 from wan_nb.loop import run_sync
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 

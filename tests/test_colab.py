@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from wan_nb import frontend
 from wan_nb.client import providers
 from wan_nb.client.providers import available_providers, resolve
+from wan_nb.display import frontend
 
 KEY = "sk-colab-secret-0123456789abcdef"
 

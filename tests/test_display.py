@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from wan_nb import frontend
-from wan_nb.display import BADGE_COLOURS, task_card
-from wan_nb.frontend import FrontEnd, Kind
+from wan_nb.display import frontend
+from wan_nb.display.frontend import FrontEnd, Kind
+from wan_nb.display.html import BADGE_COLOURS, task_card
 from wan_nb.models import Task, TaskError, TaskStatus
 
 CREATED = datetime(2026, 11, 21, 23, 0, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import wan_nb
-from wan_nb.diagnose import doctor, redact
-from wan_nb.frontend import FrontEnd, Kind
+from wan_nb.display.frontend import FrontEnd, Kind
+from wan_nb.notebook.doctor import doctor, redact
 
 SECRET = "sk-doctor-secret-0123456789"
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from wan_nb import frontend
-from wan_nb.frontend import EMBED_CAP, FrontEnd, Kind, detect, playback
+from wan_nb.display import frontend
+from wan_nb.display.frontend import EMBED_CAP, FrontEnd, Kind, detect, playback
 
 CAT = Path(__file__).resolve().parents[1] / "examples" / "cat.png"
 KERNEL: dict[str, Any] = {}  # modules beyond the kernel's own that a front end adds

@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 import wan_nb
-from wan_nb import pricing
 from wan_nb.client import AsyncWanClient, Budget, PollSchedule
 from wan_nb.errors import BudgetExceeded, ConfigError, TransportError, ValidationError, WanError
+from wan_nb.lab import pricing
+from wan_nb.lab.pricing import Price
 from wan_nb.models import VideoRequest
-from wan_nb.pricing import Price
 from wan_nb.sim import SimApp, create_app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from wan_nb import chain
 from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.errors import ValidationError
+from wan_nb.lab import chain
+from wan_nb.lab.promptdiff import diff
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.promptdiff import diff
 from wan_nb.protocols import DIALECTS
 from wan_nb.sim import create_app
 

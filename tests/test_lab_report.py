@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 import wan_nb
-from wan_nb import pricing
 from wan_nb.cli import main
 from wan_nb.client import AsyncWanClient, BatchItem, PollSchedule
 from wan_nb.errors import ValidationError
+from wan_nb.lab import pricing
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.sim import SimApp, create_app
 

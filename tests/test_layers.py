@@ -1,7 +1,7 @@
 """The import arrows of DEVELOPERS.md, checked on the AST of every ``wan_nb/**/*.py``, and two seam rules.
 
 Rooms have ranks; a module imports only rooms of a lower rank (or its own rank, except the base), the
-leaves (``loop``, ``sim``, ``_sniff``) import nothing from wan_nb outside themselves, and some third-party modules are
+leaves (``assets``, ``loop``, ``sim``) import nothing from wan_nb outside themselves, and some third-party modules are
 banned per room. Ruff bans relative imports (TID252), so absolute names are all there is to see.
 Imports under ``if TYPE_CHECKING:`` and inside functions are seen too; the few allowed ones are listed.
 
@@ -26,42 +26,23 @@ RANKS: dict[str, float] = {
     "wan_nb.errors": 0,
     "wan_nb.models": 0,
     "wan_nb._version": 0,
-    "wan_nb._atomic": 0.5,  # a stdlib-only leaf: files that appear whole (posters, reports)
-    "wan_nb._sniff": 0.5,  # a stdlib-only leaf: header sniffers for media and validation
     "wan_nb.assets": 0.5,  # a stdlib-only leaf: the sample media shipped in the wheel
-    "wan_nb.frontend": 0.5,  # a stdlib-only leaf: which front end runs the kernel, how videos play there
-    "wan_nb._hosts": 0.5,  # a stdlib-only leaf: loopback, fetchable and cloud-unreachable URLs
-    "wan_nb.media": 1,
-    "wan_nb.validation": 1,
-    "wan_nb.media_rules": 1,
-    "wan_nb.display": 1,
-    "wan_nb.static_video": 1,  # the poster and player of saved outputs (display's video part)
-    "wan_nb.pricing": 1,  # the price table and estimates: pure
-    "wan_nb.promptdiff": 1,  # word diff of a prompt and its rewrite: pure
-    "wan_nb.chain": 1,  # the next try's request from the last (posters of the last frame)
-    "wan_nb.report_page": 1,  # wan_nb.report(): a self-contained HTML page of tries (posters, videos as data: URIs)
-    "wan_nb.poster": 1,  # stills of a downloaded video: PyAV and Pillow inside its functions
-    "wan_nb.protocols": 2,
-    "wan_nb.loop": 2.5,  # a leaf: usable from the client up
-    "wan_nb.sim": 2.5,  # a leaf: the client's sim providers and the CLI start it
-    "wan_nb.client": 3,
-    "wan_nb.widgets": 4,
-    "wan_nb.cli": 4,
-    "wan_nb.sync": 4,
-    "wan_nb.teach": 4,  # the tutorials' shared helpers: tables, video grids, the key check
-    "wan_nb.diagnose": 4,
-    "wan_nb.__main__": 5,
-    "wan_nb": 6,  # the facade re-exports everything; nothing inside may import it (cycle)
+    "wan_nb.media": 1,  # inputs (classify, read, sniff, rules, hosts) and stills of saved videos
+    "wan_nb.validation": 2,  # a request against a model's and a dialect's rules
+    "wan_nb.display": 2,  # which front end, how it plays a video, the HTML of cards and players
+    "wan_nb.lab": 3,  # prices and estimates, prompt diffs, the next try, the report page
+    "wan_nb.protocols": 3,  # pure translation model <-> wire
+    "wan_nb.loop": 3.5,  # a leaf: usable from the client up
+    "wan_nb.sim": 3.5,  # a leaf: the client's sim providers and the CLI start it
+    "wan_nb.client": 4,
+    "wan_nb.widgets": 5,
+    "wan_nb.cli": 5,
+    "wan_nb.sync": 5,
+    "wan_nb.notebook": 5,  # the tutorials' helpers and the doctor
+    "wan_nb.__main__": 6,
+    "wan_nb": 7,  # the facade re-exports everything; nothing inside may import it (cycle)
 }
-LEAVES = {
-    "wan_nb._atomic",
-    "wan_nb._sniff",
-    "wan_nb._hosts",
-    "wan_nb.assets",
-    "wan_nb.frontend",
-    "wan_nb.loop",
-    "wan_nb.sim",
-}
+LEAVES = {"wan_nb.assets", "wan_nb.loop", "wan_nb.sim"}
 BASE = {"wan_nb.errors", "wan_nb.models", "wan_nb._version"}
 
 _NO_IO = {"httpx", "asyncio", "ipywidgets"}
@@ -70,19 +51,13 @@ BANNED: dict[str, set[str]] = {
     "wan_nb.models": _NO_IO,
     "wan_nb.media": _NO_IO,
     "wan_nb.validation": _NO_IO,
-    "wan_nb.media_rules": _NO_IO,
     "wan_nb.display": _NO_IO,
-    "wan_nb.static_video": _NO_IO,
-    "wan_nb.pricing": _NO_IO,
-    "wan_nb.promptdiff": _NO_IO,
-    "wan_nb.chain": _NO_IO,
-    "wan_nb.report_page": _NO_IO,
-    "wan_nb.poster": _NO_IO,
+    "wan_nb.lab": _NO_IO,
     "wan_nb.protocols": _NO_IO,
     "wan_nb.client": {"ipywidgets"},
     "wan_nb.widgets": {"httpx", "wan_nb.protocols"},
     "wan_nb.cli": {"wan_nb.protocols"},
-    "wan_nb.teach": _NO_IO,
+    "wan_nb.notebook": {"asyncio", "ipywidgets"},
 }
 # Heavy modules load only inside the functions that use them, so `import wan_nb` stays light;
 # the panel and the simulator are themselves imported lazily, so they may import them at the top.
@@ -93,7 +68,7 @@ ALLOWED: set[tuple[str, str, str]] = {
     # errors.TaskFailed/WaitTimeout carry a Task: a type-only edge, no import at run time.
     ("wan_nb.errors", "wan_nb.models", "type"),
     # Task._repr_html_ renders through display: lazy, so models stays at the base.
-    ("wan_nb.models", "wan_nb.display", "lazy"),
+    ("wan_nb.models", "wan_nb.display.html", "lazy"),
 }
 
 
@@ -208,14 +183,14 @@ def test_module_follows_the_arrows(path: Path) -> None:
     ("module", "source", "expected"),
     [
         ("wan_nb.models", "import wan_nb.client\n", "base"),
-        ("wan_nb.display", "from wan_nb.protocols import native\n", "only to lower"),
+        ("wan_nb.display.html", "from wan_nb.protocols import native\n", "only to lower"),
         ("wan_nb.models", "from wan_nb.protocols import native\n", "base"),
         (
             "wan_nb.errors",
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import wan_nb.client\n",
             "base",
         ),
-        ("wan_nb.display", "import asyncio\n", "banned"),
+        ("wan_nb.display.html", "import asyncio\n", "banned"),
         ("wan_nb.validation", "def f():\n    import httpx\n", "banned"),
         ("wan_nb.protocols.native", "import os\nkey = os.environ['K']\n", "environment"),
         ("wan_nb.protocols.native", "from os import getenv\n", "os.getenv"),
@@ -242,7 +217,7 @@ def test_the_checker_catches(module: str, source: str, expected: str) -> None:
             "wan_nb.errors",
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from wan_nb.models import Task\n",
         ),
-        ("wan_nb.models", "def f():\n    from wan_nb.display import task_card\n"),
+        ("wan_nb.models", "def f():\n    from wan_nb.display.html import task_card\n"),
         ("wan_nb.sim.app", "from wan_nb.sim.store import Store\nimport numpy\n"),
         ("wan_nb.cli", "def f():\n    from wan_nb.sim import cli_main\n"),
         ("wan_nb.client.core", "from wan_nb.loop import run_sync\nimport httpx\n"),

@@ -19,8 +19,16 @@ from typing import Any
 import pytest
 
 from wan_nb import media
-from wan_nb._sniff import AudioInfo, ImageInfo, VideoInfo, mp4_skeleton, sniff_audio, sniff_image, sniff_video
 from wan_nb.errors import ValidationError
+from wan_nb.media.sniff import (
+    AudioInfo,
+    ImageInfo,
+    VideoInfo,
+    mp4_skeleton,
+    sniff_audio,
+    sniff_image,
+    sniff_video,
+)
 
 MB = 1024 * 1024
 

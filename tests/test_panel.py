@@ -20,8 +20,8 @@ import httpx
 import ipywidgets as widgets
 import pytest
 
-from wan_nb import frontend
 from wan_nb.client import AsyncWanClient, PollSchedule
+from wan_nb.display import frontend
 from wan_nb.models import TaskStatus
 from wan_nb.sim import SimApp, create_app
 from wan_nb.widgets import TaskCard, WanPanel

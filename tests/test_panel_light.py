@@ -21,9 +21,10 @@ import httpx
 import ipywidgets as widgets
 import pytest
 
-from wan_nb import assets, media_rules
+from wan_nb import assets
 from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.errors import ValidationError
+from wan_nb.media import rules as media_rules
 from wan_nb.models import Task, VideoRequest
 from wan_nb.protocols import DIALECTS
 from wan_nb.sim import SimApp, create_app

@@ -13,8 +13,8 @@ from typing import Any
 import ipywidgets as widgets
 import pytest
 
+from wan_nb.display.frontend import FrontEnd, Kind
 from wan_nb.errors import ValidationError
-from wan_nb.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 from wan_nb.widgets import TaskCard
 from wan_nb.widgets._code import request_snippet, resume_snippet

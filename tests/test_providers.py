@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wan_nb import frontend
 from wan_nb.client import PROVIDERS, AsyncWanClient, available_providers
 from wan_nb.client.providers import SIM_NOTICE, data_home, is_loopback, resolve
+from wan_nb.display import frontend
 from wan_nb.errors import ConfigError, ValidationError
 
 KEY = "sk-test-provider-key"

@@ -39,7 +39,7 @@ async def test_the_rest_work_inside_a_running_loop(tmp_path: Path) -> None:
     assert submitted.status is TaskStatus.CANCELED
 
     task_id = _submitted_id()
-    assert sync.status(task_id, provider="sim").id == task_id
+    assert sync.get(task_id, provider="sim").id == task_id
     assert sync.wait(task_id, provider="sim", timeout=60).status is TaskStatus.SUCCEEDED
     path = sync.download(task_id, tmp_path / "clip.mp4", provider="sim")
     assert path == tmp_path / "clip.mp4" and path.is_file()
@@ -61,7 +61,7 @@ def test_failures_keep_their_type(tmp_path: Path) -> None:
             VideoRequest(prompt="[sim:inspection] a cat", first_frame=CAT), provider="sim", out=tmp_path
         )
     # DashScope answers an unknown id with 200 and task_status UNKNOWN (the sim copies it): a state, not an error.
-    assert sync.status("no-such-task", provider="sim").status is TaskStatus.UNKNOWN
+    assert sync.get("no-such-task", provider="sim").status is TaskStatus.UNKNOWN
     with pytest.raises(TaskFailed, match="no-such-task unknown"):
         sync.wait("no-such-task", provider="sim")
 
@@ -77,7 +77,7 @@ def test_validation_error_before_any_request(refused_url: str) -> None:
             base_url=refused_url,
         )
     with pytest.raises(TransportError):  # the same call with valid input does reach the (refusing) host
-        sync.status("t-1", provider="dashscope", api_key="sk-t", base_url=refused_url, max_retries=0)
+        sync.get("t-1", provider="dashscope", api_key="sk-t", base_url=refused_url, max_retries=0)
 
 
 def test_client_options_pass_through() -> None:
@@ -89,7 +89,7 @@ def test_client_options_pass_through() -> None:
             200, json={"request_id": "r", "output": {"task_id": "t-1", "task_status": "RUNNING"}}
         )
 
-    task = sync.status("t-1", provider="dashscope", api_key="sk-t", transport=httpx.MockTransport(handler))
+    task = sync.get("t-1", provider="dashscope", api_key="sk-t", transport=httpx.MockTransport(handler))
     assert (task.id, task.status) == ("t-1", TaskStatus.RUNNING)
     assert seen == ["GET /api/v1/tasks/t-1"]
 

@@ -1,4 +1,4 @@
-"""``wan_nb.teach`` (the tutorials' shared helpers) and ``wan_nb.assets`` (the sample media in the package)."""
+"""``wan_nb.notebook.teach`` (the tutorials' shared helpers) and ``wan_nb.assets`` (the sample media in the package)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 import wan_nb
 from wan_nb import assets
-from wan_nb.frontend import FrontEnd, Kind
+from wan_nb.display.frontend import FrontEnd, Kind
 from wan_nb.models import Task, TaskError, TaskStatus
+from wan_nb.notebook.teach import api_key, clip, grid, show, table, videos
 from wan_nb.protocols import DIALECTS
-from wan_nb.teach import api_key, clip, grid, show, table, videos
 
 CAPS = {name: wire.capabilities for name, wire in DIALECTS.items()}
 

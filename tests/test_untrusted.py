@@ -7,8 +7,8 @@ from email.utils import format_datetime
 
 import pytest
 
-from wan_nb._hosts import is_fetchable, unreachable_reason
 from wan_nb.errors import InvalidResponse, server_text
+from wan_nb.media.hosts import is_fetchable, unreachable_reason
 from wan_nb.protocols import _common as c
 
 KEY = "sk-UNTRUSTED-7a7a"

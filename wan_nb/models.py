@@ -195,6 +195,6 @@ class Task:
         return replace(self, **changes)
 
     def _repr_html_(self) -> str:
-        from wan_nb.display import task_card
+        from wan_nb.display.html import task_card
 
         return task_card(self)

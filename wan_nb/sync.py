@@ -16,23 +16,27 @@ to the client.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 
-from wan_nb.client import AsyncWanClient
+import httpx
+
+from wan_nb.client import AsyncWanClient, Budget, PollSchedule
+from wan_nb.client.journal import Journal
 from wan_nb.loop import run_sync
 from wan_nb.models import Task, VideoRequest
 
-__all__ = ["cancel", "download", "generate", "status", "wait"]
+__all__ = ["ClientOptions", "cancel", "download", "generate", "get", "wait"]
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 1800.0
 """Seconds a wait may take; generous, since a 1080P 15 s task can queue for minutes."""
 
 
-def _with_client(call: Callable[[AsyncWanClient], Awaitable[T]], client_kwargs: dict[str, Any]) -> T:
+def _with_client(call: Callable[[AsyncWanClient], Awaitable[T]], client_kwargs: Mapping[str, Any]) -> T:
     async def main() -> T:
         async with AsyncWanClient(**client_kwargs) as client:
             return await call(client)
@@ -40,42 +44,66 @@ def _with_client(call: Callable[[AsyncWanClient], Awaitable[T]], client_kwargs: 
     return run_sync(main())
 
 
+class ClientOptions(TypedDict, total=False):
+    """What every facade verb passes to :class:`AsyncWanClient` (its keyword arguments but ``timeout``: here
+    ``timeout`` is how long a wait may take)."""
+
+    provider: str | None
+    api_key: str | None
+    base_url: str | None
+    transport: httpx.AsyncBaseTransport | None
+    journal: Journal | Literal[False] | None
+    poll: PollSchedule | None
+    allow_insecure: bool
+    max_retries: int
+    verify: bool | str | PathLike[str] | ssl.SSLContext
+    cert: str | PathLike[str] | tuple[str, str] | tuple[str, str, str] | None
+    proxy: str | httpx.URL | httpx.Proxy | None
+    trust_env: bool
+    http2: bool
+    http_client: httpx.AsyncClient | None
+    budget: float | Budget | None
+
+
 def generate(
     request: VideoRequest | None = None,
     *,
-    provider: str | None = None,
-    api_key: str | None = None,
-    base_url: str | None = None,
     out: str | PathLike[str] = "wan_outputs/",
     timeout: float = DEFAULT_TIMEOUT,
-    **fields: Any,
+    **kwargs: Any,
 ) -> Task:
     """Submit, wait and download; returns the finished Task with ``.path`` set.
 
-    Pass a :class:`VideoRequest`, or its fields: ``generate(prompt="...", first_frame="cat.png")``.
+    Pass a :class:`VideoRequest`, or its fields: ``generate(prompt="...", first_frame="cat.png")``; the
+    :class:`ClientOptions` (``provider=``, ``transport=``, ``verify=``...) go to the client.
     """
+    options = {name: value for name, value in kwargs.items() if name in ClientOptions.__annotations__}
+    fields = {name: value for name, value in kwargs.items() if name not in options}
     if request is not None and fields:
         raise TypeError(f"pass a VideoRequest or its fields, not both (got {', '.join(sorted(fields))})")
     job = request if request is not None else VideoRequest(**fields)
-    client_kwargs = {"provider": provider, "api_key": api_key, "base_url": base_url}
-    return _with_client(lambda c: c.generate(job, out=out, timeout=timeout), client_kwargs)
+    return _with_client(lambda c: c.generate(job, out=out, timeout=timeout), options)
 
 
-def status(task_id: Task | str, **client_kwargs: Any) -> Task:
-    """The task's current state (one query)."""
+def get(task_id: Task | str, **client_kwargs: Unpack[ClientOptions]) -> Task:
+    """The task's state now (one query), like :meth:`AsyncWanClient.get`."""
     return _with_client(lambda c: c.get(task_id), client_kwargs)
 
 
-def wait(task_id: Task | str, *, timeout: float = DEFAULT_TIMEOUT, **client_kwargs: Any) -> Task:
+def wait(
+    task_id: Task | str, *, timeout: float = DEFAULT_TIMEOUT, **client_kwargs: Unpack[ClientOptions]
+) -> Task:
     """Poll until the task is finished; raises TaskFailed, or WaitTimeout (the task keeps running)."""
     return _with_client(lambda c: c.wait(task_id, timeout=timeout), client_kwargs)
 
 
-def download(task_id: Task | str, dest: str | PathLike[str] = "wan_outputs/", **client_kwargs: Any) -> Path:
+def download(
+    task_id: Task | str, dest: str | PathLike[str] = "wan_outputs/", **client_kwargs: Unpack[ClientOptions]
+) -> Path:
     """Save the finished task's video under ``dest`` (a folder, or a file name); returns the path."""
     return _with_client(lambda c: c.download(task_id, dest), client_kwargs)
 
 
-def cancel(task_id: Task | str, **client_kwargs: Any) -> Task:
+def cancel(task_id: Task | str, **client_kwargs: Unpack[ClientOptions]) -> Task:
     """Cancel a queued task; returns its state after the cancel."""
     return _with_client(lambda c: c.cancel(task_id), client_kwargs)

@@ -41,7 +41,7 @@ from typing import Protocol
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
-from wan_nb.media_rules import MediaLimits, check_content, check_reachable
+from wan_nb.media.rules import MediaLimits, check_content, check_reachable
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
 __all__ = [

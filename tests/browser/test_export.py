@@ -1,6 +1,6 @@
 """A saved notebook stays readable: the quickstart, executed and exported to HTML by nbconvert, opened in
 Chromium with every network request blocked. Its task shows a poster (an embedded JPEG) and its video plays
-(an embedded H.264 ``data:`` video: nbclient is a kernel with no front end, wan_nb.frontend)."""
+(an embedded H.264 ``data:`` video: nbclient is a kernel with no front end, wan_nb.display.frontend)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if words[:1] == ["sim"]:
             return _sim(words[1:])
         if words[:1] == ["doctor"]:
-            from wan_nb.diagnose import doctor
+            from wan_nb.notebook.doctor import doctor
 
             report = doctor()
             print(report)

@@ -10,7 +10,7 @@ import argparse
 from wan_nb.cli.output import Reporter
 from wan_nb.client.journal import Journal
 from wan_nb.client.providers import PROVIDERS
-from wan_nb.report_page import report
+from wan_nb.lab.report import report
 
 __all__ = ["add_arguments", "cmd_report"]
 

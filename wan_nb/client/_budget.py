@@ -1,7 +1,7 @@
 """A spending ceiling: a create that would pass it is refused before anything is sent.
 
 ``AsyncWanClient(budget=10)`` (or a :class:`Budget` shared by several clients, as the panel's providers share
-one) holds each create's estimate (``wan_nb.pricing``) before its uploads and its POST. The hold is released
+one) holds each create's estimate (``wan_nb.lab.pricing``) before its uploads and its POST. The hold is released
 only when the answer proves no task exists (the connection was never made, or a 4xx: upstream checks before
 creating); a create that went unanswered (reset, timeout, 5xx, cancelled mid-send) stays counted, since a task
 may exist and be billed. When a task succeeds with a ``usage`` (DashScope ``usage.duration`` and ``SR``;
@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wan_nb.errors import BudgetExceeded, ConfigError
-from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.pricing import (
+from wan_nb.lab.pricing import (
     Price,
     PriceKey,
     billed_seconds,
@@ -24,6 +23,7 @@ from wan_nb.pricing import (
     tier_of,
     tier_of_usage,
 )
+from wan_nb.models import Task, TaskStatus, VideoRequest
 
 __all__ = ["Budget", "Hold", "Meter"]
 

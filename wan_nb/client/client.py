@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from wan_nb import pricing
 from wan_nb.client import policy
 from wan_nb.client._api import Api, storage_errors, transport_error
 from wan_nb.client._batch import Batch, BatchItem, map_requests, resume
@@ -60,6 +59,7 @@ from wan_nb.errors import (
     TaskFailed,
     ValidationError,
 )
+from wan_nb.lab import pricing
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_named
 from wan_nb.protocols.base import Capabilities
@@ -123,7 +123,7 @@ class AsyncWanClient:
         TLS, proxies, timeouts and transport: no retries are added). ``timeout``: seconds, or an
         ``httpx.Timeout`` for its connect/read/write/pool parts. The in-process simulators have no network:
         the network options do not apply to them. ``budget``: refuse (BudgetExceeded, before any request) a
-        create that would pass it; a number is in the provider's price currency (``wan_nb.pricing``), a
+        create that would pass it; a number is in the provider's price currency (``wan_nb.lab.pricing``), a
         :class:`Budget` may be shared by clients.
         """
         network = Network(verify=verify, cert=cert, proxy=proxy, trust_env=trust_env, http2=http2)
@@ -223,7 +223,7 @@ class AsyncWanClient:
     ) -> pricing.Estimate:
         """What ``requests`` would bill on this provider, and about how long they take ``concurrency`` at once.
 
-        Prices come from ``wan_nb.pricing`` (a dated table, overridable); run times from the service's
+        Prices come from ``wan_nb.lab.pricing`` (a dated table, overridable); run times from the service's
         figures, or the simulator's own few seconds on a simulator provider. Sends nothing.
         """
         run = pricing.SIM_RUN if self._row.is_sim else pricing.SERVICE_RUN

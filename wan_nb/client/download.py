@@ -33,9 +33,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from wan_nb._hosts import is_fetchable
 from wan_nb.client.policy import DOWNLOAD_STALLS
 from wan_nb.errors import DownloadError, WanError, server_text
+from wan_nb.media.hosts import is_fetchable
 
 __all__ = ["MAX_REDIRECTS", "Source", "fetch", "part_path", "target_path"]
 

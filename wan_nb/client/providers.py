@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from wan_nb import frontend
-from wan_nb._hosts import is_loopback
+from wan_nb.display import frontend
 from wan_nb.errors import ConfigError
+from wan_nb.media.hosts import is_loopback
 
 __all__ = [
     "PROVIDERS",

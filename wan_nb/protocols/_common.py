@@ -19,8 +19,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from wan_nb._hosts import is_fetchable
 from wan_nb.errors import APIError, InvalidResponse, api_error, server_text
+from wan_nb.media.hosts import is_fetchable
 from wan_nb.models import TaskError, TaskStatus
 
 # protocol.md §4 and unified_and_peers.md §2.7: every spelling seen across DashScope, the relay, new-api's two

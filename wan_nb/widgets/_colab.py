@@ -1,7 +1,7 @@
 """Colab renders ipywidgets 8 only through its custom widget manager, which a notebook must switch on
 (``google.colab.output.enable_custom_widget_manager()``; without it a widget output is an empty box or a
 "widget not supported" notice). The panel switches it on when it is made on Colab (the kernel has imported
-``google.colab``: wan_nb.frontend), once per kernel."""
+``google.colab``: wan_nb.display.frontend), once per kernel."""
 
 from __future__ import annotations
 

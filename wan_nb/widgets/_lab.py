@@ -1,8 +1,8 @@
 """The prompt lab's pieces of the panel: the rewrite diff, chain buttons, estimates and the budget line.
 
-- :func:`rewrite_html`: the user's prompt against the service's ``actual_prompt`` (``wan_nb.promptdiff``).
+- :func:`rewrite_html`: the user's prompt against the service's ``actual_prompt`` (``wan_nb.lab.promptdiff``).
 - :class:`ChainBar`: on a finished card, *reuse seed*, *last frame → next*, *continue clip*, *edit & rerun*;
-  each builds the next request with ``wan_nb.chain`` and hands it to the panel, which fills the form with it.
+  each builds the next request with ``wan_nb.lab.chain`` and hands it to the panel, which fills the form with it.
 - :func:`estimate_html`: "12 tasks × 5 s · 720P ≈ ¥36.00, about 10 min at 2 at once", and the budget's
   spent / left, shown beside Generate and above a grid before it is run.
 - :func:`stills`: the contact sheet a card shows, made in a worker thread (PyAV decodes off the kernel loop).
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import ipywidgets as widgets
 
-from wan_nb import chain
 from wan_nb.errors import ValidationError, WanError
+from wan_nb.lab import chain
+from wan_nb.lab.pricing import Estimate, money
+from wan_nb.lab.promptdiff import diff
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.pricing import Estimate, money
-from wan_nb.promptdiff import diff
 
 if TYPE_CHECKING:
     from wan_nb.client import AsyncWanClient, Capabilities
@@ -54,7 +54,7 @@ Say = Callable[[str], object]
 
 
 class Build(Protocol):
-    """A ``wan_nb.chain`` call: the chained request (ValidationError where it cannot be made)."""
+    """A ``wan_nb.lab.chain`` call: the chained request (ValidationError where it cannot be made)."""
 
     def __call__(
         self, task: Task, request: VideoRequest, *, dialect: Carriage | None = None
@@ -63,7 +63,7 @@ class Build(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.chain`` call it makes."""
+    """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.lab.chain`` call it makes."""
 
     name: str
     label: str
@@ -243,7 +243,7 @@ def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurre
 
 async def stills(task: Task) -> bytes | None:
     """The JPEG contact sheet of a downloaded task (None when its file cannot be decoded)."""
-    from wan_nb.poster import contact_sheet
+    from wan_nb.media.stills import contact_sheet
 
     try:
         sheet = await asyncio.to_thread(contact_sheet, task, STILLS, width=STILL_WIDTH)

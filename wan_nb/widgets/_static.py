@@ -2,7 +2,7 @@
 
 A widget's output is only a model id; without its saved state a static page shows nothing. So the panel
 displays a second output, its *stand-in*: plain text and HTML listing its tasks (each as
-``wan_nb.display.task_card``, escaped, with a relative link to the saved video; GitHub strips ``<video>``, so
+``wan_nb.display.html.task_card``, escaped, with a relative link to the saved video; GitHub strips ``<video>``, so
 the link is what remains there, notebook_tech.md §2.3 c), paired with a hidden widget, which is what a front
 end with a widget manager renders instead: nothing.
 
@@ -19,8 +19,8 @@ from uuid import uuid4
 
 import ipywidgets as widgets
 
-from wan_nb import frontend
-from wan_nb.display import task_card
+from wan_nb.display import frontend
+from wan_nb.display.html import task_card
 from wan_nb.models import Task
 from wan_nb.widgets._throttle import Throttle
 

@@ -4,7 +4,7 @@ The choices follow notebook_tech.md §2.2–2.3:
 
 - a remote ``https`` result plays from its URL (the browser fetches it; no bytes go through the kernel);
   plain ``http`` would be blocked as mixed content on an https Jupyter/Binder page;
-- (which front end runs the kernel decides the rest: ``wan_nb.frontend``)
+- (which front end runs the kernel decides the rest: ``wan_nb.display.frontend``)
 - a downloaded or simulated file under the kernel's working directory (the notebook's folder), where a
   Jupyter server serves it, plays from its *relative* path: JupyterLab rewrites it to ``/files/...`` (Range requests, cheap seeking), Binder to
   ``/user/<id>/files/...``, Voilà to ``/voila/files/...`` (once mp4 is allow-listed). Hidden folders and paths
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
-from wan_nb import frontend
-from wan_nb.frontend import FrontEnd
-from wan_nb.frontend import Kind as Front
+from wan_nb.display import frontend
+from wan_nb.display.frontend import FrontEnd
+from wan_nb.display.frontend import Kind as Front
 from wan_nb.models import Task
 
 __all__ = [

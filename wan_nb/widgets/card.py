@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import ipywidgets as widgets
 
-from wan_nb.display import ERROR_COLOUR, status_badge, task_error_html
+from wan_nb.display.html import ERROR_COLOUR, status_badge, task_error_html
 from wan_nb.errors import APIError, TaskFailed
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.widgets import _shared, _video

@@ -6,11 +6,11 @@
 - :func:`api_key` returns a real provider's key from the environment, or raises a :class:`ConfigError` that
   says what to do (never a bare ``KeyError``).
 
-The HTML builders are pure string building, like ``wan_nb.display``: every value is ``html.escape``d (prompts
+The HTML builders are pure string building, like ``wan_nb.display.html``: every value is ``html.escape``d (prompts
 and error texts may come from a server), and each result also has a plain-text form for front ends that show
-no HTML. Local videos play the way saved task cards do (:func:`wan_nb.frontend.playback` with ``saved=True``):
+no HTML. Local videos play the way saved task cards do (:func:`wan_nb.display.frontend.playback` with ``saved=True``):
 by a path relative to the working folder where a Jupyter server serves it (notebook_tech.md §2.2), else
-embedded as a ``data:`` URI below :data:`wan_nb.frontend.EMBED_CAP` (Colab, VS Code, nbclient), else named.
+embedded as a ``data:`` URI below :data:`wan_nb.display.frontend.EMBED_CAP` (Colab, VS Code, nbclient), else named.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TypeAlias
 from urllib.parse import quote
 
-from wan_nb import frontend
 from wan_nb.client.providers import PROVIDERS, with_colab_secrets
+from wan_nb.display import frontend
 from wan_nb.errors import ConfigError
 from wan_nb.models import Task
 

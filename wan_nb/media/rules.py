@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 from wan_nb import media
-from wan_nb._hosts import unreachable_reason
 from wan_nb.errors import ValidationError
+from wan_nb.media.hosts import unreachable_reason
 
 __all__ = ["MB", "MediaLimits", "check_content", "check_reachable"]
 

@@ -1,7 +1,7 @@
 """Chain the next try from the last one: each helper returns ``dataclasses.replace(request, ...)``.
 
 ```python
-from wan_nb import chain
+from wan_nb.lab import chain
 task = await client.generate(request)                       # a finished, downloaded task
 again = chain.reuse_seed(task, request, prompt="a cat turns its head slowly")
 onward = chain.next_from_last_frame(task, request)          # its last frame starts the next clip
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from wan_nb.errors import ValidationError
+from wan_nb.media.stills import poster
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.poster import poster
 from wan_nb.validation import Carriage, validate
 
 __all__ = ["continue_clip", "edit_and_rerun", "next_from_last_frame", "reuse_seed"]

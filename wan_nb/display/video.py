@@ -1,11 +1,11 @@
 """The video part of a saved output (``Task._repr_html_``, the panel's stand-in): a poster and a player.
 
 What GitHub, nbviewer, nbconvert HTML and docs builds show without a kernel or a widget manager. The player's
-source follows :func:`wan_nb.frontend.playback` with ``saved=True``: a relative path where a Jupyter server
+source follows :func:`wan_nb.display.frontend.playback` with ``saved=True``: a relative path where a Jupyter server
 serves the folder (Lab, Notebook 7, Binder, Voilà), else the file embedded as a ``data:`` URI below
-:data:`~wan_nb.frontend.EMBED_CAP` (Colab, VS Code, nbclient/nbconvert: the exported HTML plays offline),
+:data:`~wan_nb.display.frontend.EMBED_CAP` (Colab, VS Code, nbclient/nbconvert: the exported HTML plays offline),
 else a live https result URL, else a note with the path. The poster, a small JPEG of the first frame
-(``wan_nb.poster``), is always embedded: it is what remains where ``<video>`` is stripped (GitHub's
+(``wan_nb.media.stills``), is always embedded: it is what remains where ``<video>`` is stripped (GitHub's
 ``media-src 'none'``, notebook_tech.md §2.2) or cannot load.
 """
 
@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from wan_nb import frontend
+from wan_nb.display import frontend
 from wan_nb.errors import WanError
+from wan_nb.media.stills import poster
 from wan_nb.models import Task
-from wan_nb.poster import poster
 
 __all__ = ["POSTER_WIDTH", "media_html"]
 
@@ -40,7 +40,7 @@ def media_html(task: Task, front: frontend.FrontEnd | None = None) -> str:
         live_url=_live_https(task),
         relative=relative is not None,
         size=local.stat().st_size if local is not None else None,
-        cap=frontend.EMBED_CAP,  # read now: a notebook may raise it (wan_nb.frontend.EMBED_CAP = ...)
+        cap=frontend.EMBED_CAP,  # read now: a notebook may raise it (wan_nb.display.frontend.EMBED_CAP = ...)
         saved=True,
     )
     still = _poster_uri(local) if local is not None else ""

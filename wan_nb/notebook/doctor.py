@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from wan_nb import frontend
 from wan_nb.client.providers import PROVIDERS, SIM_MODULES, data_home, with_colab_secrets
+from wan_nb.display import frontend
 
-__all__ = ["Check", "Report", "doctor"]
+__all__ = ["Check", "Diagnosis", "doctor"]
 
 State = Literal["ok", "note", "fail"]
 MIN_FREE = 200 * 1024 * 1024
@@ -43,7 +43,7 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class Diagnosis:
     """The doctor's table; shown as HTML in a notebook and as text in a terminal."""
 
     checks: tuple[Check, ...]
@@ -75,7 +75,7 @@ class Report:
 _MARK: dict[State, str] = {"ok": "✓", "note": "·", "fail": "✗"}
 
 
-def doctor(env: Mapping[str, str] | None = None, front: frontend.FrontEnd | None = None) -> Report:
+def doctor(env: Mapping[str, str] | None = None, front: frontend.FrontEnd | None = None) -> Diagnosis:
     """Run every check (``env`` and ``front`` default to this process's, for tests)."""
     env = with_colab_secrets(os.environ) if env is None else env  # values stay here: names are reported
     front = frontend.detect() if front is None else front
@@ -88,7 +88,7 @@ def doctor(env: Mapping[str, str] | None = None, front: frontend.FrontEnd | None
         lambda: proxies(env),
         lambda: journal_home(env),
     ]
-    return Report(tuple(check() for check in checks))
+    return Diagnosis(tuple(check() for check in checks))
 
 
 def front_end(front: frontend.FrontEnd) -> Check:

@@ -23,8 +23,8 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from wan_nb._atomic import write_atomically
 from wan_nb.errors import ValidationError, WanError
+from wan_nb.media.atomic import write_atomically
 from wan_nb.models import Task
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ Prices are per generated second, keyed by (model, resolution tier, region); a ta
 tier. The table below is a dated lead, not a contract: prices change and relays mark them up (≈ 1.2×,
 docs.laozhang.ai), so override it for your account::
 
-    wan_nb.pricing.set_prices({("wan2.7-i2v", "720P", "cn-beijing"): Price(0.5, "CNY")})
+    wan_nb.lab.pricing.set_prices({("wan2.7-i2v", "720P", "cn-beijing"): Price(0.5, "CNY")})
     client.estimate(requests, prices={...})          # or per call
 
 Providers that name no region (the gateway, the relay, the simulators) are priced as :data:`DEFAULT_REGION`, so
@@ -156,7 +156,7 @@ def price_of(
         raise ValidationError(
             "model",
             f"no price for {key[0]} at {key[1]} in {key[2]}; add it with "
-            f"wan_nb.pricing.set_prices({{{key!r}: Price(per_second, currency)}})",
+            f"wan_nb.lab.pricing.set_prices({{{key!r}: Price(per_second, currency)}})",
         )
     return table[key]
 

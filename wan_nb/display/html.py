@@ -4,9 +4,9 @@ Owns :func:`task_card`, and the pieces the panel's cards share with it (:func:`s
 :func:`task_error_html`, one colour per state in :data:`BADGE_COLOURS`), so a status looks the same in a
 ``Task``'s own output and on a card. Pure string building from a :class:`~wan_nb.models.Task`; every piece of text is
 ``html.escape``d (error messages come from the service). Never shows ``Task.raw``.
-Imports ``wan_nb.models`` (and, lazily, ``wan_nb.static_video``); must not import httpx, asyncio or ipywidgets.
+Imports ``wan_nb.models`` (and, lazily, ``wan_nb.display.video``); must not import httpx, asyncio or ipywidgets.
 
-The poster and the video come from :mod:`wan_nb.static_video`, which picks the source the front end can
+The poster and the video come from :mod:`wan_nb.display.video`, which picks the source the front end can
 play (a relative path under a Jupyter server, an embedded ``data:`` video elsewhere, a live https URL) and
 embeds a JPEG poster, so a saved or exported notebook still shows each finished task.
 """
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from wan_nb.models import Task, TaskStatus
 
 if TYPE_CHECKING:
-    from wan_nb.frontend import FrontEnd
+    from wan_nb.display.frontend import FrontEnd
 
 __all__ = ["BADGE_COLOURS", "status_badge", "task_card", "task_error_html"]
 
@@ -118,7 +118,7 @@ def _progress(task: Task) -> str:
 
 
 def _media(task: Task, front: FrontEnd | None) -> str:
-    from wan_nb.static_video import media_html  # here: it reaches PyAV (posters) only once there is a video
+    from wan_nb.display.video import media_html  # here: it reaches PyAV (posters) only once there is a video
 
     return media_html(task, front) if task.path is not None or task.video_url else ""
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from wan_nb._sniff import (
+from wan_nb.errors import ValidationError
+from wan_nb.media.sniff import (
     AudioInfo,
     ImageInfo,
     VideoInfo,
@@ -29,7 +30,6 @@ from wan_nb._sniff import (
     sniff_image,
     sniff_video,
 )
-from wan_nb.errors import ValidationError
 
 __all__ = [
     "ALLOWED",

@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from wan_nb._atomic import write_atomically
 from wan_nb.errors import ValidationError, WanError
+from wan_nb.lab.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
+from wan_nb.lab.promptdiff import diff
+from wan_nb.media.atomic import write_atomically
+from wan_nb.media.stills import poster
 from wan_nb.models import Task, TaskStatus, VideoRequest
-from wan_nb.poster import poster
-from wan_nb.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
-from wan_nb.promptdiff import diff
 
 __all__ = ["DEFAULT_VIDEO_CAP", "Tried", "report"]
 
@@ -66,7 +66,7 @@ def report(
 ) -> Path:
     """Write the page for ``tasks`` (Tasks, BatchItems, cards or ``(request, task)`` pairs) and return its path.
 
-    Costs are priced for ``region`` (``wan_nb.pricing``; None: its default) from the task's billed usage, else
+    Costs are priced for ``region`` (``wan_nb.lab.pricing``; None: its default) from the task's billed usage, else
     estimated from the request. The page is written atomically.
     """
     tries = [_as_try(item) for item in tasks]
