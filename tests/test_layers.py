@@ -5,6 +5,11 @@ leaves (``assets``, ``loop``, ``sim``) import nothing from wan_nb outside themse
 banned per room. Ruff bans relative imports (TID252), so absolute names are all there is to see.
 Imports under ``if TYPE_CHECKING:`` and inside functions are seen too; the few allowed ones are listed.
 
+No import cycles either, counting all three kinds of import (issue 19): a cycle is a pair of modules that
+can only be understood together, and a lazy or type-only edge in one still ties them. A ``from wan_nb import X``
+inside the package (``X`` not a submodule) is an edge to ``wan_nb``, which imports nearly everything. And the
+core model reaches no PyAV: ``wan_nb.models`` imports nothing from wan_nb.
+
 The seam rules (issue 11): no module outside ``protocols/`` compares a dialect's name (a ``"native"``,
 ``"unified"`` or ``"relay"`` literal, or a ``.NAME``, in a comparison): it asks the dialect's capabilities; and
 no code reads an underscore attribute of an object other than ``self``/``cls`` (``client._api``,
@@ -15,6 +20,7 @@ strings, so the first rule skips it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +73,8 @@ HEAVY_OK = {"wan_nb.widgets", "wan_nb.sim"}
 ALLOWED: set[tuple[str, str, str]] = {
     # errors.TaskFailed/WaitTimeout carry a Task: a type-only edge, no import at run time.
     ("wan_nb.errors", "wan_nb.models", "type"),
-    # Task._repr_html_ renders through display: lazy, so models stays at the base.
+    # Were Task._repr_html_ to import its card (it is handed it: models.draw_cards_with), lazily only; the
+    # cycle test below would still refuse it, as display imports models.
     ("wan_nb.models", "wan_nb.display.html", "lazy"),
 }
 
@@ -225,6 +232,127 @@ def test_the_checker_catches(module: str, source: str, expected: str) -> None:
 )
 def test_the_checker_allows(module: str, source: str) -> None:
     assert violations(module, source) == []
+
+
+# --- cycles: no pair of modules that import each other, however lazily ---------------------------------------
+
+
+def import_graph(sources: Mapping[str, str]) -> dict[str, set[str]]:
+    """Module name → every module it imports (top level, in functions, under TYPE_CHECKING), third-party
+    ones included (``av``, ``PIL.Image``); ``sources`` maps each module of the package to its text."""
+    return {module: {edge.target for edge in edges(source)} for module, source in sources.items()}
+
+
+def find_cycle(graph: Mapping[str, set[str]]) -> list[str]:
+    """A cycle of ``graph`` as its path (``[a, b, a]``), or [] when there is none. Depth first, in name
+    order, so the same tree reports the same cycle."""
+    done: set[str] = set()
+
+    def walk(module: str, path: list[str]) -> list[str]:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done:
+            return []
+        for target in sorted(graph.get(module, ())):
+            cycle = walk(target, [*path, module])
+            if cycle:
+                return cycle
+        done.add(module)
+        return []
+
+    for start in sorted(graph):
+        cycle = walk(start, [])
+        if cycle:
+            return cycle
+    return []
+
+
+def reaches(graph: Mapping[str, set[str]], start: str, package: str) -> list[str]:
+    """A chain of imports from ``start`` to ``package`` or one of its submodules ([] when there is none)."""
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        module = queue.pop(0)
+        for target in sorted(graph.get(module, ())):
+            if target in paths:
+                continue
+            paths[target] = [*paths[module], target]
+            if target == package or target.startswith(package + "."):
+                return paths[target]
+            queue.append(target)
+    return []
+
+
+GRAPH = import_graph({module_name(path): path.read_text(encoding="utf-8") for path in SOURCES})
+
+
+def test_no_import_cycle() -> None:
+    cycle = find_cycle(GRAPH)
+    assert cycle == [], "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_core_model_does_not_reach_pyav() -> None:
+    """Not even lazily: a ``Task`` is the base every room builds on, and PyAV is a 60 MB binary wheel."""
+    assert "wan_nb.models" in GRAPH
+    assert reaches(GRAPH, "wan_nb.models", "av") == []
+    assert reaches(GRAPH, "wan_nb.models", "wan_nb") == []  # the base imports nothing from wan_nb at all
+
+
+@pytest.mark.parametrize(
+    ("modules", "expected"),
+    [
+        # the cycle the card once made: models drew it lazily, the card imports models at the top
+        (
+            {
+                "wan_nb.models": "def card():\n    from wan_nb.display.html import task_card\n",
+                "wan_nb.display.html": "from wan_nb.models import Task\n",
+            },
+            ["wan_nb.display.html", "wan_nb.models", "wan_nb.display.html"],
+        ),
+        # a type-only edge counts
+        (
+            {
+                "wan_nb.sim.render": "from wan_nb.sim import overlays\n",
+                "wan_nb.sim.overlays": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                "    from wan_nb.sim.render import Planes\n",
+            },
+            ["wan_nb.sim.overlays", "wan_nb.sim.render", "wan_nb.sim.overlays"],
+        ),
+        # `from wan_nb import X` (X not a submodule) inside the package is an edge to the facade
+        (
+            {
+                "wan_nb": "from wan_nb.client import AsyncWanClient\n",
+                "wan_nb.client": "from wan_nb import VideoRequest\n",
+            },
+            ["wan_nb", "wan_nb.client", "wan_nb"],
+        ),
+        # a longer one, reported whole
+        (
+            {
+                "wan_nb.a": "import wan_nb.b\n",
+                "wan_nb.b": "import wan_nb.c\n",
+                "wan_nb.c": "import wan_nb.a\n",
+            },
+            ["wan_nb.a", "wan_nb.b", "wan_nb.c", "wan_nb.a"],
+        ),
+    ],
+)
+def test_the_cycle_checker_catches(modules: dict[str, str], expected: list[str]) -> None:
+    assert find_cycle(import_graph(modules)) == expected
+
+
+def test_the_cycle_checker_allows_a_diamond_and_finds_reach() -> None:
+    graph = import_graph(
+        {
+            "wan_nb.a": "import wan_nb.b\nimport wan_nb.c\n",
+            "wan_nb.b": "import wan_nb.d\n",
+            "wan_nb.c": "def f():\n    import wan_nb.d\n",
+            "wan_nb.d": "def f():\n    import av.video\n",
+        }
+    )
+    assert find_cycle(graph) == []
+    assert reaches(graph, "wan_nb.a", "av") == ["wan_nb.a", "wan_nb.b", "wan_nb.d", "av.video"]
+    assert reaches(graph, "wan_nb.b", "wan_nb.c") == []
 
 
 # --- seams: capabilities, not names; what is handed, not another object's privates -------------------------

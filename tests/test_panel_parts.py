@@ -14,13 +14,14 @@ import ipywidgets as widgets
 import pytest
 
 from wan_nb.display.frontend import FrontEnd, Kind
+from wan_nb.display.html import served_path
 from wan_nb.errors import ValidationError
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
 from wan_nb.widgets import TaskCard
 from wan_nb.widgets._code import request_snippet, resume_snippet
 from wan_nb.widgets._preview import PREVIEW_CAP, preview
 from wan_nb.widgets._throttle import Throttle
-from wan_nb.widgets._video import Playback, choose, outputs, relative_src
+from wan_nb.widgets._video import Playback, choose, outputs
 from wan_nb.widgets.card import RENDER_INTERVAL
 from wan_nb.widgets.compare import CompareView
 
@@ -126,7 +127,7 @@ def test_files_jupyter_cannot_serve_go_through_widget_bytes_below_the_cap(tmp_pa
     hidden = tmp_path / ".cache" / "t-1.mp4"
     hidden.parent.mkdir()
     hidden.write_bytes(b"\0" * 100)
-    assert relative_src(hidden, tmp_path) is None  # jupyter_server refuses hidden paths
+    assert served_path(hidden, tmp_path) is None  # jupyter_server refuses hidden paths
     assert choose(_done(path=hidden), cwd=tmp_path, cap=1000, front=LAB).kind == "bytes"
     too_big = choose(_done(path=hidden), cwd=tmp_path, cap=10, front=LAB)
     assert too_big is not None and too_big.kind == "link"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from wan_nb import assets  # sample media (wan_nb.assets.cat, …): paths only, nothing read at import
 from wan_nb._version import __version__
 from wan_nb.client import AsyncWanClient, BatchItem, Budget
+from wan_nb.display.html import task_card
 from wan_nb.errors import (
     APIError,
     AuthenticationError,
@@ -37,7 +38,7 @@ from wan_nb.errors import (
 from wan_nb.lab.pricing import Estimate
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.media.stills import contact_sheet, poster
-from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest
+from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest, draw_cards_with
 from wan_nb.sync import cancel, download, generate, get, wait
 
 if TYPE_CHECKING:
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
     from wan_nb.widgets import WanPanel
     from wan_nb.widgets import WanPanel as panel
 del TYPE_CHECKING
+
+draw_cards_with(task_card)  # a Task's HTML is its status card (wan_nb.models imports no presentation code)
+del draw_cards_with, task_card
 
 _LAZY = {
     # name: (module, attribute of it; None for the module itself)

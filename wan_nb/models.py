@@ -2,13 +2,14 @@
 
 Owns: :class:`VideoRequest` (what the user asks for), :class:`Task` (what the service says),
 :class:`TaskStatus` (six canonical states), :class:`TaskError`, :class:`Usage`.
-Must not import httpx, asyncio, ipywidgets or anything from ``wan_nb.protocols``/``wan_nb.client``.
+Imports nothing from wan_nb (nor httpx, asyncio, ipywidgets): a ``Task``'s card is drawn by the function
+``wan_nb`` hands :func:`draw_cards_with` as it loads.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +25,7 @@ __all__ = [
     "TaskStatus",
     "Usage",
     "VideoRequest",
+    "draw_cards_with",
 ]
 
 DEFAULT_MODEL = "wan2.7-i2v"
@@ -195,6 +197,18 @@ class Task:
         return replace(self, **changes)
 
     def _repr_html_(self) -> str:
-        from wan_nb.display.html import task_card
+        return _draw_card(self)
 
-        return task_card(self)
+
+_draw_card: Callable[[Task], str]
+
+
+def draw_cards_with(draw: Callable[[Task], str]) -> None:
+    """Make ``draw`` the HTML Jupyter shows for every Task (``Task._repr_html_``).
+
+    ``wan_nb`` hands it ``wan_nb.display.html.task_card`` as it loads (importing ``wan_nb.models`` loads
+    ``wan_nb`` first). The card embeds a poster of the video, which takes PyAV: handed over rather than
+    imported, it leaves the base model free of presentation code, of PyAV and of import cycles.
+    """
+    global _draw_card
+    _draw_card = draw

@@ -11,8 +11,6 @@ Reads only the local files of the tasks; imports no httpx, asyncio or ipywidgets
 
 from __future__ import annotations
 
-import base64
-import html
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -22,18 +20,17 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
 
-from wan_nb.errors import ValidationError, WanError
+from wan_nb.display.html import escape, poster_uri, video_data_uri, video_tag
+from wan_nb.errors import ValidationError
 from wan_nb.lab.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
 from wan_nb.lab.promptdiff import diff
 from wan_nb.media.atomic import write_atomically
-from wan_nb.media.stills import poster
 from wan_nb.models import Task, TaskStatus, VideoRequest
 
 __all__ = ["DEFAULT_VIDEO_CAP", "Tried", "report"]
 
 DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
 """Largest video embedded in the page (base64 makes it a third bigger); larger ones are linked."""
-POSTER_WIDTH = 480
 
 
 class Tried(Protocol):
@@ -99,47 +96,38 @@ def _section(
     one: _Try, folder: Path, cap: int, region: str | None, prices: Mapping[PriceKey, Price] | None
 ) -> str:
     task, request = one.task, one.request
-    still = _poster_uri(task)
+    still = poster_uri(task.path) if task.path is not None and task.path.is_file() else ""
     parts = [
-        f'<h2><span class="status status-{_e(task.status.value.lower())}">{_e(task.status.value)}</span> '
-        f"<code>{_e(task.id)}</code></h2>",
+        f'<h2><span class="status status-{escape(task.status.value.lower())}">{escape(task.status.value)}</span> '
+        f"<code>{escape(task.id)}</code></h2>",
         _video(task, still, folder, cap),
         _prompts(request, task),
         _facts(request, task, _cost_text(one, region, prices)),
     ]
     if task.error is not None:
-        parts.append(f'<p class="error"><b>{_e(task.error.code)}</b>: {_e(task.error.message)}</p>')
+        parts.append(f'<p class="error"><b>{escape(task.error.code)}</b>: {escape(task.error.message)}</p>')
     return '<section class="try">' + "".join(parts) + "</section>"
 
 
-def _poster_uri(task: Task) -> str | None:
-    if task.path is None or not task.path.is_file():
-        return None
-    try:
-        still = poster(task, width=POSTER_WIDTH)
-    except WanError:
-        return None  # a file the decoder cannot read: the section says so beside the link
-    return "data:image/jpeg;base64," + base64.b64encode(still.read_bytes()).decode("ascii")
+_PLAYER = "controls playsinline muted"
 
 
-def _video(task: Task, still: str | None, folder: Path, cap: int) -> str:
+def _video(task: Task, still: str, folder: Path, cap: int) -> str:
     if task.path is None or not task.path.is_file():
         note = (
             "no video (the task did not succeed)"
             if task.status is not TaskStatus.SUCCEEDED
             else "not downloaded"
         )
-        return f'<p class="muted">{_e(note)}</p>'
-    cover = f' poster="{_e(still)}"' if still else ""
+        return f'<p class="muted">{escape(note)}</p>'
     size = task.path.stat().st_size
     if size <= cap:
-        src = "data:video/mp4;base64," + base64.b64encode(task.path.read_bytes()).decode("ascii")
-        return f'<video controls playsinline muted preload="auto"{cover} src="{_e(src)}"></video>'
+        return video_tag(video_data_uri(task.path), _PLAYER + ' preload="auto"', poster=still)
     link = _relative_link(task.path, folder)
     return (
-        f'<video controls playsinline muted preload="metadata"{cover} src="{_e(link)}"></video>'
-        f'<p class="muted">{_e(f"{size / 1e6:.1f} MB")}, linked beside this page: '
-        f'<a href="{_e(link)}">{_e(task.path.name)}</a></p>'
+        video_tag(link, _PLAYER + ' preload="metadata"', poster=still)
+        + f'<p class="muted">{escape(f"{size / 1e6:.1f} MB")}, linked beside this page: '
+        f'<a href="{escape(link)}">{escape(task.path.name)}</a></p>'
     )
 
 
@@ -154,13 +142,13 @@ def _prompts(request: VideoRequest | None, task: Task) -> str:
     asked = request.prompt if request is not None else None
     rows = []
     if asked is not None:
-        rows.append(f'<div><b>prompt</b><pre class="prompt">{_e(asked)}</pre></div>')
+        rows.append(f'<div><b>prompt</b><pre class="prompt">{escape(asked)}</pre></div>')
     if task.prompt and asked is not None and task.prompt.strip() != asked.strip():
         rewrite = diff(asked, task.prompt)
         rows.append(f"<div><b>what the service did to it</b>{rewrite.html()}</div>")
     elif task.prompt and asked is None:
         rows.append(
-            f'<div><b>prompt (as the service used it)</b><pre class="prompt">{_e(task.prompt)}</pre></div>'
+            f'<div><b>prompt (as the service used it)</b><pre class="prompt">{escape(task.prompt)}</pre></div>'
         )
     return "".join(rows)
 
@@ -179,7 +167,7 @@ def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
         facts.append(("created", f"{task.created_at:%Y-%m-%d %H:%M:%S %Z}".strip()))
     if cost:
         facts.append(("cost", cost))
-    cells = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in facts)
+    cells = "".join(f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in facts)
     return f'<table class="facts">{cells}</table>'
 
 
@@ -259,8 +247,8 @@ def _page(title: str, sections: list[str], total: str) -> str:
         # No request leaves the page: everything it shows is inside it (or linked beside it).
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
         "media-src data: file: 'self'; style-src 'unsafe-inline'\">"
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f'<h1>{_e(title)}</h1><p class="muted">{_e(count + total)} · made with wan_nb on {_e(stamp)}</p>'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<h1>{escape(title)}</h1><p class="muted">{escape(count + total)} · made with wan_nb on {escape(stamp)}</p>'
         + "".join(sections)
         + "</body></html>\n"
     )
@@ -269,7 +257,3 @@ def _page(title: str, sections: list[str], total: str) -> str:
 def _write_atomically(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, text.encode("utf-8"))
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)

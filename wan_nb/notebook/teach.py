@@ -6,27 +6,25 @@
 - :func:`api_key` returns a real provider's key from the environment, or raises a :class:`ConfigError` that
   says what to do (never a bare ``KeyError``).
 
-The HTML builders are pure string building, like ``wan_nb.display.html``: every value is ``html.escape``d (prompts
-and error texts may come from a server), and each result also has a plain-text form for front ends that show
-no HTML. Local videos play the way saved task cards do (:func:`wan_nb.display.frontend.playback` with ``saved=True``):
+The HTML builders are pure string building on ``wan_nb.display.html``: every value is escaped (prompts and
+error texts may come from a server), videos are written by its one ``<video>`` writer, and each result also
+has a plain-text form for front ends that show no HTML. Local videos play the way saved task cards do (:func:`wan_nb.display.frontend.playback` with ``saved=True``):
 by a path relative to the working folder where a Jupyter server serves it (notebook_tech.md §2.2), else
 embedded as a ``data:`` URI below :data:`wan_nb.display.frontend.EMBED_CAP` (Colab, VS Code, nbclient), else named.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
-from urllib.parse import quote
 
 from wan_nb.client.providers import PROVIDERS, with_colab_secrets
 from wan_nb.display import frontend
+from wan_nb.display.html import escape, served_path, video_data_uri, video_tag
 from wan_nb.errors import ConfigError
 from wan_nb.models import Task
 
@@ -72,8 +70,10 @@ def show(value: object, *, limit: int = 80) -> None:
 def table(rows: Iterable[Sequence[object]], header: Sequence[object]) -> Html:
     """An HTML table of ``rows`` under ``header``; every cell is shown with ``str()`` and escaped."""
     lines = [[str(cell) for cell in header], *([str(cell) for cell in row] for row in rows)]
-    head = "".join(f"<th>{_e(cell)}</th>" for cell in lines[0])
-    body = "".join("<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in lines[1:])
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in lines[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in lines[1:]
+    )
     return Html(f"<table><tr>{head}</tr>{body}</table>", _text_table(lines))
 
 
@@ -81,7 +81,7 @@ def videos(items: Mapping[str, Shown], *, width: int = 260, front: frontend.Fron
     """Captioned videos side by side, one per ``caption: task or file`` (wrapping on narrow screens)."""
     front = frontend.detect() if front is None else front
     figures = "".join(
-        f"<figure style='margin:4px'>{_slot(shown, width, front)}<figcaption>{_e(caption)}</figcaption></figure>"
+        f"<figure style='margin:4px'>{_slot(shown, width, front)}<figcaption>{escape(caption)}</figcaption></figure>"
         for caption, shown in items.items()
     )
     text = "\n".join(f"{caption}: {_plain(shown)}" for caption, shown in items.items())
@@ -98,9 +98,9 @@ def grid(
 ) -> Html:
     """A table of videos: one row per ``rows`` label, one column per ``columns`` label, ``cells[row, column]``."""
     front = frontend.detect() if front is None else front
-    head = "<tr><th></th>" + "".join(f"<th>{_e(column)}</th>" for column in columns) + "</tr>"
+    head = "<tr><th></th>" + "".join(f"<th>{escape(column)}</th>" for column in columns) + "</tr>"
     body = "".join(
-        f"<tr><th style='max-width:220px;text-align:left'>{_e(row)}</th>"
+        f"<tr><th style='max-width:220px;text-align:left'>{escape(row)}</th>"
         + "".join(f"<td>{_slot(cells.get((row, column)), width, front)}</td>" for column in columns)
         + "</tr>"
         for row in rows
@@ -134,39 +134,27 @@ def api_key(provider: str, env: Mapping[str, str] | None = None) -> str:
 def _slot(shown: Shown, width: int, front: frontend.FrontEnd) -> str:
     if isinstance(shown, Task):
         if shown.path is not None:
-            return _video(shown.path, width, front) + f"<br><code>{_e(shown.id[:12])}…</code>"
-        return f"<span style='{_RED}'>{_e(_plain(shown))}</span>"
+            return _video(shown.path, width, front) + f"<br><code>{escape(shown.id[:12])}…</code>"
+        return f"<span style='{_RED}'>{escape(_plain(shown))}</span>"
     if isinstance(shown, Path):
         return _video(shown, width, front)
     if shown is None:
         return f"<span style='{_MUTED}'>missing</span>"
-    return f"<span style='{_RED}'>{_e(shown)}</span>"
+    return f"<span style='{_RED}'>{escape(shown)}</span>"
 
 
 def _video(path: Path, width: int, front: frontend.FrontEnd) -> str:
-    relative = _relative(path)
+    relative = served_path(path)
     size = path.stat().st_size if path.is_file() else None
     mode = frontend.playback(front, live_url=False, relative=relative is not None, size=size, saved=True)
     if mode == "relative" and relative is not None:
         src = relative
     elif mode == "embed":
-        src = "data:video/mp4;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        src = video_data_uri(path)
     else:  # too large to embed here, or not on disk
-        return f"<code>{_e(path)}</code>"
-    return (
-        f"<video src='{_e(src)}' width='{width}' controls muted loop playsinline preload='metadata'></video>"
-    )
-
-
-def _relative(path: Path) -> str | None:
-    """The URL-quoted path relative to the working folder, or None where Jupyter would not serve it."""
-    try:
-        relative = path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return None
-    if any(part.startswith(".") for part in relative.parts):
-        return None  # jupyter_server refuses hidden files
-    return quote(relative.as_posix())
+        return f"<code>{escape(path)}</code>"
+    # single quotes, like the rest of this module's markup
+    return video_tag(src, f"width='{width}' controls muted loop playsinline preload='metadata'", quote="'")
 
 
 def _plain(shown: Shown) -> str:
@@ -185,7 +173,3 @@ def _text_table(lines: Sequence[Sequence[str]]) -> str:
         "  ".join(cell.ljust(wide) for cell, wide in zip(line, widths, strict=False)).rstrip()
         for line in lines
     )
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wan_nb.sim import media
+from wan_nb.sim.planes import planes_of
 from wan_nb.sim.prompt import LABELS
 
 if TYPE_CHECKING:
     from PIL import Image, ImageFont
-
-    Planes = tuple[Image.Image, Image.Image, Image.Image]
 
 PROMPT_LINES = 2
 _MISSING = "\U0010fffd"  # a private-use code point no font has: its mask is the font's "missing glyph" box
@@ -72,8 +71,6 @@ def bottom_right(label: Image.Image, size: tuple[int, int]) -> tuple[int, int]:
 
 def stamp(pictures: Any, label: Image.Image, where: tuple[int, int]) -> Any:
     """Paste the label on each frame's planes (chroma at half size and half offset); ``where`` is even."""
-    from wan_nb.sim.render import planes_of
-
     left, top = where
     alpha = label.getchannel("A")
     luma, blue, red = planes_of(label.convert("RGB"))

@@ -23,18 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from wan_nb.sim import audio, media, overlays
 from wan_nb.sim.camera import Camera
+from wan_nb.sim.planes import planes_of
 
 if TYPE_CHECKING:
     from PIL import Image
 
-    Planes = tuple[Image.Image, Image.Image, Image.Image]  # Y (W×H), Cb, Cr (W/2×H/2)
+    from wan_nb.sim.planes import Planes
 
 FPS = 24
 CROSSFADE_SECONDS = 1.0
 MAX_ASPECT = 21 / 9  # wider inputs are cropped: x264 and browsers dislike 8:1 frames
-# PIL's YCbCr is full range (JPEG); H.264 players assume limited "video" range: Y 16–235, C 16–240.
-LUMA_RANGE = [16 + round(value * 219 / 255) for value in range(256)]
-CHROMA_RANGE = [128 + round((value - 128) * 224 / 255) for value in range(256)]
 
 
 @dataclass(frozen=True)
@@ -74,12 +72,6 @@ def _bilinear() -> int:
     from PIL import Image
 
     return int(Image.Resampling.BILINEAR)
-
-
-def planes_of(image: Image.Image) -> Planes:
-    """Full-size Y, Cb, Cr planes in video range (chroma is halved when cut)."""
-    luma, blue, red = image.convert("YCbCr").split()
-    return luma.point(LUMA_RANGE), blue.point(CHROMA_RANGE), red.point(CHROMA_RANGE)
 
 
 def cut(planes: Planes, size: tuple[int, int], box: tuple[float, float, float, float]) -> Planes:

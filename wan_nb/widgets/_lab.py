@@ -14,7 +14,7 @@ import asyncio
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as widgets
 
@@ -27,7 +27,6 @@ from wan_nb.models import Task, TaskStatus, VideoRequest
 if TYPE_CHECKING:
     from wan_nb.client import AsyncWanClient, Capabilities
     from wan_nb.validation import Carriage
-    from wan_nb.widgets.card import TaskCard
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
 
@@ -51,6 +50,17 @@ Fill = Callable[[VideoRequest, str], object]
 """What the panel does with a chained request: fill the form (and say where it came from)."""
 Say = Callable[[str], object]
 """Where a refused chain action is explained (the panel's message line)."""
+
+
+class Holder(Protocol):
+    """What :class:`ChainButtons` needs of a card (a ``TaskCard``, which shows this module's rewrite diff):
+    the request it ran, and the row of actions its bar joins."""
+
+    @property
+    def request(self) -> VideoRequest | None: ...
+
+    @property
+    def actions(self) -> Any: ...  # an ipywidgets.HBox (ipywidgets is untyped)
 
 
 class Build(Protocol):
@@ -190,7 +200,7 @@ class ChainButtons:
     """Listens to a card's ``played`` (a ``PlayListener``): its :class:`ChainBar`, made when its video first
     plays (nothing to build while a grid of cards is being set up), refreshed each time after."""
 
-    def __init__(self, card: TaskCard, dialect: Capabilities, fill: Fill, say: Say) -> None:
+    def __init__(self, card: Holder, dialect: Capabilities, fill: Fill, say: Say) -> None:
         self.card = card
         self.dialect = dialect
         self.fill = fill

@@ -6,9 +6,9 @@ The choices follow notebook_tech.md §2.2–2.3:
   plain ``http`` would be blocked as mixed content on an https Jupyter/Binder page;
 - (which front end runs the kernel decides the rest: ``wan_nb.display.frontend``)
 - a downloaded or simulated file under the kernel's working directory (the notebook's folder), where a
-  Jupyter server serves it, plays from its *relative* path: JupyterLab rewrites it to ``/files/...`` (Range requests, cheap seeking), Binder to
-  ``/user/<id>/files/...``, Voilà to ``/voila/files/...`` (once mp4 is allow-listed). Hidden folders and paths
-  outside the server root are not served;
+  Jupyter server serves it, plays from its *relative* path (``wan_nb.display.html.served_path``: Range
+  requests, cheap seeking; Voilà once mp4 is allow-listed). Hidden folders and paths outside the server root
+  are not served;
 - anything else (VS Code and Colab serve no files) goes through ``ipywidgets.Video`` bytes, below a size cap: those bytes cross the comm
   websocket, stay in kernel RAM, and are re-sent on every page reload (``request_state``);
 - above the cap, a text link with the path.
@@ -16,16 +16,14 @@ The choices follow notebook_tech.md §2.2–2.3:
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
 
 from wan_nb.display import frontend
 from wan_nb.display.frontend import FrontEnd
 from wan_nb.display.frontend import Kind as Front
+from wan_nb.display.html import escape, live_https, served_path, video_tag
 from wan_nb.models import Task
 
 __all__ = [
@@ -36,13 +34,14 @@ __all__ = [
     "gather",
     "links_html",
     "outputs",
-    "relative_src",
 ]
 
 DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
 """Largest file sent as ``ipywidgets.Video`` bytes (a 39 MB clip took ~2 s on loopback, far longer on Binder)."""
 
-VIDEO_ATTRIBUTES = 'controls muted playsinline preload="metadata" width="480" style="max-width:100%"'
+VIDEO_ATTRIBUTES = (
+    'class="wan-video" controls muted playsinline preload="metadata" width="480" style="max-width:100%"'
+)
 
 Kind = Literal["url", "relative", "bytes", "link"]
 
@@ -82,14 +81,14 @@ def choose(
     to play. The panel is a live view: a live https URL comes first (no bytes through the kernel)."""
     front = frontend.detect() if front is None else front
     exists = task.path is not None and task.path.exists()
-    relative = relative_src(task.path, cwd or Path.cwd()) if task.path is not None and exists else None
-    if front.kind is Front.KERNEL and relative is not None and not _live_https(task):
+    relative = served_path(task.path, cwd) if task.path is not None and exists else None
+    if front.kind is Front.KERNEL and relative is not None and not live_https(task):
         # nbclient/nbconvert save widget state into the notebook: bytes would bloat it, and what a reader
         # of the file sees is the stand-in (which embeds the video), so the widget plays by path.
         return Playback("relative", relative)
     mode = frontend.playback(
         front,
-        live_url=_live_https(task),
+        live_url=live_https(task),
         relative=relative is not None,
         size=task.path.stat().st_size if task.path is not None and exists else None,
         cap=cap,
@@ -106,41 +105,19 @@ def choose(
     return None
 
 
-def _live_https(task: Task) -> bool:
-    # Result URLs are signed for 24 h (protocol.md §2): an expired one would show a dead player.
-    if not (task.video_url or "").startswith("https://"):
-        return False
-    return task.expires_at is None or _aware(task.expires_at) > datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def relative_src(path: Path, cwd: Path) -> str | None:
-    """``path`` as a URL path relative to ``cwd``, or None where Jupyter would not serve it."""
-    try:
-        relative = path.resolve().relative_to(cwd.resolve())
-    except ValueError:
-        return None
-    if any(part.startswith(".") for part in relative.parts):
-        return None  # jupyter_server refuses hidden files (notebook_tech.md §2.2)
-    return quote(relative.as_posix())
-
-
 def outputs(playback: Playback, data: bytes | None = None) -> tuple[dict[str, Any], ...]:
     """The Output widget's ``outputs`` for ``playback`` (assigned, never ``with out:`` from a background task,
     whose output would land in whichever cell runs at that moment: notebook_tech.md §2.1). ``data``: the
     file's bytes for a ``bytes`` playback, when already read (:func:`gather`)."""
     if playback.kind in ("url", "relative"):
-        return (_display({"text/html": video_tag(playback.src)}),)
+        return (_display({"text/html": video_tag(playback.src, VIDEO_ATTRIBUTES)}),)
     if playback.kind == "bytes":
         import ipywidgets as widgets
 
         value = Path(playback.src).read_bytes() if data is None else data
         player = widgets.Video(value=value, format="mp4", autoplay=False, loop=False, controls=True)
         return (_display(player._repr_mimebundle_()),)
-    text = f"<p>{html.escape(playback.src)} ({html.escape(playback.note)})</p>"
+    text = f"<p>{escape(playback.src)} ({escape(playback.note)})</p>"
     return (_display({"text/html": text, "text/plain": playback.src}),)
 
 
@@ -148,27 +125,20 @@ def _display(data: dict[str, Any]) -> dict[str, Any]:
     return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
-def video_tag(src: str) -> str:
-    """A ``<video>`` tag; ``muted`` so browsers allow ``play()`` without a gesture (autoplay policy)."""
-    return f'<video class="wan-video" src="{html.escape(src)}" {VIDEO_ATTRIBUTES}></video>'
-
-
 def links_html(task: Task, *, cwd: Path | None = None) -> str:
     """Download links: the saved file (relative, so it works on Binder too) and the signed result URL."""
     links = []
     if task.path is not None and task.path.exists():
-        relative = relative_src(task.path, cwd or Path.cwd())
-        label = html.escape(f"{task.path.name} ({_megabytes(task.path)})")
+        relative = served_path(task.path, cwd)
+        label = escape(f"{task.path.name} ({_megabytes(task.path)})")
         if relative is not None:
-            links.append(
-                f'<a href="{html.escape(relative)}" download="{html.escape(task.path.name)}">⤓ {label}</a>'
-            )
+            links.append(f'<a href="{escape(relative)}" download="{escape(task.path.name)}">⤓ {label}</a>')
         else:
-            links.append(f"saved to <code>{html.escape(str(task.path))}</code>")
-    if _live_https(task):
+            links.append(f"saved to <code>{escape(task.path)}</code>")
+    if live_https(task):
         assert task.video_url is not None
         links.append(
-            f'<a href="{html.escape(task.video_url)}" target="_blank" rel="noopener">result URL</a> (expires)'
+            f'<a href="{escape(task.video_url)}" target="_blank" rel="noopener">result URL</a> (expires)'
         )
     return " · ".join(links)
 
