@@ -15,7 +15,7 @@ from test_client_fakes import CANARY, REQUEST, FakeService, FakeTime, make_clien
 
 from bench._schedules import DASHSCOPE_SDK, Figures, figures, simulate
 from wan_nb.client import AsyncWanClient, Journal, PollSchedule, _poll
-from wan_nb.client._runs import kind_of as kind_of_request
+from wan_nb.client._journal_rows import kind_of as kind_of_request
 from wan_nb.client.policy import LAST_POLL_GRACE
 from wan_nb.errors import TaskFailed, WaitTimeout
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -320,7 +320,8 @@ class TimedNative:
 
 
 def test_run_times_keep_the_shortest_of_the_recent_runs_from_the_start_of_running() -> None:
-    from wan_nb.client._runs import KEPT, RunTimes, kind_of
+    from wan_nb.client._journal_rows import kind_of
+    from wan_nb.client._runs import KEPT, RunTimes
 
     kind = kind_of(REQUEST)
     runs = RunTimes([(kind, 30.0)] + [(kind, 50.0)] * KEPT)  # the 30 s run is older than the last KEPT

@@ -7,7 +7,7 @@
   hints win; no poll comes sooner than the dialect's ``poll_floor``.
 - What the dialect can do is asked of its ``capabilities`` (cancel, list, how local media travel), never of its
   name. ``_create.Creator``, ``_watch.Watcher`` and ``_batch.Batch`` get the collaborators they use; journal
-  writes go through ``_journal_seam.JournalSeam`` (typed, on the writer thread).
+  writes run on the journal's writer thread (``_journal_seam.journaled``: a broken journal warns, never raises).
 - The key lives in one private attribute and goes only into the Authorization header of API-host requests:
   never to a result URL or an upload host, never into a repr, an error, a log line or the journal.
 Must not import ipywidgets, panel or cli.
@@ -34,7 +34,8 @@ from wan_nb.client._batch import Batch, BatchItem, map_requests, resume
 from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._closing import LoopSeen, close_dropped, close_files
 from wan_nb.client._create import Creator
-from wan_nb.client._journal_seam import JournalSeam
+from wan_nb.client._journal_rows import public_base_url
+from wan_nb.client._journal_seam import JournalWriter, journaled, recent_runs
 from wan_nb.client._network import (
     Cert,
     Network,
@@ -45,7 +46,6 @@ from wan_nb.client._network import (
     check_timeout,
 )
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client._rows import public_base_url
 from wan_nb.client._runs import RunTimes
 from wan_nb.client._watch import Watcher
 from wan_nb.client.download import Source, fetch, target_path
@@ -145,17 +145,17 @@ class AsyncWanClient:
         self._owns_http = http_client is None
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
         self._owns_journal = journal is None
-        self._journal = JournalSeam(self.journal)
+        self._writer = JournalWriter(self.journal) if self.journal is not None else None
         # Closes what this client owns if it is dropped unclosed, without a word (``_closing``).
         owned = self.journal if self._owns_journal else None
-        files = functools.partial(close_files, self._journal.writer, owned)
+        files = functools.partial(close_files, self._writer, owned)
         self._dropped = weakref.finalize(self, close_dropped, seen, http if self._owns_http else None, files)
         self._wire = dialect_named(self.dialect)
         self.capabilities = self._wire.capabilities
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         # A returning user's waits are paced from the start; not the in-process simulator's (its knobs change).
-        recent = [] if config.in_process else self._journal.recent_runs(self.base_url)
+        recent = [] if config.in_process else recent_runs(self.journal, self.base_url)
         self.runs = RunTimes(recent)
         self._row = PROVIDERS[self.provider]
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
@@ -164,7 +164,7 @@ class AsyncWanClient:
         self._creator = Creator(
             self._api,
             self._wire,
-            self._journal,
+            self._writer,
             self.poll,
             self.runs,
             self.provider,
@@ -174,7 +174,7 @@ class AsyncWanClient:
             self.meter,
         )
         self._watcher = Watcher(self.get, self.poll, self.runs, self.capabilities.poll_floor)
-        self._batch = Batch(self._creator, self._journal, self.wait, self.download)
+        self._batch = Batch(self._creator, self._writer, self.wait, self.download)
 
     @property
     def cloud(self) -> bool:
@@ -198,9 +198,7 @@ class AsyncWanClient:
         self._dropped.detach()
         if self._owns_http:
             await self._api.http.aclose()
-        await asyncio.to_thread(
-            close_files, self._journal.writer, self.journal if self._owns_journal else None
-        )
+        await asyncio.to_thread(close_files, self._writer, self.journal if self._owns_journal else None)
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
@@ -238,8 +236,8 @@ class AsyncWanClient:
         fresh = self._wire.parse_task(body, headers, self.provider)
         if fresh.id != task_id:  # the relay's flat poll body may leave the id out
             fresh = fresh.evolve(id=task_id)
-        if not self._journal.is_current(fresh):
-            await self._journal.update(fresh)
+        if self.journal is not None and not self.journal.is_current(fresh):  # a dictionary lookup, no hop
+            await journaled(self._writer, f"update of task {fresh.id}", lambda j: j.update(fresh), None)
         if self.meter is not None:
             self.meter.observe(fresh)
         return fresh
@@ -276,13 +274,18 @@ class AsyncWanClient:
         try:
             path = await self._fetch(done, final)
         except ResultExpired:
-            await self._journal.set_expired(done.id)  # resume stops trying a URL that is gone
+            # resume stops trying a URL that is gone
+            await journaled(
+                self._writer, f"set_expired of task {done.id}", lambda j: j.set_expired(done.id), None
+            )
             raise
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
             content = self._wire.content_call(done.id)
             error = transport_error(exc, "GET", content.path if content else done.video_url or "")
         else:
-            await self._journal.set_path(done.id, path)
+            await journaled(
+                self._writer, f"set_path of task {done.id}", lambda j: j.set_path(done.id, path), None
+            )
             return path
         raise error  # outside the except block: the gateway's /content request carries the key
 
