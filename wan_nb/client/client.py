@@ -21,6 +21,7 @@ import logging
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Literal
@@ -62,7 +63,7 @@ from wan_nb.errors import (
 from wan_nb.lab import pricing
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_named
-from wan_nb.protocols.base import Capabilities
+from wan_nb.protocols.base import Capabilities, Dialect
 from wan_nb.validation import check_task_id
 
 __all__ = ["AsyncWanClient", "capabilities_of"]
@@ -173,7 +174,8 @@ class AsyncWanClient:
             self.cloud,
             self.meter,
         )
-        self._watcher = Watcher(self.get, self.poll, self.runs, self.capabilities.poll_floor)
+        self._query = StateQuery(self._api, self._wire, self.provider, self._writer, self.meter)
+        self._watcher = Watcher(self._query, self.poll, self.runs, self.capabilities.poll_floor)
         self._batch = Batch(self._creator, self._writer, self.wait, self.download)
 
     @property
@@ -231,16 +233,7 @@ class AsyncWanClient:
 
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
-        task_id = _id(task)
-        body, headers = await self._api.call(self._wire.get_call(task_id))
-        fresh = self._wire.parse_task(body, headers, self.provider)
-        if fresh.id != task_id:  # the relay's flat poll body may leave the id out
-            fresh = fresh.evolve(id=task_id)
-        if self.journal is not None and not self.journal.is_current(fresh):  # a dictionary lookup, no hop
-            await journaled(self._writer, f"update of task {fresh.id}", lambda j: j.update(fresh), None)
-        if self.meter is not None:
-            self.meter.observe(fresh)
-        return fresh
+        return await self._query(_id(task))
 
     async def cancel(self, task: Task | str) -> Task:
         """Cancel a task (DashScope: only while PENDING, else 400 UnsupportedOperation); returns the new state."""
@@ -369,6 +362,29 @@ class AsyncWanClient:
 def capabilities_of(provider: str) -> Capabilities:
     """What the dialect of a provider of ``PROVIDERS`` can do, without opening a client (the panel's picker)."""
     return dialect_named(PROVIDERS[provider].dialect).capabilities
+
+
+@dataclass(frozen=True, slots=True)
+class StateQuery:
+    """A task's state now, for ``get`` and every poll of a wait: one GET, the journal and the budget told."""
+
+    api: Api
+    wire: Dialect
+    provider: str
+    writer: JournalWriter | None
+    meter: Meter | None
+
+    async def __call__(self, task_id: str) -> Task:
+        body, headers = await self.api.call(self.wire.get_call(task_id))
+        fresh = self.wire.parse_task(body, headers, self.provider)
+        if fresh.id != task_id:  # the relay's flat poll body may leave the id out
+            fresh = fresh.evolve(id=task_id)
+        writer = self.writer
+        if writer is not None and not writer.journal.is_current(fresh):  # a dictionary lookup, no hop
+            await journaled(writer, f"update of task {fresh.id}", lambda j: j.update(fresh), None)
+        if self.meter is not None:
+            self.meter.observe(fresh)
+        return fresh
 
 
 def _default_journal(home: Path) -> Journal:
