@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from wan_nb.client import policy
-from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._api import Api
 from wan_nb.client._batch import Batch, BatchItem, map_requests, resume
 from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._closing import LoopSeen, close_dropped, close_files
@@ -49,11 +49,10 @@ from wan_nb.client._network import (
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._runs import RunTimes
 from wan_nb.client._watch import Watcher
-from wan_nb.client.download import Source, fetch, target_path
+from wan_nb.client.download import save
 from wan_nb.client.journal import Journal
 from wan_nb.client.providers import PROVIDERS, is_loopback, resolve, sim_transport
 from wan_nb.errors import (
-    APIError,
     ConfigError,
     DownloadError,
     ResultExpired,
@@ -263,24 +262,18 @@ class AsyncWanClient:
     async def download(self, task: Task | str, dest: Dest = DEFAULT_OUT) -> Path:
         """Stream the video to ``dest`` (a folder gets ``<task_id>.mp4``); returns the file's path."""
         done = await self._succeeded(task)
-        final = target_path(dest, done.id)
         try:
-            path = await self._fetch(done, final)
+            path = await save(self._api, self._wire.content_call(done.id), done, dest)
         except ResultExpired:
             # resume stops trying a URL that is gone
             await journaled(
                 self._writer, f"set_expired of task {done.id}", lambda j: j.set_expired(done.id), None
             )
             raise
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
-            content = self._wire.content_call(done.id)
-            error = transport_error(exc, "GET", content.path if content else done.video_url or "")
-        else:
-            await journaled(
-                self._writer, f"set_path of task {done.id}", lambda j: j.set_path(done.id, path), None
-            )
-            return path
-        raise error  # outside the except block: the gateway's /content request carries the key
+        await journaled(
+            self._writer, f"set_path of task {done.id}", lambda j: j.set_path(done.id, path), None
+        )
+        return path
 
     async def _succeeded(self, task: Task | str) -> Task:
         if isinstance(task, Task) and task.status is TaskStatus.SUCCEEDED:
@@ -293,28 +286,6 @@ class AsyncWanClient:
         raise DownloadError(
             f"task {current.id} is {current.status.value.lower()}; wait for it before downloading"
         )
-
-    async def _fetch(self, task: Task, final: Path) -> Path:
-        http, content = self._api.http, self._wire.content_call(task.id)
-        if content is None:
-            return await fetch(
-                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
-            )
-        # The gateway's /content is on the API host, with the key; its upstream URL is the fallback.
-        try:
-            return await fetch(
-                http,
-                self._api.content_source(content),
-                final,
-                task_id=task.id,
-                error_for=self._api.content_errors,
-            )
-        except APIError:
-            if not task.video_url:
-                raise
-            return await fetch(
-                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
-            )
 
     async def generate(
         self,
@@ -399,9 +370,3 @@ def _default_journal(home: Path) -> Journal:
 
 def _id(task: Task | str) -> str:
     return task.id if isinstance(task, Task) else check_task_id(task)
-
-
-def _result_source(task: Task) -> Source:
-    if not task.video_url:
-        raise DownloadError(f"task {task.id} succeeded but carries no result URL")
-    return Source(task.video_url)  # a signed storage URL: no Authorization, ever
