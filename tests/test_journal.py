@@ -490,7 +490,7 @@ RECORD: dict[str, Any] = {"base_url": "https://h", "dialect": "native", "request
 
 
 async def test_the_writer_keeps_order_and_shares_fsyncs_among_concurrent_records(tmp_path: Path) -> None:
-    from wan_nb.client._writer import JournalWriter
+    from wan_nb.client._journal_seam import JournalWriter
 
     journal = CountingJournal(tmp_path / "j.sqlite3")
     writer = JournalWriter(journal)
@@ -509,7 +509,7 @@ async def test_the_writer_keeps_order_and_shares_fsyncs_among_concurrent_records
 
 
 async def test_a_write_whose_caller_gave_up_still_lands_and_errors_reach_the_caller(tmp_path: Path) -> None:
-    from wan_nb.client._writer import JournalWriter
+    from wan_nb.client._journal_seam import JournalWriter
 
     journal = Journal(tmp_path / "j.sqlite3")
     writer = JournalWriter(journal)

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from time import monotonic
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,8 @@ from test_client_fakes import CANARY, REQUEST, FakeService, FakeTime, make_clien
 
 from bench._schedules import DASHSCOPE_SDK, Figures, figures, simulate
 from wan_nb.client import AsyncWanClient, Journal, PollSchedule, _poll
-from wan_nb.client._runs import kind_of as kind_of_request
+from wan_nb.client._journal_rows import kind_of as kind_of_request
+from wan_nb.client._poll import next_delay
 from wan_nb.client.policy import LAST_POLL_GRACE
 from wan_nb.errors import TaskFailed, WaitTimeout
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -61,8 +63,53 @@ async def test_the_relays_floor_holds_for_every_wait_even_the_quick_ones() -> No
 def test_server_hint_wins() -> None:
     schedule = PollSchedule()
     hinted = Task("t", TaskStatus.RUNNING, poll_after=12.5)
-    assert schedule.next_wait(hinted, elapsed=0, attempt=0) == 12.5
-    assert schedule.next_wait(hinted.evolve(poll_after=None), elapsed=0, attempt=0) == 1.0
+    assert next_delay(schedule, age=0, attempt=0, hint=hinted.poll_after) == 12.5
+    assert next_delay(schedule, age=0, attempt=0, hint=hinted.evolve(poll_after=None).poll_after) == 1.0
+
+
+QUICK = PollSchedule()  # quick waits 1, 3, 6, 12 s; then 4.3 s, 3 % of the time waited, at most 10 s
+RISING = ((0.0, 0.1), (20.0, 0.3))  # 1 %/s from 10 %: 70 s left
+NEAR_END = ((0.0, 0.1), (89.9, 0.999))  # 0.1 s left of a 100 s run: just past the end, 2.1 s
+
+
+@pytest.mark.parametrize(
+    ("facts", "delay"),
+    [
+        # the schedule: the quick waits, then the cadence; an older task at the pace of its age
+        ({"age": 0, "attempt": 0}, 1.0),
+        ({"age": 4, "attempt": 2}, 6.0),
+        ({"age": 60, "attempt": 0}, 4.3),
+        ({"age": 200, "attempt": 30}, pytest.approx(6.0)),
+        ({"age": 600, "attempt": 60}, 10.0),
+        # the server's hint wins over everything, the floor included; a negative one is now
+        ({"age": 0, "attempt": 0, "hint": 12.5, "floor": 20.0}, 12.5),
+        ({"age": 0, "attempt": 0, "hint": 0.5, "floor": 3.0, "possible_in": 50.0, "trend": RISING}, 0.5),
+        ({"age": 0, "attempt": 0, "hint": -1.0}, 0.0),
+        # the dialect's floor (the relay: 3 s) lifts the schedule's quick waits
+        ({"age": 0, "attempt": 0, "floor": 3.0}, 3.0),
+        ({"age": 4, "attempt": 2, "floor": 3.0}, 6.0),
+        # the kind's shortest run: no poll before the task can be done, after the quick check for a failure
+        ({"age": 1, "attempt": 1, "possible_in": 21.0}, 21.0),
+        ({"age": 0, "attempt": 0, "possible_in": 21.0}, 1.0),
+        ({"age": 64, "attempt": 2, "possible_in": -4.0}, 4.3),
+        ({"age": 1, "attempt": 1, "possible_in": 1.0, "floor": 3.0}, 3.0),
+        # the progress trend: 80 % of the time left, or just past the end, never under the floor
+        ({"age": 20, "attempt": 4, "trend": RISING}, pytest.approx(56.0)),
+        ({"age": 90, "attempt": 8, "trend": NEAR_END}, pytest.approx(2.1)),
+        ({"age": 90, "attempt": 8, "trend": NEAR_END, "floor": 3.0}, 3.0),
+        ({"age": 20, "attempt": 4, "trend": ((0.0, 0.1), (4.6, 0.14))}, 4.3),
+        # before the first query of a task just created: the quick check from its create, unless it can be done
+        ({"age": 0, "attempt": 0, "created": 0.0, "possible_in": 22.0}, 1.0),
+        ({"age": 0, "attempt": 0, "created": 0.5, "possible_in": 60.0, "floor": 3.0}, 2.5),
+        ({"age": 0, "attempt": 0, "created": 0.0, "possible_in": None}, 0.0),
+        ({"age": 0, "attempt": 0, "created": 0.0, "possible_in": 0.5}, 0.0),
+        ({"age": 0, "attempt": 0, "created": 2.0, "possible_in": 60.0}, 0.0),
+    ],
+)
+def test_the_next_delay_weighs_hint_floor_shortest_run_trend_and_schedule(
+    facts: dict[str, Any], delay: float
+) -> None:
+    assert next_delay(QUICK, **facts) == delay
 
 
 def test_the_dashscope_sdk_schedule() -> None:
@@ -320,7 +367,8 @@ class TimedNative:
 
 
 def test_run_times_keep_the_shortest_of_the_recent_runs_from_the_start_of_running() -> None:
-    from wan_nb.client._runs import KEPT, RunTimes, kind_of
+    from wan_nb.client._journal_rows import kind_of
+    from wan_nb.client._runs import KEPT, RunTimes
 
     kind = kind_of(REQUEST)
     runs = RunTimes([(kind, 30.0)] + [(kind, 50.0)] * KEPT)  # the 30 s run is older than the last KEPT

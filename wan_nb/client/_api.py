@@ -12,29 +12,17 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from wan_nb.client._retry import refused_certificate
-from wan_nb.client.download import ErrorFor, Source
 from wan_nb.client.providers import PROVIDERS, Provider
-from wan_nb.errors import (
-    APIError,
-    DownloadError,
-    InvalidResponse,
-    ResultExpired,
-    TransportError,
-    WanError,
-    redact,
-    server_text,
-)
-from wan_nb.models import Task
+from wan_nb.errors import APIError, InvalidResponse, TransportError, redact, server_text
 from wan_nb.protocols.base import Call, Dialect
 
-__all__ = ["Api", "not_video", "parse_json", "send", "storage_errors", "transport_error"]
+__all__ = ["Api", "parse_json", "send", "transport_error"]
 
 _DASHSCOPE = [row.name for row in PROVIDERS.values() if row.region]
 
@@ -89,14 +77,9 @@ class Api:
         # Some servers quote the key they refused ("Incorrect API key provided: sk-..."): never repeat it.
         return self.wire.parse_error(status, redact(body, self._secrets), headers, hint=self.hint(status))
 
-    def content_errors(self, status: int, head: bytes, headers: httpx.Headers) -> WanError:
-        """Errors of a download from the API host (the gateway's ``/content``); a 2xx that is no video too."""
-        if 200 <= status < 300:
-            return not_video(status, server_text(head.decode("utf-8", "replace"), secrets=self._secrets))
-        return self.error(status, parse_json(head), headers)
-
-    def content_source(self, call: Call) -> Source:
-        return Source(self.url(call.path), self.authorized(call.headers))
+    def shown(self, text: str) -> str:
+        """A server's text as a message may quote it: shortened, and never with the key in it."""
+        return server_text(text, secrets=self._secrets)
 
     def hint(self, status: int) -> str | None:
         """For 401/403: which key variable, which host and, for DashScope, the region rule."""
@@ -165,33 +148,3 @@ def parse_json(content: bytes) -> Any:
         return json.loads(content)
     except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, or nesting deep enough to recurse out
         return content[:JSON_LIMIT].decode("utf-8", "replace")
-
-
-# OSS answers an expired signature with 403 and an XML body: <Code>AccessDenied</Code> "Request has expired."
-_EXPIRY_WORDS = ("request has expired", "signature has expired", "url has expired", "expiredtoken")
-
-
-def storage_errors(task: Task) -> ErrorFor:
-    """Errors from a signed result URL: 403/404/410 (and any 4xx once past ``expires_at``), or a body that says
-    the signature expired (whatever its status), mean it expired; anything else that is no video is a
-    DownloadError carrying the body's readable text."""
-
-    def error_for(status: int, head: bytes, headers: httpx.Headers) -> WanError:
-        text = server_text(head.decode("utf-8", "replace"))
-        expired = task.expires_at is not None and task.expires_at <= datetime.now(UTC)
-        if status in (403, 404, 410) or (expired and 400 <= status < 500) or _says_expired(text):
-            return ResultExpired(task.id, status)
-        return not_video(status, text)
-
-    return error_for
-
-
-def _says_expired(text: str) -> bool:
-    lowered = text.lower()
-    return any(words in lowered for words in _EXPIRY_WORDS)
-
-
-def not_video(status: int, text: str) -> DownloadError:
-    """The error for a download answer that is not the video: its status and what its body says."""
-    said = f": {text}" if text else " and an empty body"
-    return DownloadError(f"the result host answered HTTP {status} with no video{said}; nothing was saved")

@@ -10,7 +10,7 @@ retried (a transport error may mean the task exists). ``concurrency`` bounds tas
 without waiting for the previous video to land on disk. ``resume`` walks the journal: unfinished tasks are
 waited for and downloaded, finished ones not yet on disk (and not expired) are downloaded, planned requests
 are sent; nothing is downloaded twice.
-``Batch`` holds what a batch uses (the creator, the journal seam, the client's public ``wait`` and
+``Batch`` holds what a batch uses (the creator, the journal's writer thread, the client's public ``wait`` and
 ``download``), handed in by the client.
 Must not import ipywidgets, panel or cli.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from wan_nb.client._create import Creator
-from wan_nb.client._journal_seam import JournalSeam
+from wan_nb.client._journal_seam import JournalWriter, journaled
 from wan_nb.client.journal import JournalEntry, PlannedRequest
 from wan_nb.errors import TaskFailed, ValidationError, WaitTimeout, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -51,7 +51,8 @@ class Batch:
     """What a batch works with: creates go through ``creator``, waits and downloads through the client's own."""
 
     creator: Creator
-    journal: JournalSeam
+    writer: JournalWriter | None
+    """The journal's writer thread; None without a journal (``journal=False``)."""
     wait: Wait
     download: Download
 
@@ -102,14 +103,19 @@ async def _map(
 
 async def _plan(batch: Batch, requests: list[VideoRequest]) -> list[str | None]:
     """Write the batch into the journal before anything is sent; plan ids (None each without a journal)."""
-    spool = batch.journal.spool
+    spool = _spool(batch)
     if spool is None:
         return [None] * len(requests)
     from wan_nb.client._plan import replayable  # only batches plan: not paid at `import wan_nb`
 
     texts = await asyncio.to_thread(lambda: [replayable(request, spool) for request in requests])
     where = _where(batch)
-    ids = await batch.journal.plan(texts, provider=where["provider"], base_url=where["base_url"])
+    ids = await journaled(
+        batch.writer,
+        "planning a batch",
+        lambda j: j.plan(texts, provider=where["provider"], base_url=where["base_url"]),
+        None,
+    )
     return list(ids) if ids is not None else [None] * len(requests)
 
 
@@ -117,13 +123,20 @@ def _where(batch: Batch) -> dict[str, str]:
     return {"provider": batch.creator.provider, "base_url": batch.creator.base_url}
 
 
+def _spool(batch: Batch) -> Path | None:
+    """Where a batch spools bytes and images it must be able to send later (beside the journal)."""
+    return None if batch.writer is None else batch.writer.journal.path.parent / "spool"
+
+
 async def _sweep_spool(batch: Batch) -> None:
-    spool = batch.journal.spool
+    spool = _spool(batch)
     if spool is None:
         return
     from wan_nb.client._plan import sweep
 
-    needed = await batch.journal.planned()
+    needed: list[PlannedRequest] = await journaled(
+        batch.writer, "reading the planned requests", lambda j: j.planned(), []
+    )
     await asyncio.to_thread(sweep, spool, [plan.request for plan in needed])
 
 
@@ -162,7 +175,7 @@ def _task_of(exc: WanError, task: Task | None) -> Task | None:
 
 def resume(batch: Batch, *, out: Dest, timeout: float, concurrency: int) -> AsyncIterator[BatchItem]:
     """Journaled work of this provider and base URL: tasks to wait for or download, planned requests to send."""
-    if batch.journal.journal is None:
+    if batch.writer is None:
         raise ValidationError(
             "journal", "resume needs the journal; this client was created with journal=False"
         )
@@ -171,8 +184,15 @@ def resume(batch: Batch, *, out: Dest, timeout: float, concurrency: int) -> Asyn
 
 async def _resume(batch: Batch, out: Dest, wait_limit: float, concurrency: int) -> AsyncIterator[BatchItem]:
     where = _where(batch)
-    entries: list[JournalEntry] = await batch.journal.entries(**where)
-    planned: list[PlannedRequest] = await batch.journal.planned(**where)
+    entries: list[JournalEntry] = await journaled(
+        batch.writer,
+        "reading the tasks",
+        lambda j: j.entries(provider=where["provider"], base_url=where["base_url"]),
+        [],
+    )
+    planned: list[PlannedRequest] = await journaled(
+        batch.writer, "reading the planned requests", lambda j: j.planned(**where), []
+    )
     todo = [entry for entry in entries if _pending(entry)]
     slots, folder = asyncio.Semaphore(concurrency), _folder(out)
     jobs = [_job(_finish, batch, slots, i, entry, folder, wait_limit) for i, entry in enumerate(todo)]
@@ -224,7 +244,7 @@ async def _send_planned(
         request = rebuild(plan.request)
         validate(request, batch.creator.wire.capabilities, cloud=batch.creator.cloud)
     except (ValidationError, TypeError, ValueError) as exc:
-        await batch.journal.unplan(plan.plan_id)
+        await journaled(batch.writer, f"unplan of {plan.plan_id}", lambda j: j.unplan(plan.plan_id), None)
         message = f"planned request {plan.position} of batch {plan.batch_id} dropped: {exc}"
         return BatchItem(index, None, None, ValidationError("request", message))
     return await _generate(batch, slots, index, request, out, wait_limit, plan.plan_id)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 if TYPE_CHECKING:
-    from wan_nb.client._writer import JournalWriter
+    from wan_nb.client._journal_seam import JournalWriter
     from wan_nb.client.journal import Journal
 
 __all__ = ["LoopSeen", "close_dropped", "close_files"]

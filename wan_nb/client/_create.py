@@ -12,7 +12,7 @@
    ``policy.throttle_backoff``.
 5. With a budget (``client/_budget.py``), the create's estimate is held after validation and before the
    uploads (uploads are requests too); it is released only when the answer proves no task exists.
-``Creator`` holds what a create uses (the API session, the dialect, the journal seam, the clock, the run times),
+``Creator`` holds what a create uses (the API session, the dialect, the journal's writer, the clock, the run times),
 handed in by the client: it reads no other object's privates.
 Must not import ipywidgets, panel or cli.
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from wan_nb.client._api import Api
 from wan_nb.client._budget import Hold, Meter
-from wan_nb.client._journal_seam import JournalSeam
+from wan_nb.client._journal_seam import JournalWriter, journaled
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._runs import RunTimes
 from wan_nb.client.policy import throttle_backoff
@@ -45,7 +45,8 @@ class Creator:
 
     api: Api
     wire: Dialect
-    journal: JournalSeam
+    writer: JournalWriter | None
+    """The journal's writer thread; None without a journal."""
     poll: PollSchedule
     runs: RunTimes
     provider: str
@@ -94,8 +95,13 @@ class Creator:
         return Uploader(self.api.http, self.api.call, request.model, self.poll.sleep)
 
     async def _post(self, call: Call, request: VideoRequest, plan_id: str | None) -> Task:
-        create_id = await self.journal.sending(
-            provider=self.provider, base_url=self.base_url, request=request, plan_id=plan_id
+        create_id = await journaled(
+            self.writer,
+            "sending of a create",
+            lambda j: j.sending(
+                provider=self.provider, base_url=self.base_url, request=request, plan_id=plan_id
+            ),
+            None,
         )
         try:
             body, headers = await self.api.call(call)
@@ -109,8 +115,20 @@ class Creator:
             if isinstance(exc, InvalidResponse):  # the create was answered, but not readably: it may exist
                 raise InvalidResponse(f"{exc.what}; {self._may_exist()}") from None
             raise
-        await self.journal.record(
-            task, base_url=self.base_url, dialect=self.wire.name, request=request, create_id=create_id
+        # Committed on the writer thread, fsynced there (with the burst's other records) before this returns.
+        await journaled(
+            self.writer,
+            f"record of task {task.id}",
+            lambda j: j.record(
+                task,
+                base_url=self.base_url,
+                dialect=self.wire.name,
+                request=request,
+                create_id=create_id,
+                sync=False,
+            ),
+            None,
+            durable=True,
         )
         self.runs.created(task.id, request, self.poll.clock())
         log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
@@ -121,9 +139,9 @@ class Creator:
         if create_id is None:
             return
         if _nothing_created(exc):
-            await self.journal.refused(create_id)
+            await journaled(self.writer, "refused of a create", lambda j: j.refused(create_id), None)
         else:
-            await self.journal.unsure(create_id, str(exc))
+            await journaled(self.writer, "unsure of a create", lambda j: j.unsure(create_id, str(exc)), None)
 
     def _unsure(self, exc: TransportError) -> TransportError:
         if not exc.sent:

@@ -10,7 +10,7 @@ Server hints win (``Task.poll_after``, from ``Retry-After`` or ``openai-poll-aft
   the expected gain, 0.13 s, was below one run's noise); from ~140 s it grows as ``ratio`` (3 %) of the
   time already waited, up to ``cap`` = 10 s, so long tasks cost fewer queries.
 - Each dialect's own minimum (``Capabilities.poll_floor``: the relay asks for no more than one query per 3 s per
-  task) is applied by the wait loop (``_watch``) to every wait, the first quick ones too.
+  task) is applied by :func:`next_delay` to every wait, the first quick ones too.
 
 Real tasks take 45-300 s (native.md §6: 720P/5 s measured at 45-155 s). Figures (``bench/_schedules.figures``),
 for finish times spread uniformly over ±10 % of the nominal length, zero network latency, GETs counting the
@@ -25,15 +25,15 @@ dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5
 
 ``tests/test_poll.py`` recomputes the table; ``python -m bench --only polling`` measures it against the SDK.
 
-Two things the schedule alone does not know, added by the wait loop (``_watch``): a task this client created a
+Two things the schedule alone does not know, added by :func:`next_delay`: a task this client created a
 moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once
 tasks of the same kind have succeeded on this API (this session, or earlier ones through the journal), no query
 is made between the first quick one and the moment the task, after the queue its answers report, has run as
 long as the shortest of their recent runs (``_runs``): later tasks of a kind are each queried about three
 times before their cadence starts, and a task as fast as its fastest sibling is seen done the moment it can be.
 When a wait re-attaches to an older task, it starts at the pace the task's age calls for (``first_attempt``).
-Where the server reports progress (the gateway, the relay), the wait loop also keeps the first reading and
-waits :meth:`predicted_wait`: 80 % of the time the trend says is left while that is longer than the schedule's
+Where the server reports progress (the gateway, the relay), the wait loop keeps the first reading and
+:func:`next_delay` waits :meth:`predicted_wait`: 80 % of the time the trend says is left while that is longer than the schedule's
 wait (polls close in on the predicted end), then one poll just past the predicted end, then the schedule again.
 Must not import anything above ``wan_nb.models``.
 """
@@ -44,9 +44,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from wan_nb.client import policy
-from wan_nb.models import Task
 
-__all__ = ["END_SLACK", "MIN_RISE", "PollSchedule"]
+__all__ = ["END_SLACK", "MIN_RISE", "PollSchedule", "Reading", "next_delay"]
 
 END_SLACK = 0.02
 """Share of a task's run added past the end its progress predicts: a 0-100 bar moves in 1 % steps."""
@@ -107,8 +106,51 @@ class PollSchedule:
         shortest = self.quick[0] if self.quick else self.floor
         return max(min(wait, left + END_SLACK * run), shortest)
 
-    def next_wait(self, task: Task, elapsed: float, attempt: int) -> float:
-        """The server's hint when the last answer carried one, else :meth:`delay`."""
-        if task.poll_after is not None:
-            return max(task.poll_after, 0.0)
-        return self.delay(elapsed, attempt)
+
+Reading = tuple[float, float]
+"""(clock, progress 0-1) of a running task whose answer carried progress."""
+
+
+def next_delay(
+    schedule: PollSchedule,
+    *,
+    age: float,
+    attempt: int,
+    hint: float | None = None,
+    floor: float = 0.0,
+    possible_in: float | None = None,
+    trend: tuple[Reading, Reading] | None = None,
+    created: float | None = None,
+) -> float:
+    """Seconds until the next query of a task: every rule of a wait's pace, in order, and nothing else.
+
+    ``age``: seconds since the task was created (its ``created_at``, else since this wait began); ``attempt``:
+    the wait's polls so far, 0-based. ``hint``: the server's own (``Task.poll_after``, a 429's
+    ``Retry-After``). ``floor``: the dialect's ``poll_floor``. ``possible_in``: seconds until the task can be
+    done, its create plus the queue its answers reported plus its kind's shortest recent run, minus now
+    (``RunTimes.until_possible``; None while no task of its kind succeeded). ``trend``: the first and the latest
+    progress readings. ``created``: seconds since this client saw the task's create answered, while that answer
+    is the only one (before the wait's first query); None otherwise.
+
+    1. Before the first query of a task just created, of a kind that has succeeded before: the create's answer
+       stands until the first quick check (the schedule's first wait, at least the floor, from the create),
+       unless the task can be done before then; 0 (ask now) otherwise.
+    2. The server's hint, as given: it knows.
+    3. The schedule (``delay``; a task older than its quick waits starts at the pace its age calls for), never
+       under the dialect's floor.
+    4. After the quick check for an instant failure, when the kind's shortest run says when the task can be
+       done: no poll before then, one right then (never under the floor).
+    5. A progress trend moves that wait (``predicted_wait``), never under the floor.
+    """
+    if created is not None:
+        due = max(schedule.delay(0.0, 0), floor) - created
+        return due if possible_in is not None and 0 < due < possible_in else 0.0
+    if hint is not None:
+        return max(hint, 0.0)
+    attempt = max(attempt, schedule.first_attempt(age))
+    wait = max(schedule.delay(age, attempt), floor)
+    if attempt >= 1 and possible_in is not None and possible_in > 0:
+        wait = max(possible_in, floor)
+    if trend is not None:
+        wait = max(schedule.predicted_wait(*trend, wait), floor)
+    return wait

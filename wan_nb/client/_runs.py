@@ -5,6 +5,8 @@ prompt exploration, the items of a ``map``, the settings a user comes back to th
 succeeded, no poll is useful between the first quick one (which catches a create refused a moment later) and
 the moment the task has run as long as the shortest recent run of its kind, and a poll that lands exactly
 there catches a task as fast as its fastest sibling: that is the whole rule.
+A request's kind and a success's run are the journal's facts (``_journal_rows.kind_of``, ``run_of``), read
+from there: the journal keeps them, this module only paces by them.
 
 - A *run* is counted on the service's own clock, so no clock skew enters: from when it started running
   (native ``scheduled_time``) or else from its submit (the gateway's ``created_at``), to its end (``end_time``,
@@ -29,46 +31,19 @@ Must not import anything above ``wan_nb.protocols``.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from wan_nb.client._journal_rows import Kind, kind_of, run_of
 from wan_nb.models import Task, TaskStatus, VideoRequest
 
-__all__ = ["KEPT", "LONGEST_RUN", "Kind", "RunTimes", "kind_of", "kind_of_summary", "queue_of", "run_of"]
+__all__ = ["KEPT", "LONGEST_RUN", "RunTimes", "queue_of"]
 
-Kind = tuple[str, str, int, tuple[str, ...]]
 KEPT = 20
 """Recent successes kept per kind: the shortest of 20 is a low quantile, and moves when the service does."""
 LONGEST_RUN = 7200.0
 """Seconds past which a reported run is not believed: Wan's longest tasks (15 s at 1080P) take ~10 minutes
 (native.md §3.1: 11:07:35 → 11:17:11), so two hours is a clock or a server gone wrong."""
-
-
-def kind_of(request: VideoRequest) -> Kind:
-    """What decides how long a task runs, as far as the client can tell."""
-    shape = request.resolution or request.size or ""
-    return (request.model, shape, request.duration, tuple(request.media()))
-
-
-def kind_of_summary(summary: Mapping[str, Any]) -> Kind | None:
-    """The kind of a journaled request (``_summary.summarize``); None for a row that does not say."""
-    model, duration, media = summary.get("model"), summary.get("duration"), summary.get("media")
-    shape = summary.get("resolution") or summary.get("size") or ""
-    if not isinstance(model, str) or type(duration) is not int or not isinstance(shape, str):
-        return None
-    if not isinstance(media, dict):
-        return None
-    return (model, shape, duration, tuple(str(role) for role in media))
-
-
-def run_of(task: Task) -> float | None:
-    """Seconds a SUCCEEDED task ran by the service's clock (from its start, else its submit); None unknown."""
-    began = task.started_at or task.created_at
-    if task.status is not TaskStatus.SUCCEEDED or began is None or task.finished_at is None:
-        return None
-    run = (task.finished_at - began).total_seconds()
-    return run if run > 0 else None
 
 
 def queue_of(task: Task) -> float:

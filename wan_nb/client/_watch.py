@@ -1,4 +1,8 @@
-"""The poll loop behind ``AsyncWanClient.watch`` and ``wait``: a deadline, a schedule, and patience with failed polls.
+"""The poll loop behind ``AsyncWanClient.watch`` and ``wait``: the I/O of a wait (a deadline, a query, a sleep).
+
+How long each sleep lasts is ``_poll.next_delay``'s decision alone (server hint, dialect floor, the kind's
+shortest run, the progress trend, the schedule); this loop gathers what it weighs (the task's age, the last
+answer, the run times, the first progress reading) and keeps the rest:
 
 - The deadline bounds everything, a poll in flight included: one GET retried through long ``Retry-After``
   answers (up to a minute each, in ``_retry``) must not keep a ``timeout=30`` wait alive for minutes.
@@ -9,12 +13,8 @@
   tolerated ``POLL_FAILURES_TOLERATED`` times in a row (``policy``), so a brief outage never abandons a paid
   task while a host that stays down is reported. 401/403 end the wait at once: no later poll can succeed with
   that key.
-- Where answers carry progress, waits follow the progress trend since the first reading
-  (``PollSchedule.predicted_wait``): fewer polls, and one just past the end the trend predicts.
-- No wait of the schedule's is shorter than the dialect's ``poll_floor`` (the relay: 3 s, protocol.md §3); a
-  server's own hint (``Retry-After``) is obeyed as given.
-``Watcher`` holds what a wait uses (the client's ``get``, the schedule, the run times, the floor), handed in by
-the client.
+``Watcher`` holds what a wait uses (the one query of a task's state, the schedule, the run times, the floor),
+handed in by the client.
 Must not import ipywidgets, panel or cli.
 """
 
@@ -23,27 +23,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
-from wan_nb.client._poll import PollSchedule
+from wan_nb.client._poll import PollSchedule, Reading, next_delay
 from wan_nb.client._runs import RunTimes
 from wan_nb.client.policy import LAST_POLL_GRACE, POLL_FAILURES_TOLERATED
 from wan_nb.errors import InvalidResponse, RateLimitError, ServerError, TransportError, WaitTimeout
 from wan_nb.models import Task, TaskStatus
+from wan_nb.validation import check_task_id
 
-__all__ = ["Watcher"]
+__all__ = ["Query", "Watcher"]
 
 log = logging.getLogger("wan_nb.client")
 Polled = tuple[Task | None, float | None]
 
 
+class Query(Protocol):
+    """One query of a task's state (one GET, retried on transient failures; journaled): what ``get`` answers."""
+
+    async def __call__(self, task_id: str) -> Task: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Watcher:
-    """Waits on tasks of one client: ``get`` is its one poll, ``floor`` its dialect's fewest seconds between polls."""
+    """Waits on tasks of one client: ``get`` is its one query, ``floor`` its dialect's fewest seconds between polls."""
 
-    get: Callable[[str], Awaitable[Task]]
+    get: Query
     poll: PollSchedule
     runs: RunTimes
     floor: float = 0.0
@@ -53,14 +61,14 @@ class Watcher:
         if isinstance(task, Task) and task.done:
             yield task
             return
-        task_id = task.id if isinstance(task, Task) else task
+        task_id = check_task_id(task.id if isinstance(task, Task) else task)
         clock, start = self.poll.clock, self.poll.clock()
         deadline = math.inf if timeout is None else start + timeout
         last: Task | None = None
-        trend: tuple[float, float] | None = None  # the first (clock, progress) reading of a running task
+        first: Reading | None = None  # the first progress reading of a running task
         age = _age(task)
         attempt, failures = self.poll.first_attempt(age), 0
-        if isinstance(task, Task) and attempt == 0 and (wait := self._first_query_due(task)) is not None:
+        if isinstance(task, Task) and attempt == 0 and (wait := self._first_query_due(task, age)) > 0:
             # Its create answered a moment ago and no task of its kind has ever ended this soon: asking now
             # would only hear the create's answer again. The first query is the quick check for a failure.
             yield task
@@ -82,32 +90,20 @@ class Watcher:
             if polled is None or remaining <= 0:
                 seen = last or (task if isinstance(task, Task) else Task(task_id, TaskStatus.UNKNOWN))
                 raise WaitTimeout(seen, timeout or 0.0)
-            trend = trend or _reading(current, clock())
-            wait = self._next_wait(task_id, current, hint, clock() - start + age, attempt)
-            await self.poll.sleep(min(self._predicted(wait, trend, current, hint), remaining))
+            now = clock()
+            reading = _reading(current, now)
+            first = first or reading
+            wait = next_delay(
+                self.poll,
+                age=now - start + age,
+                attempt=attempt,
+                hint=current.poll_after if current is not None else hint,  # a poll's hint, or a 429's
+                floor=self.floor,
+                possible_in=self.runs.until_possible(task_id, now),
+                trend=(first, reading) if first is not None and reading is not None else None,
+            )
+            await self.poll.sleep(min(wait, remaining))
             attempt += 1
-
-    def _next_wait(
-        self, task_id: str, current: Task | None, hint: float | None, elapsed: float, attempt: int
-    ) -> float:
-        # The quick waits are for a task's first seconds: one polled late (after a skip to its kind's shortest
-        # run) goes on at the cadence its age calls for, not 6 and 12 s.
-        attempt = max(attempt, self.poll.first_attempt(elapsed))
-        if _hinted(current, hint):  # the server said when: obey it
-            return self._delay(current, hint, elapsed, attempt)
-        wait = max(self._delay(current, hint, elapsed, attempt), self.floor)
-        if attempt >= 1:  # after the quick check for an instant failure
-            wait = self._until_possible(task_id, wait)
-        return wait
-
-    def _predicted(
-        self, wait: float, trend: tuple[float, float] | None, current: Task | None, hint: float | None
-    ) -> float:
-        """``wait``, or what the progress trend predicts (``PollSchedule.predicted_wait``), never under the floor."""
-        now = _reading(current, self.poll.clock())
-        if trend is None or now is None or _hinted(current, hint):
-            return wait
-        return max(self.poll.predicted_wait(trend, now, wait), self.floor)
 
     async def _poll_before(self, task_id: str, failures: int, remaining: float) -> Polled | None:
         """One poll, cut short (None) when the wait's deadline, plus a grace for the poll at the deadline, passes.
@@ -136,36 +132,27 @@ class Watcher:
             log.debug("poll of task %s failed (%s); waiting on", task_id, exc)
             return None, None
 
-    def _delay(self, current: Task | None, hint: float | None, elapsed: float, attempt: int) -> float:
-        if current is not None:
-            return self.poll.next_wait(current, elapsed, attempt)
-        return hint if hint is not None else self.poll.delay(elapsed, attempt)
-
-    def _until_possible(self, task_id: str, wait: float) -> float:
-        """When tasks of this kind have succeeded before: no poll before the task (after the queue its answers
-        reported) has run as long as the shortest of them, one right then."""
-        possible = self.runs.until_possible(task_id, self.poll.clock())
-        return max(possible, self.floor) if possible is not None and possible > 0 else wait
-
-    def _first_query_due(self, task: Task) -> float | None:
-        """Seconds until the first query of a task this client just created, when asking at once is pointless."""
+    def _first_query_due(self, task: Task, age: float) -> float:
+        """Seconds until the first query of a task this client just created (0: ask now)."""
         now = self.poll.clock()
-        created, possible = self.runs.age(task.id, now), self.runs.until_possible(task.id, now)
-        if created is None or possible is None:
-            return None
-        due = max(self.poll.delay(0.0, 0), self.floor) - created  # the first quick check, from the create
-        return due if 0 < due < possible else None
+        created = self.runs.age(task.id, now)
+        if created is None:  # a task this client did not create: what it holds may be old
+            return 0.0
+        return next_delay(
+            self.poll,
+            age=age,
+            attempt=0,
+            floor=self.floor,
+            possible_in=self.runs.until_possible(task.id, now),
+            created=created,
+        )
 
 
-def _reading(current: Task | None, now: float) -> tuple[float, float] | None:
+def _reading(current: Task | None, now: float) -> Reading | None:
     """(now, progress) of a running task whose answer carries progress; None otherwise."""
     if current is None or current.status is not TaskStatus.RUNNING or current.progress is None:
         return None
     return (now, current.progress) if 0.0 < current.progress < 1.0 else None
-
-
-def _hinted(current: Task | None, hint: float | None) -> bool:
-    return hint is not None or (current is not None and current.poll_after is not None)
 
 
 def _age(task: Task | str) -> float:

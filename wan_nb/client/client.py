@@ -7,7 +7,7 @@
   hints win; no poll comes sooner than the dialect's ``poll_floor``.
 - What the dialect can do is asked of its ``capabilities`` (cancel, list, how local media travel), never of its
   name. ``_create.Creator``, ``_watch.Watcher`` and ``_batch.Batch`` get the collaborators they use; journal
-  writes go through ``_journal_seam.JournalSeam`` (typed, on the writer thread).
+  writes run on the journal's writer thread (``_journal_seam.journaled``: a broken journal warns, never raises).
 - The key lives in one private attribute and goes only into the Authorization header of API-host requests:
   never to a result URL or an upload host, never into a repr, an error, a log line or the journal.
 Must not import ipywidgets, panel or cli.
@@ -21,6 +21,7 @@ import logging
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Literal
@@ -29,12 +30,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from wan_nb.client import policy
-from wan_nb.client._api import Api, storage_errors, transport_error
+from wan_nb.client._api import Api
 from wan_nb.client._batch import Batch, BatchItem, map_requests, resume
 from wan_nb.client._budget import Budget, Meter
 from wan_nb.client._closing import LoopSeen, close_dropped, close_files
 from wan_nb.client._create import Creator
-from wan_nb.client._journal_seam import JournalSeam
+from wan_nb.client._journal_rows import public_base_url
+from wan_nb.client._journal_seam import JournalWriter, journaled, recent_runs
 from wan_nb.client._network import (
     Cert,
     Network,
@@ -45,14 +47,12 @@ from wan_nb.client._network import (
     check_timeout,
 )
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client._rows import public_base_url
 from wan_nb.client._runs import RunTimes
 from wan_nb.client._watch import Watcher
-from wan_nb.client.download import Source, fetch, target_path
+from wan_nb.client.download import save
 from wan_nb.client.journal import Journal
 from wan_nb.client.providers import PROVIDERS, is_loopback, resolve, sim_transport
 from wan_nb.errors import (
-    APIError,
     ConfigError,
     DownloadError,
     ResultExpired,
@@ -62,7 +62,7 @@ from wan_nb.errors import (
 from wan_nb.lab import pricing
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import dialect as dialect_named
-from wan_nb.protocols.base import Capabilities
+from wan_nb.protocols.base import Capabilities, Dialect
 from wan_nb.validation import check_task_id
 
 __all__ = ["AsyncWanClient", "capabilities_of"]
@@ -145,17 +145,17 @@ class AsyncWanClient:
         self._owns_http = http_client is None
         self.journal = _default_journal(config.home) if journal is None else (journal or None)
         self._owns_journal = journal is None
-        self._journal = JournalSeam(self.journal)
+        self._writer = JournalWriter(self.journal) if self.journal is not None else None
         # Closes what this client owns if it is dropped unclosed, without a word (``_closing``).
         owned = self.journal if self._owns_journal else None
-        files = functools.partial(close_files, self._journal.writer, owned)
+        files = functools.partial(close_files, self._writer, owned)
         self._dropped = weakref.finalize(self, close_dropped, seen, http if self._owns_http else None, files)
         self._wire = dialect_named(self.dialect)
         self.capabilities = self._wire.capabilities
         self._api = Api(http, self._wire, config.provider, config.api_key, self.base_url)
         self.poll = poll or PollSchedule()
         # A returning user's waits are paced from the start; not the in-process simulator's (its knobs change).
-        recent = [] if config.in_process else self._journal.recent_runs(self.base_url)
+        recent = [] if config.in_process else recent_runs(self.journal, self.base_url)
         self.runs = RunTimes(recent)
         self._row = PROVIDERS[self.provider]
         self.budget = Budget(budget) if isinstance(budget, int | float) else budget
@@ -164,7 +164,7 @@ class AsyncWanClient:
         self._creator = Creator(
             self._api,
             self._wire,
-            self._journal,
+            self._writer,
             self.poll,
             self.runs,
             self.provider,
@@ -173,8 +173,9 @@ class AsyncWanClient:
             self.cloud,
             self.meter,
         )
-        self._watcher = Watcher(self.get, self.poll, self.runs, self.capabilities.poll_floor)
-        self._batch = Batch(self._creator, self._journal, self.wait, self.download)
+        self._query = StateQuery(self._api, self._wire, self.provider, self._writer, self.meter)
+        self._watcher = Watcher(self._query, self.poll, self.runs, self.capabilities.poll_floor)
+        self._batch = Batch(self._creator, self._writer, self.wait, self.download)
 
     @property
     def cloud(self) -> bool:
@@ -198,9 +199,7 @@ class AsyncWanClient:
         self._dropped.detach()
         if self._owns_http:
             await self._api.http.aclose()
-        await asyncio.to_thread(
-            close_files, self._journal.writer, self.journal if self._owns_journal else None
-        )
+        await asyncio.to_thread(close_files, self._writer, self.journal if self._owns_journal else None)
 
     # --- tasks ---------------------------------------------------------------------------------------------
 
@@ -233,16 +232,7 @@ class AsyncWanClient:
 
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
-        task_id = _id(task)
-        body, headers = await self._api.call(self._wire.get_call(task_id))
-        fresh = self._wire.parse_task(body, headers, self.provider)
-        if fresh.id != task_id:  # the relay's flat poll body may leave the id out
-            fresh = fresh.evolve(id=task_id)
-        if not self._journal.is_current(fresh):
-            await self._journal.update(fresh)
-        if self.meter is not None:
-            self.meter.observe(fresh)
-        return fresh
+        return await self._query(_id(task))
 
     async def cancel(self, task: Task | str) -> Task:
         """Cancel a task (DashScope: only while PENDING, else 400 UnsupportedOperation); returns the new state."""
@@ -272,19 +262,18 @@ class AsyncWanClient:
     async def download(self, task: Task | str, dest: Dest = DEFAULT_OUT) -> Path:
         """Stream the video to ``dest`` (a folder gets ``<task_id>.mp4``); returns the file's path."""
         done = await self._succeeded(task)
-        final = target_path(dest, done.id)
         try:
-            path = await self._fetch(done, final)
+            path = await save(self._api, self._wire.content_call(done.id), done, dest)
         except ResultExpired:
-            await self._journal.set_expired(done.id)  # resume stops trying a URL that is gone
+            # resume stops trying a URL that is gone
+            await journaled(
+                self._writer, f"set_expired of task {done.id}", lambda j: j.set_expired(done.id), None
+            )
             raise
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
-            content = self._wire.content_call(done.id)
-            error = transport_error(exc, "GET", content.path if content else done.video_url or "")
-        else:
-            await self._journal.set_path(done.id, path)
-            return path
-        raise error  # outside the except block: the gateway's /content request carries the key
+        await journaled(
+            self._writer, f"set_path of task {done.id}", lambda j: j.set_path(done.id, path), None
+        )
+        return path
 
     async def _succeeded(self, task: Task | str) -> Task:
         if isinstance(task, Task) and task.status is TaskStatus.SUCCEEDED:
@@ -297,28 +286,6 @@ class AsyncWanClient:
         raise DownloadError(
             f"task {current.id} is {current.status.value.lower()}; wait for it before downloading"
         )
-
-    async def _fetch(self, task: Task, final: Path) -> Path:
-        http, content = self._api.http, self._wire.content_call(task.id)
-        if content is None:
-            return await fetch(
-                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
-            )
-        # The gateway's /content is on the API host, with the key; its upstream URL is the fallback.
-        try:
-            return await fetch(
-                http,
-                self._api.content_source(content),
-                final,
-                task_id=task.id,
-                error_for=self._api.content_errors,
-            )
-        except APIError:
-            if not task.video_url:
-                raise
-            return await fetch(
-                http, _result_source(task), final, task_id=task.id, error_for=storage_errors(task)
-            )
 
     async def generate(
         self,
@@ -368,6 +335,29 @@ def capabilities_of(provider: str) -> Capabilities:
     return dialect_named(PROVIDERS[provider].dialect).capabilities
 
 
+@dataclass(frozen=True, slots=True)
+class StateQuery:
+    """A task's state now, for ``get`` and every poll of a wait: one GET, the journal and the budget told."""
+
+    api: Api
+    wire: Dialect
+    provider: str
+    writer: JournalWriter | None
+    meter: Meter | None
+
+    async def __call__(self, task_id: str) -> Task:
+        body, headers = await self.api.call(self.wire.get_call(task_id))
+        fresh = self.wire.parse_task(body, headers, self.provider)
+        if fresh.id != task_id:  # the relay's flat poll body may leave the id out
+            fresh = fresh.evolve(id=task_id)
+        writer = self.writer
+        if writer is not None and not writer.journal.is_current(fresh):  # a dictionary lookup, no hop
+            await journaled(writer, f"update of task {fresh.id}", lambda j: j.update(fresh), None)
+        if self.meter is not None:
+            self.meter.observe(fresh)
+        return fresh
+
+
 def _default_journal(home: Path) -> Journal:
     path = home / "journal.sqlite3"
     try:
@@ -380,9 +370,3 @@ def _default_journal(home: Path) -> Journal:
 
 def _id(task: Task | str) -> str:
     return task.id if isinstance(task, Task) else check_task_id(task)
-
-
-def _result_source(task: Task) -> Source:
-    if not task.video_url:
-        raise DownloadError(f"task {task.id} succeeded but carries no result URL")
-    return Source(task.video_url)  # a signed storage URL: no Authorization, ever

@@ -1,4 +1,9 @@
-"""Streaming, resumable, atomic downloads.
+"""Downloads of a task's video, the whole path: where it goes, from where, with which headers, and what is kept.
+
+The client calls :func:`save` once (its API session, the dialect's ``content_call``, the task, the folder or
+file the caller chose). A video the API serves itself (the unified gateway's ``/content``) comes from the API
+host with the key; when that is refused, and everywhere else, from the task's signed result URL on a storage
+host, without it.
 
 The body streams in chunks (memory stays flat) to ``<name>.part``; an interrupted stream, or a ``.part`` left by
 an earlier attempt, resumes with ``Range: bytes=N-`` (a 206 must carry a matching ``Content-Range``; a server that
@@ -27,17 +32,21 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
 
+from wan_nb.client._api import Api, parse_json, transport_error
 from wan_nb.client.policy import DOWNLOAD_STALLS
-from wan_nb.errors import DownloadError, WanError, server_text
+from wan_nb.errors import APIError, DownloadError, ResultExpired, WanError, server_text
 from wan_nb.media.hosts import is_fetchable
+from wan_nb.models import Task
+from wan_nb.protocols.base import Call
 
-__all__ = ["MAX_REDIRECTS", "Source", "fetch", "part_path", "target_path"]
+__all__ = ["MAX_REDIRECTS", "Source", "fetch", "part_path", "save", "target_path"]
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 FLUSH_EVERY = 8 * 1024 * 1024
@@ -68,6 +77,51 @@ class Source:
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
+async def save(api: Api, content: Call | None, task: Task, dest: str | os.PathLike[str]) -> Path:
+    """Download a SUCCEEDED task's video to ``dest`` (a folder gets ``<task_id>.mp4``); the file's path.
+
+    ``content``: the dialect's call for a video the API serves itself (``Dialect.content_call``), or None.
+    ResultExpired when the result URL is gone; a redirect loop or a malformed URL is a TransportError.
+    """
+    final = target_path(dest, task.id)
+    try:
+        return await _from_api_or_storage(api, content, task, final)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a redirect loop, a malformed result URL
+        error = transport_error(exc, "GET", content.path if content else task.video_url or "")
+    raise error  # outside the except block: the gateway's /content request carries the key
+
+
+async def _from_api_or_storage(api: Api, content: Call | None, task: Task, final: Path) -> Path:
+    http = api.http
+    if content is None:
+        return await fetch(http, _result(task), final, task_id=task.id, error_for=_storage_errors(task))
+    # The gateway's /content is on the API host, with the key; its upstream URL is the fallback.
+    source = Source(api.url(content.path), api.authorized(content.headers))
+    try:
+        return await fetch(http, source, final, task_id=task.id, error_for=_api_errors(api))
+    except APIError:
+        if not task.video_url:
+            raise
+        return await fetch(http, _result(task), final, task_id=task.id, error_for=_storage_errors(task))
+
+
+def _result(task: Task) -> Source:
+    if not task.video_url:
+        raise DownloadError(f"task {task.id} succeeded but carries no result URL")
+    return Source(task.video_url)  # a signed storage URL: no Authorization, ever
+
+
+def _api_errors(api: Api) -> ErrorFor:
+    """Errors of a download from the API host (the gateway's ``/content``); a 2xx that is no video too."""
+
+    def error_for(status: int, head: bytes, headers: httpx.Headers) -> WanError:
+        if 200 <= status < 300:
+            return _not_video(status, api.shown(head.decode("utf-8", "replace")))
+        return api.error(status, parse_json(head), headers)
+
+    return error_for
+
+
 def target_path(dest: str | os.PathLike[str], task_id: str) -> Path:
     """``dest`` itself, or ``dest/<task_id>.mp4`` when it names a folder.
 
@@ -86,6 +140,36 @@ def target_path(dest: str | os.PathLike[str], task_id: str) -> Path:
             "nothing was written"
         )
     return final
+
+
+# OSS answers an expired signature with 403 and an XML body: <Code>AccessDenied</Code> "Request has expired."
+_EXPIRY_WORDS = ("request has expired", "signature has expired", "url has expired", "expiredtoken")
+
+
+def _storage_errors(task: Task) -> ErrorFor:
+    """Errors from a signed result URL: 403/404/410 (and any 4xx once past ``expires_at``), or a body that says
+    the signature expired (whatever its status), mean it expired; anything else that is no video is a
+    DownloadError carrying the body's readable text."""
+
+    def error_for(status: int, head: bytes, headers: httpx.Headers) -> WanError:
+        text = server_text(head.decode("utf-8", "replace"))
+        expired = task.expires_at is not None and task.expires_at <= datetime.now(UTC)
+        if status in (403, 404, 410) or (expired and 400 <= status < 500) or _says_expired(text):
+            return ResultExpired(task.id, status)
+        return _not_video(status, text)
+
+    return error_for
+
+
+def _says_expired(text: str) -> bool:
+    lowered = text.lower()
+    return any(words in lowered for words in _EXPIRY_WORDS)
+
+
+def _not_video(status: int, text: str) -> DownloadError:
+    """The error for a download answer that is not the video: its status and what its body says."""
+    said = f": {text}" if text else " and an empty body"
+    return DownloadError(f"the result host answered HTTP {status} with no video{said}; nothing was saved")
 
 
 async def fetch(

@@ -7,7 +7,7 @@ costs money to lose — is fsynced before it returns (it survives even a power c
 fsync to a later :meth:`Journal.sync`, so a writer can share one fsync among several records); everything else
 commits with ``synchronous=NORMAL``, which in WAL mode survives a killed process or kernel (the failure the
 journal exists for). An update that changes nothing is not written. Task rows hold a request *summary*
-(``_summary``): a prompt excerpt, the parameters and each medium's kind and name, never the key and never a
+(``_journal_rows``): a prompt excerpt, the parameters and each medium's kind and name, never the key and never a
 ``data:`` payload or raw bytes.
 
 Three tables, one life cycle:
@@ -20,6 +20,10 @@ Three tables, one life cycle:
   refused (``refused``: the planned row, if any, is unclaimed again). What is left — an ``unanswered`` create —
   is a task that may exist, to be looked for upstream; its planned row stays claimed and is never re-sent.
 - ``tasks``: every task the service answered with, and its last known state.
+
+A journal written by an earlier release is opened as it is: missing columns are added (NULL in old rows) and
+the index is built; nothing is rewritten. Reading ignores columns this release does not know
+(``_journal_rows.entry``), so a file a newer wan_nb extended stays readable here.
 Must not import anything above ``wan_nb.protocols``.
 """
 
@@ -37,19 +41,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from wan_nb.client._rows import (
+from wan_nb.client._journal_rows import (
     STATE_COLUMNS,
     JournalEntry,
+    Kind,
     PlannedRequest,
     UnansweredCreate,
     describe_request,
     entry,
+    fingerprint,
+    kind_of_summary,
     public_base_url,
     state,
+    summarize,
 )
-from wan_nb.client._runs import Kind, kind_of_summary
-from wan_nb.client._schema import prepare
-from wan_nb.client._summary import fingerprint, summarize
 from wan_nb.client.providers import data_home
 from wan_nb.errors import WanError
 from wan_nb.models import Task, VideoRequest
@@ -79,7 +84,7 @@ class Journal:
         # A create's description, kept from ``sending`` for the ``record`` that settles it (computed once).
         self._described: dict[str, tuple[str, str]] = {}
         with self._transaction(durable=True) as db:
-            prepare(db)
+            _prepare(db)
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -305,3 +310,45 @@ class Journal:
             rows = db.execute(query, params).fetchall()
         found = [entry(row) for row in rows]
         return [item for item in found if not item.status.is_terminal] if unfinished else found
+
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT NOT NULL, provider TEXT NOT NULL, host TEXT NOT NULL, base_url TEXT, dialect TEXT NOT NULL,
+    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL, status_raw TEXT NOT NULL, video_url TEXT,
+    error_code TEXT, error_message TEXT, request_id TEXT,
+    created REAL NOT NULL, updated REAL NOT NULL, path TEXT, expires REAL,
+    PRIMARY KEY (provider, task_id))""",
+    """CREATE TABLE IF NOT EXISTS creates (
+    create_id TEXT PRIMARY KEY, provider TEXT NOT NULL, base_url TEXT NOT NULL,
+    request TEXT NOT NULL, request_fingerprint TEXT NOT NULL, sent REAL NOT NULL, problem TEXT)""",
+    """CREATE TABLE IF NOT EXISTS planned (
+    plan_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, position INTEGER NOT NULL, provider TEXT NOT NULL,
+    base_url TEXT NOT NULL, request TEXT NOT NULL, planned REAL NOT NULL, create_id TEXT)""",
+)
+# Columns added since the first release: a journal written before them gains them on open.
+_ADDED_COLUMNS = {
+    "base_url": "TEXT",
+    "expires": "REAL",
+    "actual_prompt": "TEXT",
+    "billed_seconds": "REAL",
+    "short_side": "INTEGER",
+    "run_seconds": "REAL",
+}
+
+# What ``Journal.recent_runs`` reads, newest first, without a scan of a long journal.
+_RUNS_INDEX = "CREATE INDEX IF NOT EXISTS tasks_by_api ON tasks (base_url, updated)"
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """WAL mode, the tables, the columns added since the first release, the index (inside a transaction): an
+    older file catches up."""
+    db.execute("PRAGMA journal_mode=WAL")
+    for table in _SCHEMA:
+        db.execute(table)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(tasks)")}  # (cid, name, type, ...)
+    for name, kind in _ADDED_COLUMNS.items():
+        if name not in columns:
+            db.execute(f"ALTER TABLE tasks ADD COLUMN {name} {kind}")
+    db.execute(_RUNS_INDEX)
