@@ -366,6 +366,18 @@ async def test_wan3_reference_group_tiles_and_plays_reference_audio() -> None:
     assert abs(loudest_hertz(video, 1.5) - 1000) < 10
 
 
+async def test_wan3_reference_audio_over_15_s_together_fails_the_task() -> None:
+    """family.md §6: reference audios total ≤ 15 s (so do reference videos)."""
+    long = {"type": "reference_audio", "url": data_uri(tone_wav(8.0), "audio/wav")}
+    done, _ = await run(wan3([long, long]))
+    assert (done["output"]["task_status"], done["output"]["code"]) == ("FAILED", "InvalidParameter")
+    assert done["output"]["message"] == (
+        "The reference_audio media last 16.00 s together, it should be at most 15 s: input.media"
+    )
+    done, _ = await run(wan3([long]))
+    assert done["output"]["task_status"] == "SUCCEEDED", done
+
+
 # ---------------------------------------------------------------- refusals
 
 

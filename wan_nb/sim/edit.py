@@ -5,7 +5,8 @@ source's aspect: "omitted → follows source video's aspect") and each frame tra
 "black and white" → grayscale, "night" → darker and bluer, "snow" → falling white flakes, a colour word → a
 tint, several at once in that order; an instruction the simulator cannot read gets a visible default style
 (posterized, more saturated), so every edit shows. Length: the source's (``duration`` 0) or its first
-``duration`` seconds (the cut starts at 0 s). Sound per ``audio_setting``: ``origin`` keeps the source's track,
+``duration`` seconds (the cut starts at 0 s), never past its end (whether upstream accepts a ``duration`` longer
+than the source is open, family.md §9.2). Sound per ``audio_setting``: ``origin`` keeps the source's track,
 ``auto`` regenerates (the simulator's pad; a source without sound stays silent under ``origin``). Reference
 images are tiled and labelled like r2v's.
 """

@@ -22,6 +22,8 @@ request field and the limit, ending in the field path like the create-time error
 from __future__ import annotations
 
 import io
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,6 +95,7 @@ def limit_for(role: str, model: str) -> Limit:
 def check(spec: RenderSpec, resolve: media.Resolver) -> Checked:
     """Raise ``media.MediaError`` for the first medium that cannot be read or is out of its limits."""
     checked = Checked(resolve)
+    totals: defaultdict[str, float] = defaultdict(float)  # seconds per kind, for Wan 3.0's caps on the sum
     for role, url in spec.media.items():
         data = _fetch(role, url, spec.fields.get(role, role), resolve)
         if data is None:
@@ -106,7 +109,18 @@ def check(spec: RenderSpec, resolve: media.Resolver) -> Checked:
             raise media.MediaError(f"The {kind} {limit.noun} {problem}: {spec.fields.get(role, role)}")
         if validate.kind_of(role) in BILLED and facts.seconds is not None:
             checked.clip_seconds += facts.seconds
+        totals[validate.kind_of(role)] += facts.seconds or 0.0
+    _check_totals(totals, validate.rule_for(spec.model).media)
     return checked
+
+
+def _check_totals(totals: Mapping[str, float], rule: validate.MediaRule | None) -> None:
+    """Wan 3.0: reference videos, and reference audios, at most 15 s together (family.md §6)."""
+    for kind, most in (rule.totals if rule else {}).items():
+        if totals.get(kind, 0.0) > most:
+            raise media.MediaError(
+                f"The {kind} media last {totals.get(kind, 0.0):.2f} s together, it should be at most {most} s: input.media"
+            )
 
 
 def _fetch(role: str, url: str, where: str, resolve: media.Resolver) -> bytes | None:

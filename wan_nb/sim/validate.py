@@ -59,6 +59,7 @@ class MediaRule:
     groups: tuple[frozenset[str], frozenset[str]] | None = None  # Wan 3.0: never one of each group
     voice_on: tuple[str, ...] = ()  # the types an item's ``reference_voice`` may ride on
     required: bool = True  # Wan 3.0: prompt or media, so media may be absent
+    totals: Mapping[str, int] = field(default_factory=dict)  # Wan 3.0: seconds of a kind together (limits.py)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ _WAN3 = MediaRule(
     {"first_frame": 1, "last_frame": 1, "reference_image": 10, "reference_video": 5, "reference_audio": 5},
     groups=(_FRAMES, _REFERENCES),
     required=False,
+    totals={"reference_video": 15, "reference_audio": 15},
 )
 _T2V = ModelRule(
     media_protocol=True,
