@@ -113,6 +113,9 @@ def source_frames(data: bytes, size: tuple[int, int], count: int) -> Any:
             cover = (_even_up(source[0] * scale), _even_up(source[1] * scale))
             left, top = (cover[0] - width) // 4 * 2, (cover[1] - height) // 4 * 2
             for frame in container.decode(stream):
+                moment = float(frame.time or 0.0)
+                if produced / FPS > moment + 1e-6:
+                    continue  # a faster source: no output frame falls due yet, skip the conversion
                 flat = (
                     frame.reformat(width=cover[0], height=cover[1], format="yuv420p").to_ndarray().reshape(-1)
                 )
@@ -126,7 +129,6 @@ def source_frames(data: bytes, size: tuple[int, int], count: int) -> Any:
                     np.ascontiguousarray(blue[half]),
                     np.ascontiguousarray(red[half]),
                 )
-                moment = float(frame.time or 0.0)
                 while produced < count and produced / FPS <= moment + 1e-6:
                     yield tuple(Image.fromarray(plane) for plane in last)
                     produced += 1
