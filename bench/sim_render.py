@@ -1,8 +1,10 @@
-"""Simulator figures: render time (5 s 720P, 15 s 1080P) and request latency while a render runs.
+"""Simulator figures: render time (5 s 720P, 15 s 1080P; t2v and videoedit 5 s 720P) and request latency while a
+render runs.
 
     .venv/bin/python bench/sim_render.py [--repeat 3]
 
-Renders a photo-like 1920×1080 first frame (grain, gradient and shapes, so x264 has real work) with audio; then serves
+Renders a photo-like 1920×1080 first frame (grain, gradient and shapes, so x264 has real work) with audio, a 5 s
+720P t2v scene, and a 5 s 720P videoedit of the 5 s i2v clip (decode, transform, re-encode); then serves
 the simulator with uvicorn on a free loopback port, starts a 15 s 1080P render and times ``GET /api/v1/tasks/{id}``
 until it finishes. Prints the load average too: on a shared 2-core box the figures move with it.
 """
@@ -24,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from wan_nb.sim import create_app
 from wan_nb.sim.render import RenderSpec, render
+from wan_nb.sim.renderer import RENDERERS
 
 
 def first_frame() -> str:
@@ -46,7 +49,7 @@ def time_render(spec: RenderSpec, repeat: int) -> tuple[float, float, int]:
     runs, size = [], 0
     for _ in range(repeat):
         began, cpu = time.perf_counter(), time.process_time()
-        size = len(render(spec, lambda url: None))
+        size = len(RENDERERS[spec.family](spec, lambda url: None))
         runs.append((time.perf_counter() - began, time.process_time() - cpu))
     wall, cpu = min(runs)
     return wall, cpu, size
@@ -100,6 +103,24 @@ def main() -> None:
         print(
             f"render {duration:>2} s {short_side}P: best of {repeat} {wall:.2f} s wall, {cpu:.2f} s CPU "
             f"({size / 1e6:.2f} MB)"
+        )
+    prompt = "a red fox trots through a snowy birch forest at dawn, the camera pans right"
+    clip = (
+        "data:video/mp4;base64,"
+        + base64.b64encode(render(RenderSpec({"first_frame": image}), lambda url: None)).decode()
+    )
+    families = (
+        ("t2v", RenderSpec(prompt=prompt, family="t2v", ratio="16:9")),
+        (
+            "videoedit black and white",
+            RenderSpec({"video": clip}, 0, prompt="black and white", family="videoedit"),
+        ),
+        ("videoedit night + snow", RenderSpec({"video": clip}, 0, prompt="night, snow", family="videoedit")),
+    )
+    for name, spec in families:
+        wall, cpu, size = time_render(spec, repeat)
+        print(
+            f"render  5 s 720P {name}: best of {repeat} {wall:.2f} s wall, {cpu:.2f} s CPU ({size / 1e6:.2f} MB)"
         )
     latencies, wall = latency_while_rendering(image)
     quantiles = statistics.quantiles(latencies, n=100)

@@ -1,5 +1,6 @@
 """The offline simulator: a faithful local stand-in for the unified, native and relay dialects of Wan 2.7
-image-to-video, rendering real H.264 MP4s.
+image-to-video, rendering real H.264 MP4s; the native and relay dialects also play the rest of the family
+(wan2.7 t2v, r2v, videoedit and Wan 3.0: validate.MODELS, renderer.RENDERERS).
 
 ```python
 import httpx

@@ -200,7 +200,16 @@ class Engine:
         sound = job.audio and self.config.audio
         shown = job.prompt if self.config.show_prompt else None
         spec = RenderSpec(dict(job.media), job.duration, short_side, sound, job.watermark, seed, shown)
-        return replace(spec, model=job.model, fields=dict(job.fields))  # for the media limits (limits.py)
+        # The model and fields for the media limits (limits.py); the family, ratio and audio_setting for the
+        # family's renderer (renderer.RENDERERS).
+        return replace(
+            spec,
+            model=job.model,
+            fields=dict(job.fields),
+            family=job.family,
+            ratio=job.ratio,
+            audio_setting=job.audio_setting,
+        )
 
     def _timing(self, stream: random.Random) -> tuple[float, float]:
         """Seconds PENDING, then seconds RUNNING (about a tenth of the task is queueing)."""

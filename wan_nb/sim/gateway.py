@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wan_nb.sim import native
+from wan_nb.sim import native, validate
 from wan_nb.sim.engine import Engine
 from wan_nb.sim.http import Request, Response, json_response
 from wan_nb.sim.results import serve_bytes
@@ -25,10 +25,14 @@ SPELLINGS: Mapping[str, tuple[str, str]] = {
     "CANCELED": ("FAILURE", "failed"),
 }
 MISSING_IMAGE = "wan2.7-i2v requires image, images, input_reference, or input.media"
+# Only i2v is documented on a unified endpoint; t2v/r2v/videoedit/Wan 3.0 are native (or native passthrough)
+# only (family.md §5: "plan for native … only", APIYI and laozhang: "do not use /v1/videos" for Wan).
+NOT_UNIFIED = "model {model} is not supported on /v1/videos, use the native video-synthesis API"
 
 
 def create(engine: Engine, request: Request, params: dict[str, str]) -> Response:
     body = _body(request)
+    _served(str(body["model"]))
     native_body = to_native(body)
     # The gateway cannot carry the OSS resolve header: oss:// URLs never resolve through it.
     job, scenarios = native.admit(engine, request, native_body, False, gateway_error)
@@ -54,6 +58,16 @@ def _body(request: Request) -> Mapping[str, Any]:
     if not str(body.get("prompt") or "").strip():
         raise gateway_error(400, "invalid_request", "prompt is required")
     return body
+
+
+def _served(model: str) -> None:
+    """The rest of the family is refused before the body is mapped (an unknown model is upstream's to refuse)."""
+    try:
+        rule = validate.rule_for(model)
+    except validate.Invalid:
+        return
+    if not rule.unified:
+        raise gateway_error(400, "model_not_supported", NOT_UNIFIED.format(model=model))
 
 
 def to_native(body: Mapping[str, Any]) -> dict[str, Any]:

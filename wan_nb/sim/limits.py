@@ -5,6 +5,11 @@
 | first_frame, last_frame | JPEG, PNG, BMP, WEBP | each side 240–8000 px, aspect 1:8–8:1, ≤ 20 MB |
 | driving_audio | wav, mp3 | 2–30 s (older models' ``audio_url``: 3–30 s), ≤ 15 MB; longer than ``duration``: truncated |
 | first_clip | mp4, mov | 2–10 s, each side 240–4096 px, aspect 1:8–8:1, ≤ 100 MB |
+| reference_image (r2v, videoedit, Wan 3.0) | as first_frame | (family.md §2.2) |
+| reference_video (r2v, Wan 3.0) | mp4, mov | 1–30 s, sides and size as first_clip (family.md §2.2) |
+| video (videoedit) | mp4, mov | 2–10 s, as first_clip (family.md §2.2) |
+| reference_voice (r2v) | wav, mp3 | 1–10 s, ≤ 15 MB (family.md §2.2) |
+| reference_audio (Wan 3.0) | wav, mp3 | ≤ 15 MB; 1–15 s each (their total is ≤ 15 s, family.md §6; the per-item floor is a guess) |
 
 Checked when the task runs, on the media the simulator can read (``data:`` URIs, its own ``oss://`` uploads and
 results, loopback URLs); a public URL is never fetched and renders a placeholder card instead. Upstream accepts
@@ -17,6 +22,8 @@ request field and the limit, ending in the field path like the create-time error
 from __future__ import annotations
 
 import io
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,6 +47,18 @@ IMAGE = Limit("image", ("JPEG", "PNG", "BMP", "WEBP"), 20, sides=(240, 8000), as
 AUDIO = Limit("audio", ("wav", "mp3"), 15, seconds=(2, 30))
 LEGACY_AUDIO = replace(AUDIO, seconds=(3, 30))  # wan2.6 and older: audio_url 3–30 s (native.md §1.3)
 CLIP = Limit("video", ("mp4", "mov"), 100, sides=(240, 4096), aspect=8, seconds=(2, 10))
+REFERENCE_VIDEO = replace(CLIP, seconds=(1, 30))
+VOICE = replace(AUDIO, seconds=(1, 10))
+REFERENCE_AUDIO = replace(AUDIO, seconds=(1, 15))
+# The limit of each kind of medium (validate.kind_of); images are the rest.
+LIMITS = {
+    "first_clip": CLIP,
+    "video": CLIP,
+    "reference_video": REFERENCE_VIDEO,
+    "reference_voice": VOICE,
+    "reference_audio": REFERENCE_AUDIO,
+}
+BILLED = frozenset({"first_clip", "reference_video", "video"})  # input seconds count (family.md §3)
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,8 @@ class Facts:
 
 @dataclass
 class Checked:
-    """The media as fetched for the check (the render reuses them), and the first clip's length (billed)."""
+    """The media as fetched for the check (the render reuses them), and the input videos' seconds (billed:
+    a first_clip, r2v's reference videos, videoedit's source)."""
 
     fallback: media.Resolver
     fetched: dict[str, bytes] = field(default_factory=dict)
@@ -66,29 +86,41 @@ class Checked:
 
 
 def limit_for(role: str, model: str) -> Limit:
-    if role == "first_clip":
-        return CLIP
-    if role == "driving_audio":
+    kind = validate.kind_of(role)
+    if kind == "driving_audio":
         return AUDIO if validate.rule_for(model).media_protocol else LEGACY_AUDIO
-    return IMAGE
+    return LIMITS.get(kind, IMAGE)
 
 
 def check(spec: RenderSpec, resolve: media.Resolver) -> Checked:
     """Raise ``media.MediaError`` for the first medium that cannot be read or is out of its limits."""
     checked = Checked(resolve)
+    totals: defaultdict[str, float] = defaultdict(float)  # seconds per kind, for Wan 3.0's caps on the sum
     for role, url in spec.media.items():
         data = _fetch(role, url, spec.fields.get(role, role), resolve)
         if data is None:
             continue  # a public URL: not fetched offline, a placeholder card stands in for it
         checked.fetched[url] = data
-        facts = inspect(role, data)
         limit = limit_for(role, spec.model)
+        facts = inspect(limit, data)
         problem = _problem(limit, facts, len(data))
         if problem:
-            raise media.MediaError(f"The {role} {limit.noun} {problem}: {spec.fields.get(role, role)}")
-        if role == "first_clip" and facts.seconds is not None:
-            checked.clip_seconds = facts.seconds
+            kind = validate.kind_of(role)
+            raise media.MediaError(f"The {kind} {limit.noun} {problem}: {spec.fields.get(role, role)}")
+        if validate.kind_of(role) in BILLED and facts.seconds is not None:
+            checked.clip_seconds += facts.seconds
+        totals[validate.kind_of(role)] += facts.seconds or 0.0
+    _check_totals(totals, validate.rule_for(spec.model).media)
     return checked
+
+
+def _check_totals(totals: Mapping[str, float], rule: validate.MediaRule | None) -> None:
+    """Wan 3.0: reference videos, and reference audios, at most 15 s together (family.md §6)."""
+    for kind, most in (rule.totals if rule else {}).items():
+        if totals.get(kind, 0.0) > most:
+            raise media.MediaError(
+                f"The {kind} media last {totals.get(kind, 0.0):.2f} s together, it should be at most {most} s: input.media"
+            )
 
 
 def _fetch(role: str, url: str, where: str, resolve: media.Resolver) -> bytes | None:
@@ -102,12 +134,10 @@ def _fetch(role: str, url: str, where: str, resolve: media.Resolver) -> bytes | 
         ) from error
 
 
-def inspect(role: str, data: bytes) -> Facts:
-    if role == "first_clip":
-        return _container_facts(data, video=True)
-    if role == "driving_audio":
-        return _container_facts(data, video=False)
-    return _image_facts(data)
+def inspect(limit: Limit, data: bytes) -> Facts:
+    if limit.noun == "image":
+        return _image_facts(data)
+    return _container_facts(data, video=limit.noun == "video")
 
 
 def _problem(limit: Limit, facts: Facts, size: int) -> str | None:

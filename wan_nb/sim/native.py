@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from wan_nb.sim import faults, validate
+from wan_nb.sim import faults, render, validate
 from wan_nb.sim.engine import Engine
 from wan_nb.sim.http import HTTPError, Request, Response, json_response
 from wan_nb.sim.store import Snapshot
@@ -92,20 +92,33 @@ def task_body(engine: Engine, origin: str, snap: Snapshot) -> dict[str, Any]:
 
 
 def usage(model: str, spec: dict[str, Any], input_seconds: float = 0.0) -> dict[str, Any]:
-    """wan2.7: duration = input_video_duration + output_video_duration (a first_clip's seconds are billed
-    too), SR = short side; older models: video_duration (native.md §3.1). Upstream's examples show whole
-    seconds; how it rounds a fractional clip is UNCONFIRMED, so the nearest second."""
+    """wan2.7: duration = input_video_duration + output_video_duration (a first_clip's, r2v's reference
+    videos' and videoedit's source seconds are billed too), SR = the resolution's number; older models:
+    video_duration (native.md §3.1, family.md §3). Upstream's examples show whole seconds except videoedit's
+    floats (10.04 = 5.02 + 5.02); how it rounds a fractional clip is UNCONFIRMED, so the nearest second.
+    t2v, r2v and Wan 3.0 add ``ratio``, Wan 3.0 ``fps`` (family.md §3, §6)."""
+    rule = validate.rule_for(model)
     seconds, short_side = spec["duration"], spec["short_side"]
-    if not validate.rule_for(model).media_protocol:
+    if not rule.media_protocol:
         return {"video_duration": seconds, "video_count": 1, "SR": short_side}
-    clip = int(input_seconds + 0.5)
-    return {
-        "duration": seconds + clip,
+    if rule.billed_float:  # videoedit: the source (or its cut from 0 s) in, as many seconds out
+        kept = round(input_seconds if seconds == 0 else min(seconds, input_seconds), 2)
+        clip: float = kept
+        output: float = kept
+    else:
+        clip, output = int(input_seconds + 0.5), seconds
+    body: dict[str, Any] = {
+        "duration": round(clip + output, 2),
         "input_video_duration": clip,
-        "output_video_duration": seconds,
+        "output_video_duration": output,
         "video_count": 1,
         "SR": short_side,
     }
+    if rule.usage_ratio:
+        body["ratio"] = spec.get("ratio") or "16:9"
+    if rule.usage_fps:
+        body["fps"] = render.FPS
+    return body
 
 
 def cancel(engine: Engine, request: Request, params: dict[str, str]) -> Response:

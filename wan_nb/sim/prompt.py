@@ -135,3 +135,11 @@ def extend(prompt: str) -> str:
     return (
         f"{core[:1].upper()}{core[1:]}, {picked[0]}, {picked[1]}. {_CAMERA_EN[move]}, cinematic and steady."
     )
+
+
+def smart_seconds(prompt: str) -> int:
+    """Wan 3.0's ``duration: -1``: "the model automatically recommends a suitable duration" (family.md §6).
+    The simulator's pick grows with what the prompt describes: 5 s for a short or empty one, one more second per
+    12 words (per 24 CJK characters), at most 15 s."""
+    words = len(_CJK.findall(prompt)) // 2 + len(_CJK.sub(" ", prompt).split())
+    return min(15, 5 + words // 12)

@@ -49,6 +49,11 @@ class RenderSpec:
     # For the media limits checked when the task runs (limits.py): the model, and where each medium sat.
     model: str = "wan2.7-i2v"
     fields: dict[str, str] = field(default_factory=dict)
+    # The rest of the family (renderer.RENDERERS picks the module; family.md §2): the model's family, the
+    # requested ratio ("" follows the input) and videoedit's audio_setting.
+    family: str = "i2v"
+    ratio: str = ""
+    audio_setting: str = "auto"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -185,22 +190,27 @@ def render(spec: RenderSpec, resolve: media.Resolver) -> bytes:
     camera = Camera.plan(spec.prompt or "", spec.seed)
     pictures = frames(start, size, count, camera)
     if "last_frame" in spec.media:
-        end = still(_image(spec, "last_frame", resolve), size)
-        pictures = _crossfade(pictures, end, count)
+        end = still(load_image(spec, "last_frame", resolve), size)
+        pictures = crossfade(pictures, end, count)
+    return finish(spec, pictures, size, camera.move, soundtrack(spec, resolve))
+
+
+def finish(spec: RenderSpec, pictures: Any, size: tuple[int, int], move: str, samples: Any) -> bytes:
+    """The caption and the watermark on the frames, then the MP4 bytes (every family ends here)."""
     if spec.prompt is not None:
-        label = overlays.caption(spec.prompt, spec.seed, camera.move, size)
+        label = overlays.caption(spec.prompt, spec.seed, move, size)
         pictures = overlays.stamp(pictures, label, overlays.top_left(label, size))
     if spec.watermark:
         label = overlays.watermark(size)
         pictures = overlays.stamp(pictures, label, overlays.bottom_right(label, size))
-    samples = _soundtrack(spec, resolve)
     with tempfile.TemporaryDirectory(prefix="wan-sim-") as folder:
         path = Path(folder) / "render.mp4"
         encode(path, pictures, size, samples)
         return path.read_bytes()
 
 
-def _image(spec: RenderSpec, role: str, resolve: media.Resolver) -> Image.Image:
+def load_image(spec: RenderSpec, role: str, resolve: media.Resolver) -> Image.Image:
+    """The image at ``role``, or a placeholder card for a public URL (never fetched)."""
     url = spec.media[role]
     data = media.fetch(url, resolve)
     return media.placeholder(url, role) if data is None else media.open_image(data, role)
@@ -209,13 +219,13 @@ def _image(spec: RenderSpec, role: str, resolve: media.Resolver) -> Image.Image:
 def _start_image(spec: RenderSpec, resolve: media.Resolver) -> Image.Image:
     """The first frame, or the last frame of ``first_clip`` (the continuation starts where the clip ends)."""
     if "first_clip" not in spec.media:
-        return _image(spec, "first_frame", resolve)
+        return load_image(spec, "first_frame", resolve)
     url = spec.media["first_clip"]
     data = media.fetch(url, resolve)
     return media.placeholder(url, "first_clip") if data is None else media.last_video_frame(data)
 
 
-def _crossfade(pictures: Any, end: Planes, count: int) -> Any:
+def crossfade(pictures: Any, end: Planes, count: int) -> Any:
     """The clip ends exactly on ``last_frame``: a cosine crossfade over the final second."""
     from PIL import Image
 
@@ -229,7 +239,7 @@ def _crossfade(pictures: Any, end: Planes, count: int) -> Any:
             yield tuple(Image.blend(plane, last, alpha) for plane, last in zip(picture, end, strict=True))
 
 
-def _soundtrack(spec: RenderSpec, resolve: media.Resolver) -> Any:
+def soundtrack(spec: RenderSpec, resolve: media.Resolver) -> Any:
     if "driving_audio" in spec.media:
         data = media.fetch(spec.media["driving_audio"], resolve)
         if data is not None:

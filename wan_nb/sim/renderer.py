@@ -15,12 +15,20 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from wan_nb.sim import limits, media
+from wan_nb.sim import edit, family, limits, media
 from wan_nb.sim.config import Clock
 from wan_nb.sim.render import RenderSpec, render, write_atomically
 from wan_nb.sim.store import RenderState
 
 MEMORY_ITEMS = 8  # a 15 s 1080P clip is ~0.5–2 MB
+# What each model family renders (validate.MODELS names the family of a model).
+RENDERERS: dict[str, Callable[[RenderSpec, media.Resolver], bytes]] = {
+    "i2v": render,
+    "t2v": family.render_scene,
+    "r2v": family.render_references,
+    "videoedit": edit.render_edit,
+    "wan3": family.render_wan3,
+}
 
 
 def render_key(spec: RenderSpec, media_id: Callable[[str], str]) -> str:
@@ -82,7 +90,7 @@ class RenderPool:
         try:
             checked = limits.check(spec, self._resolve)
             clip_seconds = checked.clip_seconds
-            data: bytes | None = render(spec, checked.resolve)
+            data: bytes | None = RENDERERS[spec.family](spec, checked.resolve)
             error = None
         except media.MediaError as problem:
             data, error = None, str(problem)
