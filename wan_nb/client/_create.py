@@ -65,7 +65,7 @@ class Creator:
         (seconds) lasts. Local media are uploaded once, before the first POST."""
         held = self.meter.hold(request) if self.meter is not None else None
         try:
-            urls = await media_urls(request, self.wire.capabilities, self._uploader(request))
+            urls = await media_urls(request, self._uploader(request))
         except BaseException:
             _release(held)  # the create was never sent
             raise
@@ -90,8 +90,14 @@ class Creator:
                     self.meter.created(task.id, held, request.model)
                 return task
 
-    def _uploader(self, request: VideoRequest) -> Uploader:
-        return Uploader(self.api.http, self.api.call, request.model, self.poll.sleep)
+    def _uploader(self, request: VideoRequest) -> Uploader | None:
+        """DashScope's temporary upload when the dialect has it; None: local media go inline."""
+        oss = self.wire.uploads
+        return (
+            Uploader(self.api.http, self.api.call, oss, request.model, self.poll.sleep)
+            if oss is not None
+            else None
+        )
 
     async def _post(self, call: Call, request: VideoRequest, plan_id: str | None) -> Task:
         create_id = await self.journal.sending(
@@ -110,7 +116,11 @@ class Creator:
                 raise InvalidResponse(f"{exc.what}; {self._may_exist()}") from None
             raise
         await self.journal.record(
-            task, base_url=self.base_url, dialect=self.wire.name, request=request, create_id=create_id
+            task,
+            base_url=self.base_url,
+            dialect=self.wire.capabilities.name,
+            request=request,
+            create_id=create_id,
         )
         self.runs.created(task.id, request, self.poll.clock())
         log.debug("submitted task %s to %s (%s)", task.id, self.provider, self.host)
