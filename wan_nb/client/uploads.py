@@ -1,4 +1,5 @@
-"""Turn a request's media into the URL strings a create body carries, per dialect.
+"""Turn a request's media, as validation returned them (local ones read once), into the URL strings a create
+body carries, per dialect.
 
 - http(s), ``oss://`` and ``data:`` values pass through (``data:`` URIs were checked by ``wan_nb.validation``).
 - Local files, bytes and PIL images: a dialect with ``uploads`` (native; its ``local_media`` is ``oss_upload``)
@@ -26,7 +27,7 @@ from wan_nb import media
 from wan_nb.client._api import transport_error
 from wan_nb.client.policy import UPLOAD_CONNECT_RETRIES, upload_backoff
 from wan_nb.errors import TransportError, ValidationError, WanError, api_error, server_text
-from wan_nb.models import MediaRole, VideoRequest
+from wan_nb.models import MediaRole
 from wan_nb.protocols.base import Call, Uploads
 
 __all__ = ["Uploader", "media_urls"]
@@ -38,19 +39,21 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _OSS_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
 
 
-async def media_urls(request: VideoRequest, upload: Uploader | None) -> dict[MediaRole, str]:
-    """role → URL for every medium of ``request``; local media are uploaded (with an ``upload``, for a dialect
-    with ``uploads``) or inlined as ``data:`` URIs."""
+async def media_urls(
+    checked: Mapping[MediaRole, media.Medium | media.Content], upload: Uploader | None
+) -> dict[MediaRole, str]:
+    """role → URL for every medium ``validate`` returned: links and ``data:`` URIs as written; local content,
+    read once by validation, uploaded (with an ``upload``: the dialect has ``uploads``) or inlined as ``data:``."""
     urls: dict[MediaRole, str] = {}
-    for role, value in request.media().items():
-        medium = media.classify(value, role)
-        if not medium.is_local or medium.kind == "data":
-            urls[role] = str(medium.value)
+    for role, item in checked.items():
+        if isinstance(item, media.Medium):  # a link
+            urls[role] = str(item.value)
+        elif item.medium.kind == "data":  # a data: URI, checked by validation
+            urls[role] = str(item.medium.value)
         elif upload is not None:
-            urls[role] = await upload(medium)
+            urls[role] = await upload(item)
         else:
-            data = media.load(medium)
-            urls[role] = media.to_data_uri(data, media.mime_type(data))
+            urls[role] = media.to_data_uri(item.data, item.mime)
     return urls
 
 
@@ -65,25 +68,25 @@ class Uploader:
         self._sleep = sleep
         self._names: set[str] = set()
 
-    async def __call__(self, medium: media.Medium) -> str:
-        data = media.load(medium)
+    async def __call__(self, content: media.Content) -> str:
+        data, field = content.data, content.medium.field
         body, _ = await self._api(self._oss.upload_policy_call(self._model))
         policy = self._oss.parse_upload_policy(body)
         if policy.max_file_size_mb is not None and len(data) > policy.max_file_size_mb * 1024 * 1024:
             raise ValidationError(
-                medium.field, f"{len(data)} bytes is over the {policy.max_file_size_mb:g} MB limit"
+                field, f"{len(data)} bytes is over the {policy.max_file_size_mb:g} MB limit"
             )
-        name = self._unique(medium)
+        name = self._unique(content.filename, field)
         fields = self._oss.upload_form(policy, name)
-        files = {"file": (name, data, media.mime_type(data))}
+        files = {"file": (name, data, content.mime)}
         await self._post(policy.upload_host, fields, files)
         return self._oss.oss_url(policy, name)
 
-    def _unique(self, medium: media.Medium) -> str:
+    def _unique(self, filename: str, field: str) -> str:
         # Keys must not repeat within one upload_dir (x-oss-forbid-overwrite) and stay URL-safe.
-        name = _UNSAFE.sub("_", media.filename_for(medium)).strip("._") or medium.field
+        name = _UNSAFE.sub("_", filename).strip("._") or field
         if name in self._names:
-            name = f"{medium.field}-{name}"
+            name = f"{field}-{name}"
         self._names.add(name)
         return name
 
