@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import re
 from pathlib import Path
@@ -22,6 +23,7 @@ from test_client_fakes import (
     png,
 )
 
+from wan_nb import assets, media
 from wan_nb.client import AsyncWanClient, BatchItem, Journal
 from wan_nb.errors import (
     APIError,
@@ -346,6 +348,57 @@ async def test_native_local_files_go_through_the_temporary_upload(tmp_path: Path
         {"type": "first_frame", "url": "oss://dashscope-instant/abc/2026-01-01/xyz/first_frame.png"},
         {"type": "last_frame", "url": "oss://dashscope-instant/abc/2026-01-01/xyz/last.png"},
     ]
+
+
+class Reads:
+    """Counts what a create reads: each open of a file, each ``data:`` URI decoded, each content sniffed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *paths: Path) -> None:
+        self.opened: dict[str, int] = dict.fromkeys(map(str, paths), 0)
+        self.decoded = self.sniffed = 0
+        real_open, real_decode, real_sniff = builtins.open, media._decode_data_uri, media.sniff
+
+        def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+            if str(file) in self.opened:
+                self.opened[str(file)] += 1
+            return real_open(file, *args, **kwargs)
+
+        def counting_decode(uri: str, field: str) -> bytes:
+            self.decoded += 1
+            return real_decode(uri, field)
+
+        def counting_sniff(data: bytes) -> media.Info | None:
+            self.sniffed += 1
+            return real_sniff(data)
+
+        monkeypatch.setattr(builtins, "open", counting_open)
+        monkeypatch.setattr(media, "_decode_data_uri", counting_decode)
+        monkeypatch.setattr(media, "sniff", counting_sniff)
+
+
+async def test_a_native_create_reads_and_sniffs_each_local_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Validation reads a file (after checking its size) and sniffs it; the upload sends those bytes, typed by
+    # that sniff (issue 19: each file was opened three times and sniffed twice).
+    service, frame, voice = upload_service(), png(tmp_path / "frame.png"), assets.voice
+    reads = Reads(monkeypatch, frame, voice)
+    async with make_client(service) as client:
+        await client.submit(VideoRequest(prompt="x", first_frame=frame, driving_audio=voice))
+    assert reads.opened == {str(frame): 1, str(voice): 1} and reads.sniffed == 2 and reads.decoded == 0
+    uploaded = [r.content for r in service.seen("POST", host="upload.oss.example")]
+    assert frame.read_bytes() in uploaded[0] and b"Content-Type: image/png" in uploaded[0]
+    assert voice.read_bytes() in uploaded[1] and b"Content-Type: audio/wav" in uploaded[1]
+
+
+async def test_a_gateway_create_decodes_a_data_uri_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    service, uri = FakeService(dialect="unified"), media.to_data_uri(assets.cat.read_bytes(), "image/png")
+    reads = Reads(monkeypatch)
+    async with make_client(service, provider="gateway") as client:
+        await client.submit(VideoRequest(prompt="x", first_frame=uri))
+    assert reads.decoded == 1 and reads.sniffed == 1
+    (create,) = service.seen("POST")
+    assert uri in create.content.decode()  # sent as written
 
 
 async def test_a_create_waiting_out_429s_uploads_its_files_once(tmp_path: Path) -> None:

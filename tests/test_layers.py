@@ -70,6 +70,11 @@ BANNED: dict[str, set[str]] = {
 HEAVY = {"ipywidgets", "av", "numpy", "PIL", "uvicorn"}
 HEAVY_OK = {"wan_nb.widgets", "wan_nb.sim"}
 
+# Outside protocols/, a dialect is the object ``protocols.dialect(name)`` hands out (issue 19: uploads went around
+# it by importing protocols.native): only the package and ``base`` (Call, Capabilities, the protocol types) are
+# imported, never a dialect module or its parts.
+PROTOCOL_SEAM = {"wan_nb.protocols", "wan_nb.protocols.base"}
+
 ALLOWED: set[tuple[str, str, str]] = {
     # errors.TaskFailed/WaitTimeout carry a Task: a type-only edge, no import at run time.
     ("wan_nb.errors", "wan_nb.models", "type"),
@@ -147,7 +152,10 @@ def _problem(module: str, own: str, edge: Edge) -> str:
         return f"{where}: heavy, import it inside the function that uses it"
     if top != "wan_nb":
         return ""
-    return _arrow_problem(own, room(edge.target), where)
+    arrow = _arrow_problem(own, room(edge.target), where)
+    if not arrow and room(edge.target) == "wan_nb.protocols" != own and edge.target not in PROTOCOL_SEAM:
+        return f"{where}: a dialect module; use the dialect protocols.dialect() hands out"
+    return arrow
 
 
 def _arrow_problem(own: str, target: str, where: str) -> str:
@@ -210,6 +218,13 @@ def test_module_follows_the_arrows(path: Path) -> None:
         ("wan_nb.widgets", "import httpx\n", "banned"),
         ("wan_nb.cli", "from wan_nb import protocols\n", "banned"),
         ("wan_nb.cli", "from wan_nb import VideoRequest\n", "only to lower"),
+        ("wan_nb.client.uploads", "from wan_nb.protocols import native\n", "a dialect module"),
+        ("wan_nb.client.core", "import wan_nb.protocols.relay\n", "a dialect module"),
+        (
+            "wan_nb.client.core",
+            "def f():\n    from wan_nb.protocols.oss_upload import oss_url\n",
+            "a dialect module",
+        ),
     ],
 )
 def test_the_checker_catches(module: str, source: str, expected: str) -> None:
@@ -228,6 +243,11 @@ def test_the_checker_catches(module: str, source: str, expected: str) -> None:
         ("wan_nb.sim.app", "from wan_nb.sim.store import Store\nimport numpy\n"),
         ("wan_nb.cli", "def f():\n    from wan_nb.sim import cli_main\n"),
         ("wan_nb.client.core", "from wan_nb.loop import run_sync\nimport httpx\n"),
+        (
+            "wan_nb.client.core",
+            "from wan_nb.protocols import dialect\nfrom wan_nb.protocols.base import Uploads\n",
+        ),
+        ("wan_nb.protocols.relay", "from wan_nb.protocols import native\n"),
     ],
 )
 def test_the_checker_allows(module: str, source: str) -> None:

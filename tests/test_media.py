@@ -226,7 +226,8 @@ def test_load_every_local_kind(files: dict[str, Path]) -> None:
     for value in (files["ok.png"], str(files["ok.png"]), raw, media.to_data_uri(raw, "image/png")):
         medium = media.classify(value, "first_frame")
         assert media.load(medium) == raw
-        assert media.file_size(medium) == len(raw)
+        assert media.read(medium, len(raw)) == (len(raw), raw)
+        assert media.read(medium, len(raw) - 1) == (len(raw), None)  # over the limit: measured, not kept
 
 
 def test_load_percent_encoded_data_uri() -> None:
@@ -252,7 +253,7 @@ def test_load_errors_are_one_line(value: str, message: str) -> None:
 
 def test_load_directory_and_remote(files: dict[str, Path]) -> None:
     with pytest.raises(ValidationError, match="is a directory"):
-        media.file_size(media.classify(files["folder"], "first_frame"))
+        media.read(media.classify(files["folder"], "first_frame"), 1e9)
     with pytest.raises(ValueError, match="links, not loaded"):
         media.load(media.classify("https://example.com/cat.png", "first_frame"))
 

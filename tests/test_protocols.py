@@ -19,7 +19,17 @@ from wan_nb.errors import (
     ServerError,
 )
 from wan_nb.models import TaskStatus, VideoRequest
-from wan_nb.protocols import DIALECTS, Capabilities, Dialect, _common, dialect, native, relay, unified
+from wan_nb.protocols import (
+    DIALECTS,
+    Capabilities,
+    Dialect,
+    _common,
+    dialect,
+    native,
+    oss_upload,
+    relay,
+    unified,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 IMG = "https://example.com/first.png"
@@ -202,6 +212,8 @@ def test_task_list_and_upload_policy() -> None:
     assert form["key"] == "dashscope-instant/abc/2024-07-18/xyz/cat.png"
     assert form["OSSAccessKeyId"] == "LTAI-test" and form["success_action_status"] == "200"
     assert native.oss_url(policy, "cat.png") == "oss://dashscope-instant/abc/2024-07-18/xyz/cat.png"
+    # The native dialect's uploads are this module; its names stay reachable on native (notebook 03).
+    assert native.uploads is oss_upload and native.upload_form is oss_upload.upload_form
 
 
 # --- errors -------------------------------------------------------------------------------------------------
@@ -351,9 +363,12 @@ def test_routes() -> None:
 
 
 def test_dialect_lookup() -> None:
-    assert dialect("native") is native.DIALECT and dialect("relay") is relay.DIALECT
-    assert dialect("unified") is unified.DIALECT and list(DIALECTS) == ["unified", "native", "relay"]
-    assert all(isinstance(wire, Dialect) and wire.name == name for name, wire in DIALECTS.items())
+    assert dialect("native") is native and dialect("relay") is relay
+    assert dialect("unified") is unified and list(DIALECTS) == ["unified", "native", "relay"]
+    assert all(
+        isinstance(wire, Dialect) and wire.capabilities.name == name for name, wire in DIALECTS.items()
+    )
+    assert not isinstance(_common, Dialect)  # a module without the members is no dialect
     with pytest.raises(ValueError, match="unified, native, relay"):
         dialect("grpc")
 
@@ -364,7 +379,10 @@ def test_declared_capabilities_match_what_the_dialect_builds(name: str) -> None:
     caps = wire.capabilities
     assert caps.can_cancel == (wire.cancel_call("t") is not None)
     assert caps.can_list == (wire.list_call() is not None)
-    assert caps.accepts_oss == (caps.local_media == "oss_upload")
+    assert caps.accepts_oss == (caps.local_media == "oss_upload") == (wire.uploads is not None)
+    if not caps.can_list:
+        with pytest.raises(NotImplementedError, match="has no task list"):
+            wire.parse_task_list({"tasks": []}, "x")
     urls = {"first_frame": IMG}
     body = wire.create_call(VideoRequest(first_frame=IMG, resolution="720P"), urls).json or {}
     shape = "size" if "size" in body else "resolution"
@@ -372,10 +390,10 @@ def test_declared_capabilities_match_what_the_dialect_builds(name: str) -> None:
 
 
 def test_the_relay_polls_no_faster_than_every_three_seconds_and_cannot_cancel() -> None:
-    caps = relay.DIALECT.capabilities
+    caps = relay.capabilities
     assert caps.poll_floor == 3.0 and not caps.can_cancel and not caps.can_list  # protocol.md §3
     assert dialect("native").capabilities.poll_floor == 0.0 and dialect("native").capabilities.can_cancel
-    gateway = unified.DIALECT.capabilities
+    gateway = unified.capabilities
     assert "last_frame" not in gateway.carries and "driving_audio" not in gateway.carries
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from test_media import make_media
 
+from wan_nb import media
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import VideoRequest
 from wan_nb.protocols import dialect as wire
@@ -226,6 +227,18 @@ def test_a_pil_image_is_validated_like_a_file() -> None:
     validate(VideoRequest(first_frame=Image.new("RGB", (640, 480))), wire("unified").capabilities)
     with pytest.raises(ValidationError, match=r"^first_frame: is 100x100 px; allowed: 240-8000 px"):
         validate(VideoRequest(first_frame=Image.new("RGB", (100, 100))), wire("native").capabilities)
+
+
+def test_validate_returns_links_as_classified_and_local_media_as_read(files: dict[str, Path]) -> None:
+    # What it read goes on to the upload or the data: URI, so that a create reads each medium once.
+    clip = files["3s.mp4"]
+    checked = validate(VideoRequest(first_clip=clip, last_frame=URL), wire("native").capabilities)
+    assert set(checked) == {"last_frame", "first_clip"}
+    assert checked["last_frame"] == media.classify(URL, "last_frame")
+    content = checked["first_clip"]
+    assert isinstance(content, media.Content) and content.data == clip.read_bytes()
+    assert (content.info.format, content.mime, content.filename) == ("mp4", "video/mp4", "3s.mp4")
+    assert len(repr(content)) < 300  # never megabytes of payload
 
 
 def test_cheap_rules_come_before_reading_media(files: dict[str, Path]) -> None:

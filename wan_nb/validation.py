@@ -181,8 +181,12 @@ class Carriage(Protocol):
     def accepts_oss(self) -> bool: ...
 
 
-def validate(request: VideoRequest, dialect: Carriage, *, cloud: bool = True) -> None:
-    """Raise the first problem with ``request`` for a dialect (its ``capabilities``).
+def validate(
+    request: VideoRequest, dialect: Carriage, *, cloud: bool = True
+) -> dict[MediaRole, media.Medium | media.Content]:
+    """Raise the first problem with ``request`` for a dialect (its ``capabilities``); else its media, by role:
+    a link as classified, a local medium as the :class:`~wan_nb.media.Content` read and sniffed here, so that a
+    create sends it without reading it again.
 
     ``cloud``: the service fetches media from the internet (the client says; False for a loopback server).
     """
@@ -197,9 +201,10 @@ def validate(request: VideoRequest, dialect: Carriage, *, cloud: bool = True) ->
             raise ValidationError(role, _OSS_ELSEWHERE.format(dialect.name))
         if medium.kind == "url" and cloud:
             check_reachable(medium)
-    for role, medium in found.items():
-        if medium.is_local:
-            check_content(medium, limits.limits_for(role), request.model)
+    return {
+        role: check_content(medium, limits.limits_for(role), request.model) if medium.is_local else medium
+        for role, medium in found.items()
+    }
 
 
 _OSS_ELSEWHERE = (

@@ -161,7 +161,7 @@ async def _generate(
     task: Task | None = None
     try:
         async with slots:
-            task = await batch.creator.send(request, patience=wait_limit, plan_id=plan_id)
+            task = await batch.creator.create(request, patience=wait_limit, plan_id=plan_id)
             task = await batch.wait(task, timeout=wait_limit)
         task = task.evolve(path=await batch.download(task, out))
     except WanError as exc:

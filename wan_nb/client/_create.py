@@ -1,7 +1,8 @@
 """Creating a task: the one step that costs money, so the one step with the strictest rules.
 
-1. Validate, then upload local media (``oss_upload`` dialects) or inline them (``data_uri``): nothing is sent
-   for a request that cannot work. Uploads happen once per create, before any 429 is waited out.
+1. Validate, then upload local media (a dialect with ``uploads``) or inline them (``data_uri``): nothing is sent
+   for a request that cannot work. Validation reads each local medium once; the upload or the ``data:`` URI
+   sends those bytes. Uploads happen once per create, before any 429 is waited out.
 2. Journal the create *before* sending it (``sending``; with a batch's ``plan_id`` it also claims the planned
    request), then send exactly one POST: neither protocol is idempotent, so a repeat would bill a second task.
 3. Settle the journal by the answer: the task (``record``, fsynced before the id is handed out); ``refused``
@@ -57,16 +58,12 @@ class Creator:
     meter: Meter | None = None
 
     async def create(self, request: VideoRequest, *, patience: float, plan_id: str | None = None) -> Task:
-        """Validate ``request``, then :meth:`send` it."""
-        validate(request, self.wire.capabilities, cloud=self.cloud)
-        return await self.send(request, patience=patience, plan_id=plan_id)
-
-    async def send(self, request: VideoRequest, *, patience: float, plan_id: str | None = None) -> Task:
-        """The new task, for a request already validated; a 429 is waited out and re-sent while ``patience``
-        (seconds) lasts. Local media are uploaded once, before the first POST."""
+        """The new task: ``request`` validated (its local media read once), then sent; a 429 is waited out and
+        re-sent while ``patience`` (seconds) lasts. Local media are uploaded once, before the first POST."""
+        checked = validate(request, self.wire.capabilities, cloud=self.cloud)
         held = self.meter.hold(request) if self.meter is not None else None
         try:
-            urls = await media_urls(request, self.wire.capabilities, self._uploader(request))
+            urls = await media_urls(checked, self._uploader(request))
         except BaseException:
             _release(held)  # the create was never sent
             raise
@@ -91,8 +88,14 @@ class Creator:
                     self.meter.created(task.id, held, request.model)
                 return task
 
-    def _uploader(self, request: VideoRequest) -> Uploader:
-        return Uploader(self.api.http, self.api.call, request.model, self.poll.sleep)
+    def _uploader(self, request: VideoRequest) -> Uploader | None:
+        """DashScope's temporary upload when the dialect has it; None: local media go inline."""
+        oss = self.wire.uploads
+        return (
+            Uploader(self.api.http, self.api.call, oss, request.model, self.poll.sleep)
+            if oss is not None
+            else None
+        )
 
     async def _post(self, call: Call, request: VideoRequest, plan_id: str | None) -> Task:
         create_id = await journaled(
@@ -122,7 +125,7 @@ class Creator:
             lambda j: j.record(
                 task,
                 base_url=self.base_url,
-                dialect=self.wire.name,
+                dialect=self.wire.capabilities.name,
                 request=request,
                 create_id=create_id,
                 sync=False,

@@ -1,16 +1,18 @@
-"""Turn a request's media into the URL strings a create body carries, per dialect.
+"""Turn a request's media, as validation returned them (local ones read once), into the URL strings a create
+body carries, per dialect.
 
 - http(s), ``oss://`` and ``data:`` values pass through (``data:`` URIs were checked by ``wan_nb.validation``).
-- Local files, bytes and PIL images: a dialect whose ``local_media`` is ``oss_upload`` (native) uses DashScope's
-  temporary upload (native.md §4):
+- Local files, bytes and PIL images: a dialect with ``uploads`` (native; its ``local_media`` is ``oss_upload``)
+  uses DashScope's temporary upload (native.md §4), through the calls of its ``uploads``:
   ``GET /api/v1/uploads?action=getPolicy`` with the key, then a multipart form POST to ``upload_host`` with **no**
   Authorization (the signed policy is the credential), fields in the policy's order and ``file`` last, giving
   ``oss://{upload_dir}/{name}`` (the create then needs ``X-DashScope-OssResourceResolve``, which the dialect
-  adds). The unified gateway and the relay take a ``data:`` URI instead (seed 000; the relay's own script).
+  adds). The unified gateway and the relay (``uploads`` is None) take a ``data:`` URI instead (seed 000; the
+  relay's own script).
 
 The form POST is not retried after it may have reached the host: the policy sets ``x-oss-forbid-overwrite``, so
 a repeat of a POST that did land fails anyway. A connect error (nothing sent) is retried twice.
-Must not import anything above ``wan_nb.protocols``.
+Must not import anything above ``wan_nb.protocols``, nor a dialect module (the dialect it is handed says).
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from wan_nb import media
 from wan_nb.client._api import transport_error
 from wan_nb.client.policy import UPLOAD_CONNECT_RETRIES, upload_backoff
 from wan_nb.errors import TransportError, ValidationError, WanError, api_error, server_text
-from wan_nb.models import MediaRole, VideoRequest
-from wan_nb.protocols import native
-from wan_nb.protocols.base import Call, Capabilities
+from wan_nb.models import MediaRole
+from wan_nb.protocols.base import Call, Uploads
 
 __all__ = ["Uploader", "media_urls"]
 
@@ -39,51 +40,53 @@ _OSS_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
 
 
 async def media_urls(
-    request: VideoRequest, capabilities: Capabilities, upload: Callable[[media.Medium], Awaitable[str]]
+    checked: Mapping[MediaRole, media.Medium | media.Content], upload: Uploader | None
 ) -> dict[MediaRole, str]:
-    """role → URL for every medium of ``request``; local media are uploaded or inlined, as the dialect says."""
+    """role → URL for every medium ``validate`` returned: links and ``data:`` URIs as written; local content,
+    read once by validation, uploaded (with an ``upload``: the dialect has ``uploads``) or inlined as ``data:``."""
     urls: dict[MediaRole, str] = {}
-    for role, value in request.media().items():
-        medium = media.classify(value, role)
-        if not medium.is_local or medium.kind == "data":
-            urls[role] = str(medium.value)
-        elif capabilities.local_media == "oss_upload":
-            urls[role] = await upload(medium)
+    for role, item in checked.items():
+        if isinstance(item, media.Medium):  # a link
+            urls[role] = str(item.value)
+        elif item.medium.kind == "data":  # a data: URI, checked by validation
+            urls[role] = str(item.medium.value)
+        elif upload is not None:
+            urls[role] = await upload(item)
         else:
-            data = media.load(medium)
-            urls[role] = media.to_data_uri(data, media.mime_type(data))
+            urls[role] = media.to_data_uri(item.data, item.mime)
     return urls
 
 
 class Uploader:
     """DashScope temporary uploads for one request (one fresh policy per file, as the SDK does)."""
 
-    def __init__(self, http: httpx.AsyncClient, api: ApiCall, model: str, sleep: Sleep) -> None:
+    def __init__(self, http: httpx.AsyncClient, api: ApiCall, oss: Uploads, model: str, sleep: Sleep) -> None:
         self._http = http
         self._api = api
+        self._oss = oss
         self._model = model
         self._sleep = sleep
         self._names: set[str] = set()
 
-    async def __call__(self, medium: media.Medium) -> str:
-        data = media.load(medium)
-        body, _ = await self._api(native.upload_policy_call(self._model))
-        policy = native.parse_upload_policy(body)
+    async def __call__(self, content: media.Content) -> str:
+        data, field = content.data, content.medium.field
+        body, _ = await self._api(self._oss.upload_policy_call(self._model))
+        policy = self._oss.parse_upload_policy(body)
         if policy.max_file_size_mb is not None and len(data) > policy.max_file_size_mb * 1024 * 1024:
             raise ValidationError(
-                medium.field, f"{len(data)} bytes is over the {policy.max_file_size_mb:g} MB limit"
+                field, f"{len(data)} bytes is over the {policy.max_file_size_mb:g} MB limit"
             )
-        name = self._unique(medium)
-        fields = native.upload_form(policy, name)
-        files = {"file": (name, data, media.mime_type(data))}
+        name = self._unique(content.filename, field)
+        fields = self._oss.upload_form(policy, name)
+        files = {"file": (name, data, content.mime)}
         await self._post(policy.upload_host, fields, files)
-        return native.oss_url(policy, name)
+        return self._oss.oss_url(policy, name)
 
-    def _unique(self, medium: media.Medium) -> str:
+    def _unique(self, filename: str, field: str) -> str:
         # Keys must not repeat within one upload_dir (x-oss-forbid-overwrite) and stay URL-safe.
-        name = _UNSAFE.sub("_", media.filename_for(medium)).strip("._") or medium.field
+        name = _UNSAFE.sub("_", filename).strip("._") or field
         if name in self._names:
-            name = f"{medium.field}-{name}"
+            name = f"{field}-{name}"
         self._names.add(name)
         return name
 

@@ -3,7 +3,8 @@
 A medium (``first_frame``, ``last_frame``, ``driving_audio``, ``first_clip``) may be an ``http(s)://`` URL,
 an ``oss://`` URL (a DashScope temporary upload), a ``data:`` URI, a local path (``str``, ``pathlib.Path``
 or ``file://`` URL), ``bytes`` or a PIL image. :func:`classify` sorts it into a :class:`Medium`; remote
-kinds (``url``, ``oss``) are never fetched. Stdlib only: a PIL image is encoded to PNG through its own
+kinds (``url``, ``oss``) are never fetched. Validation reads and sniffs a local medium once, into a
+:class:`Content` that the create then uploads or inlines without reading it again. Stdlib only: a PIL image is encoded to PNG through its own
 ``save`` method, so Pillow is never imported here. No network, no environment, no asyncio.
 """
 
@@ -14,7 +15,7 @@ import binascii
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
@@ -34,17 +35,18 @@ from wan_nb.media.sniff import (
 __all__ = [
     "ALLOWED",
     "AudioInfo",
+    "Content",
     "ImageInfo",
     "Info",
     "Medium",
     "VideoInfo",
     "classify",
-    "file_size",
     "filename_for",
     "foreign_image",
     "image_complete",
     "load",
     "mime_type",
+    "read",
     "sniff",
     "sniff_audio",
     "sniff_image",
@@ -92,6 +94,25 @@ class Medium:
     def __repr__(self) -> str:  # never print megabytes of payload
         shown = f"<{len(self.value)} bytes>" if isinstance(self.value, bytes) else _clip(self.value)
         return f"Medium({self.kind}, {shown}, field={self.field!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A local medium as validation read and sniffed it: the create uploads or inlines these bytes, read once."""
+
+    medium: Medium
+    data: bytes = field(repr=False)  # never print megabytes of payload
+    info: Info
+
+    @property
+    def mime(self) -> str:
+        """The MIME type of the sniffed format (what :func:`mime_type` says of the bytes)."""
+        return _TYPES[self.info.format][0]
+
+    @property
+    def filename(self) -> str:
+        """A name for an upload, as :func:`filename_for` gives it, from the format already sniffed."""
+        return filename_for(self.medium, self.info)
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -190,18 +211,24 @@ def _open(medium: Medium) -> BinaryIO:
         raise ValidationError(medium.field, f"cannot read {path}: {reason}") from None
 
 
-def file_size(medium: Medium) -> int:
-    """Bytes in a local medium; a file is measured with ``os.stat`` before anything is read."""
+def read(medium: Medium, most: float) -> tuple[int, bytes | None]:
+    """``(size, content)`` of a local medium, opened once; the content is None when the size is over ``most``
+    bytes: a file is measured with ``os.fstat`` before it is read, so a huge one never is."""
     if medium.kind != "file":
-        return len(load(medium))
+        data = load(medium)
+        return len(data), data if len(data) <= most else None
     with _open(medium) as stream:  # opening (not stat) also catches directories and unreadable files
-        return os.fstat(stream.fileno()).st_size
+        size = os.fstat(stream.fileno()).st_size
+        return size, stream.read() if size <= most else None
 
 
-def video_info(medium: Medium) -> VideoInfo | None:
-    """:func:`sniff_video` of a local medium, reading only a file's ``ftyp`` and ``moov`` boxes."""
+def video_info(medium: Medium, data: bytes | None = None) -> VideoInfo | None:
+    """:func:`sniff_video` of a local medium, from a file's ``ftyp`` and ``moov`` boxes only (``moov`` may sit
+    after ``mdat``); ``data``: its content, already read (else only those boxes of a file are read)."""
     if medium.kind != "file":
-        return sniff_video(load(medium))
+        return sniff_video(load(medium) if data is None else data)
+    if data is not None:
+        return sniff_video(mp4_skeleton(io.BytesIO(data)))
     with _open(medium) as stream:
         return sniff_video(mp4_skeleton(stream))
 
@@ -222,11 +249,12 @@ def to_data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def filename_for(medium: Medium) -> str:
-    """A name for an upload: a file's own basename, else ``<field>.<ext>`` from the sniffed format."""
+def filename_for(medium: Medium, info: Info | None = None) -> str:
+    """A name for an upload: a file's own basename, else ``<field>.<ext>`` from the sniffed format (``info``
+    when the content was sniffed already)."""
     if medium.kind == "file":
         return os.path.basename(str(medium.value)) or medium.field
     if medium.kind in ("url", "oss"):
         return os.path.basename(urlsplit(str(medium.value)).path) or medium.field
-    info = sniff(load(medium))
+    info = info or sniff(load(medium))
     return f"{medium.field}.{_TYPES[info.format][1] if info else 'bin'}"

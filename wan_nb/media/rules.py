@@ -56,14 +56,15 @@ _CONVERT = {
 }
 
 
-def check_content(medium: media.Medium, limits: MediaLimits, model: str) -> None:
+def check_content(medium: media.Medium, limits: MediaLimits, model: str) -> media.Content:
+    """The local medium's content, read once (after its size is checked) and sniffed once, when it passes."""
     field = medium.field
     if medium.kind == "data":
         _check_data_uri(str(medium.value), field, limits)
-    size = media.file_size(medium)
-    if size > limits.max_mb * MB:
+    size, data = media.read(medium, limits.max_mb * MB)
+    if data is None:
         raise ValidationError(field, f"is {size / MB:.1f} MB; at most {limits.max_mb:g} MB for {model}")
-    found = _sniffed(medium, limits)
+    found = _sniffed(medium, data, limits)
     if found is None or found.format not in limits.formats:
         what = f"in {found.format.upper()} format" if found else f"not {limits.noun} (or damaged)"
         raise ValidationError(field, f"is {what}; allowed: {', '.join(limits.formats).upper()}")
@@ -75,6 +76,7 @@ def check_content(medium: media.Medium, limits: MediaLimits, model: str) -> None
     if seconds is not None and limits.seconds and not limits.seconds[0] <= seconds <= limits.seconds[1]:
         low, high = limits.seconds
         raise ValidationError(field, f"is {seconds:.1f} s long; allowed: {low:g}-{high:g} s for {model}")
+    return media.Content(medium, data, found)
 
 
 def _check_data_uri(uri: str, field: str, limits: MediaLimits) -> None:
@@ -88,10 +90,9 @@ def _check_data_uri(uri: str, field: str, limits: MediaLimits) -> None:
         )
 
 
-def _sniffed(medium: media.Medium, limits: MediaLimits) -> media.Info | None:
+def _sniffed(medium: media.Medium, data: bytes, limits: MediaLimits) -> media.Info | None:
     if "mp4" in limits.formats:
-        return media.video_info(medium)
-    data = media.load(medium)
+        return media.video_info(medium, data)
     foreign = media.foreign_image(data)
     if foreign is not None:
         allowed = ", ".join(limits.formats).upper()

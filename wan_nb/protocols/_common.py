@@ -220,6 +220,11 @@ def task_error(code: object, message: object) -> TaskError | None:
     return TaskError(code=server_text(code or "Unknown", limit=80), message=server_text(message or ""))
 
 
+def number(value: object) -> float | None:
+    """A JSON number as a float; None for anything else (``true`` is no number)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def mapping(value: object) -> Mapping[str, Any]:
     """``value`` when it is a JSON object, else an empty one (wire bodies are untrusted)."""
     return value if isinstance(value, Mapping) else {}

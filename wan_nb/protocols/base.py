@@ -8,15 +8,14 @@ upload host can never receive the key by accident.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, VideoRequest
 
-__all__ = ["Call", "Capabilities", "Dialect", "LocalMedia", "Shape", "UploadPolicy"]
+__all__ = ["Call", "Capabilities", "Dialect", "LocalMedia", "Shape", "UploadPolicy", "Uploads"]
 
 LocalMedia = Literal["oss_upload", "data_uri"]
 """How local files, bytes and images travel: DashScope's temporary OSS upload, or inline ``data:`` URIs."""
@@ -81,48 +80,48 @@ class Capabilities:
         return self.local_media == "oss_upload"
 
 
-class Dialect(ABC):
-    """One wire dialect: its capabilities and the pure functions of its module, as methods mypy checks.
+class Uploads(Protocol):
+    """DashScope's temporary upload (native.md §4), as a module: ``protocols.oss_upload``.
 
-    Each dialect module keeps its functions at module level (tests and other modules call them directly) and
-    binds them here; ``protocols.DIALECTS`` holds one instance of each.
+    A dialect whose ``capabilities.local_media`` is ``"oss_upload"`` exposes it as ``uploads``; the others expose
+    None and take local media as ``data:`` URIs.
     """
 
-    capabilities: ClassVar[Capabilities]
+    def upload_policy_call(self, model: str) -> Call: ...
+    def parse_upload_policy(self, body: Mapping[str, Any]) -> UploadPolicy: ...
+    def upload_form(self, policy: UploadPolicy, filename: str) -> dict[str, str]: ...
+    def oss_url(self, policy: UploadPolicy, filename: str) -> str: ...
+
+
+@runtime_checkable
+class Dialect(Protocol):
+    """One wire dialect: a module of this package (``unified``, ``native``, ``relay``) with these members.
+
+    mypy checks each module against this protocol where ``protocols.DIALECTS`` is built; the client holds the
+    module it is handed and calls its functions, with no class in between.
+    """
 
     @property
-    def name(self) -> str:
-        return self.capabilities.name
+    def capabilities(self) -> Capabilities: ...
+    @property
+    def uploads(self) -> Uploads | None:
+        """The temporary upload, or None when local media travel as ``data:`` URIs."""
 
-    def __repr__(self) -> str:
-        return f"<dialect {self.name}>"
-
-    @abstractmethod
     def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call: ...
-
-    @abstractmethod
     def get_call(self, task_id: str) -> Call: ...
-
-    @abstractmethod
     def cancel_call(self, task_id: str) -> Call | None:
         """None when the dialect has no cancel route (``capabilities.can_cancel`` is False)."""
 
-    @abstractmethod
     def content_call(self, task_id: str) -> Call | None:
         """None when the result is a signed URL fetched without the key."""
 
-    @abstractmethod
-    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task: ...
+    def list_call(self, **filters: str | int) -> Call | None:
+        """The task list; None without one (``capabilities.can_list`` is False)."""
 
-    @abstractmethod
+    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task: ...
+    def parse_task_list(self, body: Mapping[str, Any], provider: str) -> list[Task]:
+        """Tasks of a list answer; only dialects with a ``list_call`` are ever asked."""
+
     def parse_error(
         self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
     ) -> APIError: ...
-
-    def list_call(self, **filters: str | int) -> Call | None:
-        """The task list (None without one: ``capabilities.can_list`` is False)."""
-        return None
-
-    def parse_task_list(self, body: Mapping[str, Any], provider: str) -> list[Task]:
-        """Tasks of a list answer; only dialects with ``can_list`` are ever asked."""
-        raise NotImplementedError(f"{self.name} has no task list")

@@ -2,25 +2,45 @@
 
 Create: ``POST /api/v1/services/aigc/video-generation/video-synthesis`` with ``X-DashScope-Async: enable``
 (the HTTP API only supports async mode for video). Query: ``GET /api/v1/tasks/{id}``. Cancel:
-``POST /api/v1/tasks/{id}/cancel`` (PENDING only). List: ``GET /api/v1/tasks``. Local files:
-``GET /api/v1/uploads?action=getPolicy`` → form POST to the upload host → ``oss://`` URL.
-No I/O, no environment: the client sends these calls.
+``POST /api/v1/tasks/{id}/cancel`` (PENDING only). List: ``GET /api/v1/tasks``. Local files: DashScope's
+temporary upload, :mod:`wan_nb.protocols.oss_upload` (this dialect's ``uploads``).
+No I/O, no environment: the client sends these calls. This module is a
+:class:`~wan_nb.protocols.base.Dialect` (mypy checks it where ``protocols.DIALECTS`` is built).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 from wan_nb.errors import APIError, InvalidResponse
 from wan_nb.models import MediaRole, Task, Usage, VideoRequest
 from wan_nb.protocols import _common as c
-from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Dialect, UploadPolicy
+from wan_nb.protocols import oss_upload
+from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Uploads
+
+# The temporary upload is a module of its own; its names stay reachable here too (the native-calls notebook).
+from wan_nb.protocols.oss_upload import oss_url as oss_url
+from wan_nb.protocols.oss_upload import parse_upload_policy as parse_upload_policy
+from wan_nb.protocols.oss_upload import upload_form as upload_form
+from wan_nb.protocols.oss_upload import upload_policy_call as upload_policy_call
 from wan_nb.validation import model_limits, nearest_resolution
 
 NAME = "native"
 API = "/api/v1"
 CREATE_PATH = f"{API}/services/aigc/video-generation/video-synthesis"
+
+# DashScope's own API: cancel (PENDING only), a task list, OSS uploads, every request field.
+capabilities: Final = Capabilities(
+    name=NAME,
+    can_cancel=True,
+    can_list=True,
+    local_media="oss_upload",
+    carries=REQUEST_FIELDS,
+    shape="resolution",
+    poll_floor=0.0,  # DashScope allows 20 task queries/s per account (native.md §3)
+)
+uploads: Final[Uploads] = oss_upload
 
 
 class MediaItem(TypedDict):
@@ -152,11 +172,6 @@ def list_call(**filters: str | int) -> Call:
     return Call("GET", f"{API}/tasks", params=params)
 
 
-def upload_policy_call(model: str) -> Call:
-    """Step 1 of a temporary upload; the policy is bound to the model that will consume the file."""
-    return Call("GET", f"{API}/uploads", params={"action": "getPolicy", "model": model})
-
-
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
     """A create or query answer (``{"request_id", "output": {...}, "usage": {...}}``) to a Task."""
     return task_from_output(
@@ -211,19 +226,15 @@ def usage_of(raw: Any) -> Usage | None:
         return None
     video = raw.get("output_video_duration", raw.get("video_duration"))
     return Usage(
-        billed_seconds=_number(raw.get("duration", video)),
-        video_seconds=_number(video),
+        billed_seconds=c.number(raw.get("duration", video)),
+        video_seconds=c.number(video),
         video_count=_integer(raw.get("video_count")),
         resolution=_integer(raw.get("SR")),
     )
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _integer(value: Any) -> int | None:
-    number = _number(value)
+    number = c.number(value)
     return int(number) if number is not None else None
 
 
@@ -243,90 +254,6 @@ def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
     ]
 
 
-def parse_upload_policy(body: Mapping[str, Any]) -> UploadPolicy:
-    """``data`` of the getPolicy answer (native.md §4) to the fields the form POST needs."""
-    data = c.object_of(body.get("data"), "data")
-    upload_dir = c.optional_text(data.get("upload_dir"), "data.upload_dir") or ""
-    if not upload_dir or ".." in upload_dir.split("/") or not upload_dir.isprintable():
-        raise InvalidResponse(f"data.upload_dir {c.shown(upload_dir)} is not an upload folder")
-    fields = {
-        "OSSAccessKeyId": str(data.get("oss_access_key_id", "")),
-        "Signature": str(data.get("signature", "")),
-        "policy": str(data.get("policy", "")),
-        "x-oss-object-acl": str(data.get("x_oss_object_acl", "private")),
-        "x-oss-forbid-overwrite": str(data.get("x_oss_forbid_overwrite", "true")),
-        "success_action_status": "200",
-    }
-    return UploadPolicy(
-        upload_host=_upload_host(data.get("upload_host")),
-        upload_dir=upload_dir,
-        form_fields=fields,
-        max_file_size_mb=_number(data.get("max_file_size_mb")),
-        expires_in=_number(data.get("expire_in_seconds")),
-    )
-
-
-def _upload_host(value: object) -> str:
-    """Where the user's file goes: an https URL (http on loopback), like a result URL."""
-    host = c.result_url(value, "data.upload_host")
-    if host is None:
-        raise InvalidResponse("data.upload_host is missing")
-    return host
-
-
-def upload_form(policy: UploadPolicy, filename: str) -> dict[str, str]:
-    """All form fields for the upload POST (the ``file`` part goes last, after these)."""
-    return {"key": f"{policy.upload_dir}/{filename}", **policy.form_fields}
-
-
-def oss_url(policy: UploadPolicy, filename: str) -> str:
-    """The ``oss://`` URL a create can use for 48 h (with the resolve header)."""
-    return f"oss://{policy.upload_dir}/{filename}"
-
-
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """Flat ``{"code", "message", "request_id"}`` (native.md §2)."""
     return c.error_from_body(status, body, headers, hint)
-
-
-class NativeDialect(Dialect):
-    """DashScope's own API: cancel (PENDING only), a task list, OSS uploads, every request field."""
-
-    capabilities = Capabilities(
-        name=NAME,
-        can_cancel=True,
-        can_list=True,
-        local_media="oss_upload",
-        carries=REQUEST_FIELDS,
-        shape="resolution",
-        poll_floor=0.0,  # DashScope allows 20 task queries/s per account (native.md §3)
-    )
-
-    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
-        return create_call(request, media_urls)
-
-    def get_call(self, task_id: str) -> Call:
-        return get_call(task_id)
-
-    def cancel_call(self, task_id: str) -> Call | None:
-        return cancel_call(task_id)
-
-    def content_call(self, task_id: str) -> Call | None:
-        return content_call(task_id)
-
-    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
-        return parse_task(body, headers, provider)
-
-    def parse_error(
-        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
-    ) -> APIError:
-        return parse_error(status, body, headers, hint)
-
-    def list_call(self, **filters: str | int) -> Call | None:
-        return list_call(**filters)
-
-    def parse_task_list(self, body: Mapping[str, Any], provider: str) -> list[Task]:
-        return parse_task_list(body, provider)
-
-
-DIALECT = NativeDialect()

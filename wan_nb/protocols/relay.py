@@ -4,18 +4,19 @@ Create ``POST /wan/api/v1/services/aigc/video-generation/video-synthesis`` (nati
 poll ``GET /v1/tasks/{id}`` → ``{"task_id", "status": submitted|in_progress|completed|failed, "progress",
 "result_url", "error"}``; download ``result_url`` with **no** Authorization (sending it is refused), within 24 h.
 The relay asks clients not to poll faster than every 3 s; the client's schedule respects that.
+This module is a :class:`~wan_nb.protocols.base.Dialect` (mypy checks it where ``protocols.DIALECTS`` is built).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols import native
-from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Dialect
+from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities
 
 NAME = "relay"
 CREATE_PATH = "/wan" + native.CREATE_PATH
@@ -23,6 +24,18 @@ CREATE_PATH = "/wan" + native.CREATE_PATH
 # The relay's gateway may label uncompressed bodies `content-encoding: gzip`; its own script asks for identity
 # (native.md §6, "Transport quirk").
 _IDENTITY = {"Accept-Encoding": "identity"}
+
+# The native create behind a proxy: no cancel, no list, ``data:`` URIs, polls no faster than 3 s.
+capabilities: Final = Capabilities(
+    name=NAME,
+    can_cancel=False,
+    can_list=False,
+    local_media="data_uri",  # the relay's own script inlines files (seed 003)
+    carries=REQUEST_FIELDS,  # the native body, whole
+    shape="resolution",
+    poll_floor=3.0,  # "do not poll faster than every 3 s" (protocol.md §3)
+)
+uploads: Final = None
 
 
 def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
@@ -43,6 +56,16 @@ def cancel_call(task_id: str) -> Call | None:
 def content_call(task_id: str) -> Call | None:
     """The result is ``result_url``, fetched without Authorization."""
     return None
+
+
+def list_call(**filters: str | int) -> Call | None:
+    """The relay documents no task list route."""
+    return None
+
+
+def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
+    """Never asked: there is no list call to answer."""
+    raise NotImplementedError(f"{NAME} has no task list")
 
 
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
@@ -77,40 +100,3 @@ def _error_of(body: Mapping[str, Any]) -> Any:
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """The create errors are DashScope's flat shape; the relay's own routes may answer the gateway shapes."""
     return c.error_from_body(status, body, headers, hint)
-
-
-class RelayDialect(Dialect):
-    """The native create behind a proxy: no cancel, no list, ``data:`` URIs, polls no faster than 3 s."""
-
-    capabilities = Capabilities(
-        name=NAME,
-        can_cancel=False,
-        can_list=False,
-        local_media="data_uri",  # the relay's own script inlines files (seed 003)
-        carries=REQUEST_FIELDS,  # the native body, whole
-        shape="resolution",
-        poll_floor=3.0,  # "do not poll faster than every 3 s" (protocol.md §3)
-    )
-
-    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
-        return create_call(request, media_urls)
-
-    def get_call(self, task_id: str) -> Call:
-        return get_call(task_id)
-
-    def cancel_call(self, task_id: str) -> Call | None:
-        return cancel_call(task_id)
-
-    def content_call(self, task_id: str) -> Call | None:
-        return content_call(task_id)
-
-    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
-        return parse_task(body, headers, provider)
-
-    def parse_error(
-        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
-    ) -> APIError:
-        return parse_error(status, body, headers, hint)
-
-
-DIALECT = RelayDialect()

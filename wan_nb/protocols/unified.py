@@ -4,17 +4,18 @@ Create ``POST /v1/videos`` (JSON; ``seconds`` is a string; the first frame goes 
 ``input_reference.content[0].image_url.url``), query ``GET /v1/videos/{id}``, download
 ``GET /v1/videos/{id}/content`` (an error until the task succeeded). No cancel. The gateway maps these onto
 DashScope's fields itself (seed 000's table); native-only fields are refused earlier by validation.
+This module is a :class:`~wan_nb.protocols.base.Dialect` (mypy checks it where ``protocols.DIALECTS`` is built).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Final, NotRequired, TypedDict
 
 from wan_nb.errors import APIError
 from wan_nb.models import MediaRole, Task, TaskStatus, VideoRequest
 from wan_nb.protocols import _common as c
-from wan_nb.protocols.base import Call, Capabilities, Dialect
+from wan_nb.protocols.base import Call, Capabilities
 
 NAME = "unified"
 VIDEOS = "/v1/videos"
@@ -25,6 +26,19 @@ SIZE_OF_RESOLUTION: Mapping[str, str] = {"720P": "1280x720", "1080P": "1920x1080
 # In this gateway family `unknown` / NOT_START mean "not started yet" (new-api's OpenAI view maps NOT_START to
 # unknown, unified_and_peers.md §2.1.6): keep waiting, within the deadline.
 _STATUS_OVERRIDES: Mapping[str, TaskStatus] = {"unknown": TaskStatus.QUEUED}
+
+# The OpenAI-style gateway: no cancel, no list, ``data:`` URIs, the gateway's fields only.
+capabilities: Final = Capabilities(
+    name=NAME,
+    can_cancel=False,
+    can_list=False,
+    local_media="data_uri",  # seed 000
+    # prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4)
+    carries=frozenset({"prompt", "first_frame", "resolution", "size", "duration", "seed", "audio"}),
+    shape="size",
+    poll_floor=0.0,
+)
+uploads: Final = None
 
 
 class ImageURL(TypedDict):
@@ -100,6 +114,16 @@ def content_call(task_id: str) -> Call | None:
     return Call("GET", f"{VIDEOS}/{c.segment(task_id)}/content")
 
 
+def list_call(**filters: str | int) -> Call | None:
+    """The gateway family documents no task list either (unified_and_peers.md §2.1.1)."""
+    return None
+
+
+def parse_task_list(body: Mapping[str, Any], provider: str) -> list[Task]:
+    """Never asked: there is no list call to answer."""
+    raise NotImplementedError(f"{NAME} has no task list")
+
+
 def parse_task(body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
     """The OpenAI video object, ope.ai's variant, or new-api's TaskDto (``{"code":"success","data":{...}}``)."""
     data = c.mapping(body.get("data")) or body
@@ -143,41 +167,3 @@ def _error_of(data: Mapping[str, Any]) -> Any:
 def parse_error(status: int, body: Any, headers: Mapping[str, str], hint: str | None = None) -> APIError:
     """``{"code", "message", "data"}`` or ``{"error": {...}}``; 400 ``task_not_exist`` is a NotFoundError."""
     return c.error_from_body(status, body, headers, hint)
-
-
-class UnifiedDialect(Dialect):
-    """The OpenAI-style gateway: no cancel, no list, ``data:`` URIs, the gateway's fields only."""
-
-    capabilities = Capabilities(
-        name=NAME,
-        can_cancel=False,
-        can_list=False,
-        local_media="data_uri",  # seed 000
-        # prompt, first image, size, seconds, seed, generate_audio (protocol.md §1, §4)
-        carries=frozenset({"prompt", "first_frame", "resolution", "size", "duration", "seed", "audio"}),
-        shape="size",
-        poll_floor=0.0,
-    )
-
-    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
-        return create_call(request, media_urls)
-
-    def get_call(self, task_id: str) -> Call:
-        return get_call(task_id)
-
-    def cancel_call(self, task_id: str) -> Call | None:
-        return cancel_call(task_id)
-
-    def content_call(self, task_id: str) -> Call | None:
-        return content_call(task_id)
-
-    def parse_task(self, body: Mapping[str, Any], headers: Mapping[str, str], provider: str) -> Task:
-        return parse_task(body, headers, provider)
-
-    def parse_error(
-        self, status: int, body: Any, headers: Mapping[str, str], hint: str | None = None
-    ) -> APIError:
-        return parse_error(status, body, headers, hint)
-
-
-DIALECT = UnifiedDialect()
