@@ -7,9 +7,8 @@ and by an audit hook on ``socket.connect``/``getaddrinfo`` (``tests/fixtures/bad
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +22,7 @@ from tests.fixtures.bad_inputs import (
     cli_form,
     make_media,
 )
+from tests.fixtures.servers import loopback, serving, url
 from tests.fixtures.sockets import SocketWatch
 from wan_nb.cli.output import EXIT_USAGE, PROG
 
@@ -50,12 +50,8 @@ class _Counter(BaseHTTPRequestHandler):
 def counting_server() -> Iterator[tuple[str, list[str]]]:
     """A loopback HTTP server counting every request; the CLI's ``--base-url``."""
     _Counter.hits = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Counter.hits
-    server.shutdown()
-    server.server_close()
+    with serving(loopback(_Counter)) as server:
+        yield url(server), _Counter.hits
 
 
 @pytest.fixture

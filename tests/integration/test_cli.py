@@ -10,20 +10,22 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from tests.fixtures.servers import loopback, serving, url
 from wan_nb.cli import Reporter, main, state_line
 from wan_nb.client import AsyncWanClient, Journal
 from wan_nb.client.providers import SIM_NOTICE
 from wan_nb.display import frontend
 from wan_nb.loop import run_sync
 from wan_nb.models import Task, TaskError, TaskStatus, VideoRequest
+
+pytestmark = pytest.mark.usefixtures("fast_sim")  # exit codes and output, not the simulator's task time
 
 CAT = Path(__file__).resolve().parents[2] / "examples" / "cat.png"
 
@@ -55,15 +57,9 @@ class _Counting(BaseHTTPRequestHandler):
 def api_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
     """A loopback 'DashScope' that answers 401 to everything and records what reached it."""
     _Counting.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-never-printed-123")
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", _Counting.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(loopback(_Counting)) as server:
+        yield url(server), _Counting.requests
 
 
 def _submit(prompt: str = "a cat turns its head") -> Task:

@@ -9,6 +9,8 @@ import pytest
 from wan_nb.display import frontend
 from wan_nb.display.frontend import FrontEnd, Kind
 
+pytestmark = pytest.mark.usefixtures("fast_sim")  # the soundtrack of a render, not its timing
+
 CAT = Path(__file__).resolve().parents[2] / "examples" / "cat.png"
 
 

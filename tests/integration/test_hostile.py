@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
+from tests.fixtures.servers import loopback, serving, url
 from wan_nb.client import AsyncWanClient, Journal
 from wan_nb.client._poll import PollSchedule
 from wan_nb.errors import (
@@ -116,14 +117,9 @@ class Hostile(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Hostile.routes, Hostile.hits = {}, []
     Hostile.release = threading.Event()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    Hostile.release.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(loopback(Hostile)) as httpd:
+        yield url(httpd)
+        Hostile.release.set()  # a stalled handler returns, so the stop is immediate
 
 
 # --- the cases ----------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import httpx
 import pytest
 import trustme
 
+from tests.fixtures.servers import loopback, serving, url
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import ConfigError
 from wan_nb.models import TaskStatus, VideoRequest
@@ -49,13 +50,6 @@ class Seen:
 
     def authorized(self) -> list[str]:
         return [line for line, headers in self.requests if "authorization" in headers]
-
-
-def _serve(handler: type[http.server.BaseHTTPRequestHandler]) -> tuple[http.server.ThreadingHTTPServer, int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
 
 
 @contextmanager
@@ -108,12 +102,8 @@ def origin() -> Iterator[tuple[int, Seen]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server, port = _serve(Handler)
-    try:
-        yield port, seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(loopback(Handler)) as server:
+        yield server.server_port, seen
 
 
 @contextmanager
@@ -166,12 +156,8 @@ def forward_proxy() -> Iterator[tuple[str, Seen]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server, port = _serve(Proxy)
-    try:
-        yield f"http://127.0.0.1:{port}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(loopback(Proxy)) as server:
+        yield url(server), seen
 
 
 def _pump(client: socket.socket, upstream: socket.socket) -> None:

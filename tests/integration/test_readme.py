@@ -39,6 +39,7 @@ async def run_blocks(sources: list[str], namespace: dict[str, Any]) -> None:
             await result
 
 
+@pytest.mark.usefixtures("fast_sim")  # the snippets' results, not the simulator's task time
 def test_readme_python_blocks_run_against_the_simulator(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,6 +15,8 @@ from wan_nb.errors import TaskFailed, TransportError, ValidationError
 from wan_nb.loop import run_sync
 from wan_nb.models import TaskStatus, VideoRequest
 
+pytestmark = pytest.mark.usefixtures("fast_sim")  # what the facade returns, not how long the simulator takes
+
 CAT = Path(__file__).resolve().parents[2] / "examples" / "cat.png"
 
 

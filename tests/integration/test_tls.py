@@ -14,7 +14,6 @@ import http.server
 import json
 import os
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ import httpx
 import pytest
 import trustme
 
+from tests.fixtures.servers import serving, url
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import ConfigError, TransportError
 from wan_nb.models import Task, TaskStatus, VideoRequest
@@ -93,12 +93,8 @@ def https_server(
 
     server = Server(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server):
+        yield url(server, "https")
 
 
 async def test_default_verification_refuses_an_unknown_ca_clearly(ca: trustme.CA) -> None:

@@ -20,13 +20,14 @@ import threading
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.fixtures import servers
 from tests.fixtures.sim import served
 from wan_nb.client import AsyncWanClient, PollSchedule
 from wan_nb.client._api import transport_error
@@ -447,30 +448,27 @@ def test_a_client_left_unclosed_in_a_real_kernel_prints_nothing() -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel()
-    kernel = manager.client()
-    kernel.start_channels()
-    try:
-        kernel.wait_for_ready(timeout=60)
-        cells = [
-            "import asyncio, gc, logging, threading, warnings\n"
-            "warnings.simplefilter('always')\n"
-            "logging.basicConfig(level=logging.WARNING)",
-            "from wan_nb.client import AsyncWanClient\n"
-            f"client = AsyncWanClient('dashscope', api_key='{KEY}', base_url='http://127.0.0.1:{server.server_port}')\n"
-            "print((await client.get('t1')).status.value)",
-            "client = None\ngc.collect()\nawait asyncio.sleep(1)\ngc.collect()",
-            "print(sum(thread.name == 'wan_nb-journal' for thread in threading.enumerate()))",
-        ]
-        streams = [_run_cell(kernel, cell) for cell in cells]
-    finally:
-        kernel.stop_channels()
-        manager.shutdown_kernel(now=True)
-        server.shutdown()
-        server.server_close()
+    with servers.serving(servers.loopback(KeepAlive)) as server:
+        manager = KernelManager(kernel_name="python3")
+        manager.start_kernel()
+        kernel = manager.client()
+        kernel.start_channels()
+        try:
+            kernel.wait_for_ready(timeout=60)
+            cells = [
+                "import asyncio, gc, logging, threading, warnings\n"
+                "warnings.simplefilter('always')\n"
+                "logging.basicConfig(level=logging.WARNING)",
+                "from wan_nb.client import AsyncWanClient\n"
+                f"client = AsyncWanClient('dashscope', api_key='{KEY}', base_url='http://127.0.0.1:{server.server_port}')\n"
+                "print((await client.get('t1')).status.value)",
+                "client = None\ngc.collect()\nawait asyncio.sleep(1)\ngc.collect()",
+                "print(sum(thread.name == 'wan_nb-journal' for thread in threading.enumerate()))",
+            ]
+            streams = [_run_cell(kernel, cell) for cell in cells]
+        finally:
+            kernel.stop_channels()
+            manager.shutdown_kernel(now=True)
     assert streams == [("", ""), ("RUNNING\n", ""), ("", ""), ("0\n", "")]
     assert closed.is_set()  # the socket was closed, not just left for the collector
 

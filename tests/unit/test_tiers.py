@@ -1,7 +1,8 @@
-"""No test module imports another: shared fakes, servers and helpers live in ``tests/fixtures/``.
+"""The tiers' rules: no test module imports another, and a unit test opens no socket and starts no process.
 
-A test module imported by another has its tests collected twice under two names, drags its fixtures and
-module state along, and ties the tiers together (a unit test importing an integration module gets its servers).
+Shared fakes, servers and helpers live in ``tests/fixtures/``: a test module imported by another has its tests
+collected twice under two names, drags its fixtures and module state along, and ties the tiers together (a unit
+test importing an integration module gets its servers). ``tests/unit/conftest.py`` enforces the unit rule.
 """
 
 from __future__ import annotations
@@ -48,3 +49,17 @@ def test_the_check_catches(source: str) -> None:
 )
 def test_the_check_allows(source: str) -> None:
     assert imported_test_modules(source) == []
+
+
+def test_the_unit_tier_refuses_sockets_and_processes() -> None:
+    """tests/unit/conftest.py's audit hook: a bind (or connect, or a new process) fails a unit test."""
+    import socket
+
+    from tests.fixtures.unit_rule import UnitRule
+
+    with socket.socket() as sock, pytest.raises(RuntimeError, match="tests/integration"):
+        sock.bind(("127.0.0.1", 0))
+    assert UnitRule.refused == ["socket.bind ('127.0.0.1', 0)"] or UnitRule.refused[0].startswith(
+        "socket.bind"
+    )
+    UnitRule.refused.clear()  # the refusal was the point: the test itself passes
