@@ -1,10 +1,12 @@
 """The Binder configuration (``binder/``) works, checked without Docker: a replay.
 
 A fresh Python 3.12 venv built from ``binder/requirements.txt`` (plus the kernel tooling that repo2docker's
-base image provides) runs ``postBuild``, then executes every notebook through ``start``. The venv is cached
-under ``$WAN_NB_TEST_CACHE`` (default: the system temp folder), keyed by the requirements, ``pyproject.toml``,
-the repository path and the interpreter, so reruns skip the install. (The lint of ``binder/``:
-``tests/unit/test_binder_config.py``; its scripts and repo2docker's rendering:
+base image provides) runs ``postBuild`` (Voila's allowlist then holds mp4), and ``start`` hands over to a
+probe with the simulator as the default provider and everything the notebooks import. The notebooks
+themselves are read from the tier's one pass (``conftest.py``) rather than executed a second time. The venv
+is cached under ``$WAN_NB_TEST_CACHE`` (default: the system temp folder), keyed by the requirements,
+``pyproject.toml``, the repository path and the interpreter, so reruns skip the install. (The lint of
+``binder/``: ``tests/unit/test_binder_config.py``; its scripts and repo2docker's rendering:
 ``tests/integration/test_binder_build.py``.)
 """
 
@@ -19,8 +21,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from tests.fixtures.binder import (
     ROOT,
     skip_or_fail,
 )
+from tests.fixtures.notebooks import NOTEBOOKS, TUTORIALS, TutorialRun, errored_cells
 
 # What repo2docker's base environment already holds for the kernel (jupyterlab brings ipykernel; nbclient
 # drives the notebooks here as JupyterLab's "Run all" would).
@@ -106,33 +108,12 @@ def binder_venv() -> Path:
     return venv
 
 
-RUNNER = textwrap.dedent(
-    """
-    import json, sys, time
-    from pathlib import Path
-    import nbformat
-    from nbclient import NotebookClient
-
-    folder, report = Path(sys.argv[1]), Path(sys.argv[2])
-    results = {}
-    for path in sorted(folder.glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        started = time.perf_counter()
-        NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
-        errors = []
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            raised = [out for out in cell.outputs if out.output_type == "error"]
-            expected = "raises-exception" in cell.metadata.get("tags", [])
-            if raised and not expected:
-                errors.append(f"cell {index}: {raised[0].ename}: {raised[0].evalue}")
-        results[path.name] = {"seconds": round(time.perf_counter() - started, 1), "errors": errors,
-                              "python": sys.version.split()[0]}
-    report.write_text(json.dumps(results, indent=2))
-    """
+START_PROBE = (
+    "import json, os, sys; import av, ipykernel, ipywidgets, nbclient, numpy, PIL, wan_nb, wan_nb.sim; "
+    "print(json.dumps({'python': sys.version.split()[0], 'provider': os.environ.get('WAN_NB_PROVIDER'), "
+    "'wan_nb': wan_nb.__file__}))"
 )
+"""Through ``binder/start``: the interpreter, the provider it defaults to, and what the notebooks import."""
 
 
 VOILA_PROBE = (
@@ -143,22 +124,18 @@ VOILA_PROBE = (
 
 @pytest.mark.timeout(1500)  # the first run builds the venv (about a minute from a PyPI mirror)
 def test_binder_replay_runs_postbuild_and_every_notebook(
-    binder_venv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    binder_venv: Path,
+    tutorial: Callable[[str], TutorialRun],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bin_dir = binder_venv / "bin"
-    config_dir, kernels = tmp_path / "jupyter-config", tmp_path / "jupyter-data"
-    spec = kernels / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    argv = [str(bin_dir / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    spec.joinpath("kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Binder replay", "language": "python"})
-    )
+    config_dir = tmp_path / "jupyter-config"
     env = {
         **os.environ,  # conftest has removed every provider key and set a private WAN_NB_HOME
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
         "VIRTUAL_ENV": str(binder_venv),
         "JUPYTER_CONFIG_DIR": str(config_dir),  # postBuild writes voila.json here, not into ~/.jupyter
-        "JUPYTER_PATH": str(kernels),
         "IPYTHONDIR": str(tmp_path / "ipython"),
     }
     env.pop("PYTHONPATH", None)
@@ -182,22 +159,22 @@ def test_binder_replay_runs_postbuild_and_every_notebook(
     ).stdout
     assert json.loads(seen) == allowlist
 
-    shutil.copytree(
-        ROOT / "notebooks", tmp_path / "repo" / "notebooks", ignore=shutil.ignore_patterns("wan_outputs")
-    )
-    shutil.copytree(ROOT / "examples", tmp_path / "repo" / "examples")
-    runner, report = tmp_path / "run_notebooks.py", tmp_path / "report.json"
-    runner.write_text(RUNNER)
     launched = subprocess.run(
-        ["bash", "binder/start", str(bin_dir / "python"), str(runner), str(tmp_path / "repo" / "notebooks"), str(report)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        ["bash", "binder/start", str(bin_dir / "python"), "-c", START_PROBE],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-4000:]
-    results = json.loads(report.read_text())
+    started = json.loads(launched.stdout.splitlines()[-1])
+    assert started["python"].startswith("3.12."), started
+    assert started["provider"] == "sim", "binder/start defaults the notebooks' provider to the simulator"
+    assert Path(started["wan_nb"]).resolve().is_relative_to(ROOT), "requirements.txt installs -e ."
+
+    # Every notebook Binder serves, from the tier's one pass (conftest.py): no cell raised.
+    assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == sorted(TUTORIALS)
+    runs = {name: tutorial(name).run for name in TUTORIALS}
     with capsys.disabled():
-        for name, result in results.items():
-            print(f"\n[binder replay, Python {result['python']}] {name} ran in {result['seconds']} s", end="")
+        for name, run in runs.items():
+            print(f"\n[binder] {name} ran in {run.seconds:.1f} s (the tier's pass)", end="")
         print(flush=True)
-    assert len(results) >= 5
-    assert {name: result["errors"] for name, result in results.items() if result["errors"]} == {}
-    assert all(result["python"].startswith("3.12.") for result in results.values())
+    assert len(runs) >= 5
+    assert {name: errored_cells(run.nb) for name, run in runs.items() if errored_cells(run.nb)} == {}

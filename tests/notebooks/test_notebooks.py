@@ -1,26 +1,23 @@
 """The tutorial notebooks stand alone: each runs top to bottom, copied alone into an empty folder, on wan_nb
-installed from the built wheel, with no key, and is committed clean.
+installed from the built wheel, and is committed clean (``tests/unit/test_notebook_sources.py``).
 
-The runner builds the wheel once per session and installs it (``pip install --no-deps --target``) beside a
-cached virtual environment that holds only wan_nb's dependencies plus ipykernel (cached under
-``$WAN_NB_TEST_CACHE``, default the system temp folder, keyed by ``pyproject.toml`` and the interpreter; built
-from the package index once, about two minutes). Nothing of the repository is on that kernel's path. Each
-notebook is copied *alone* into an empty temporary folder and executed there with nbclient, exercises included,
-on a private kernelspec put first on ``JUPYTER_PATH``. An audit hook in the kernel (an IPython startup file)
-records every file it opens or lists outside the notebook's folder, the environment, the wheel's install and
-the folders Python, Jupyter and wan_nb keep their state in: any such read fails the test, as does a code cell
-naming a repository path (``../``, ``examples/``, ``notebooks/``, ``assets/``, an absolute path).
-(Keys: ``tests/notebooks/test_notebook_secrets.py`` runs the same notebooks with canary keys in the environment.)
+Each tutorial executes once per run (``conftest.py``'s ``tutorial``), with the canary as its provider keys, and
+this module, the secrets audit and the Binder check all read that pass. The runner
+(``tests/fixtures/notebooks.py``) puts an audit hook in the kernel that records every file it opens or lists
+outside the notebook's folder, the environment, the wheel's install and the folders Python, Jupyter and
+wan_nb keep their state in: any such read fails the test, as does a code cell naming a repository path
+(``../``, ``examples/``, ``notebooks/``, ``assets/``, an absolute path).
 
 Each notebook's wall time is printed and recorded in ``test-artifacts/notebook-times.json`` (and ``.md``);
 over :data:`NOTEBOOK_BUDGET` fails. ``WAN_NB_EXECUTED_DIR=dir`` keeps the executed copies:
 
-    .venv/bin/python -m pytest -m notebooks tests/notebooks/test_notebooks.py
+    .venv/bin/python -m pytest tests/notebooks/test_notebooks.py
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -29,10 +26,10 @@ import pytest
 from tests.fixtures.notebooks import (
     KEY_PATTERNS,
     NOTEBOOK_BUDGET,
-    NOTEBOOKS,
     ROOT,
     TUTORIALS,
     Runtime,
+    TutorialRun,
     errored_cells,
     outputs_text,
     record_time,
@@ -42,22 +39,17 @@ from tests.fixtures.notebooks import (
 )
 
 
-@pytest.mark.notebooks
 @pytest.mark.parametrize("name", TUTORIALS)
 def test_notebook_runs_alone_from_the_wheel(
-    name: str,
-    runtime: Runtime,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    name: str, tutorial: Callable[[str], TutorialRun], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Copied alone into an empty folder, on the wheel's wan_nb, with no key: every cell runs clean."""
-    run = run_alone(nbformat.read(NOTEBOOKS / name, as_version=4), runtime, tmp_path, monkeypatch, name)
-    nb = run.nb
+    """Copied alone into an empty folder, on the wheel's wan_nb: every cell runs clean."""
+    done = tutorial(name)
+    run, nb = done.run, done.run.nb
     with capsys.disabled():
         print(f"\n[notebooks] {name} ran alone from the wheel in {run.seconds:.1f} s", flush=True)
     record_time(name, run.seconds)
-    keep = Path(os.environ.get("WAN_NB_EXECUTED_DIR") or tmp_path)  # for a post-mortem
+    keep = Path(os.environ.get("WAN_NB_EXECUTED_DIR") or done.base)  # for a post-mortem
     keep.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, keep / name)
 
@@ -78,24 +70,21 @@ def test_notebook_runs_alone_from_the_wheel(
         assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the refusal"
         assert "<ins" in text, "the rewrite's word diff"
         assert text.count('"image/jpeg"') >= 8, "contact sheets of the grid and of the chain"
-        page = (tmp_path / "class" / "session.html").read_text()  # written in the notebook's own folder
+        page = (done.folder / "session.html").read_text()  # written in the notebook's own folder
         assert page.count("<video") >= 7 and "data:video/mp4;base64," in page, "the report plays its videos"
     assert run.seconds <= NOTEBOOK_BUDGET, (
         f"{name} took {run.seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
     )
 
 
-@pytest.mark.notebooks
-def test_the_audit_catches_a_cell_reading_the_repository(
-    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_audit_catches_a_cell_reading_the_repository(runtime: Runtime, tmp_path: Path) -> None:
     """A notebook that reads the repository's picture is caught; one that reads its own folder is not."""
     cells = [
         "from pathlib import Path\nPath('mine.txt').write_text('ok'); Path('mine.txt').read_text()",
         f"len(open({str(ROOT / 'examples' / 'cat.png')!r}, 'rb').read())",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell) for cell in cells])
-    run = run_alone(nb, runtime, tmp_path, monkeypatch)
+    run = run_alone(nb, runtime, tmp_path)
     assert not errored_cells(run.nb), errored_cells(run.nb)
     assert run.outside == [f"open {ROOT / 'examples' / 'cat.png'}"]
 
