@@ -1,10 +1,10 @@
-# Two commands for a newcomer: `make lab` and `make test` (see README.md).
+# Two commands for a newcomer: `make lab` and `make test` (see README.md). `make unit` is the one-minute loop.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: lab demo test test-slow test-wheel test-oldest bench lint clean
+.PHONY: lab demo unit test test-slow test-wheel test-oldest bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: $(VENV)/.installed-dev,sim
 	$(BIN)/ruff format --check wan_nb tests bench
 	$(BIN)/mypy
 
+# tests/unit only: no socket, subprocess, kernel or sleep, so neither lint nor Chromium is needed (< 1 min).
+unit: $(VENV)/.installed-dev,sim
+	$(BIN)/python -m pytest -q tests/unit
+
+# The whole gate: lint, then every tier (unit, integration, notebooks, browser) but the slow proofs.
 test: $(VENV)/.installed-dev,sim lint
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -m "not slow"
