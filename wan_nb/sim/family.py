@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from wan_nb.sim import audio, media, render, scene
 from wan_nb.sim.camera import Camera
+from wan_nb.sim.planes import planes_of
 from wan_nb.sim.render import FPS, RenderSpec
 from wan_nb.sim.validate import kind_of
 
@@ -276,7 +277,7 @@ def _tile_planes(picture: Image.Image, label: str, size: tuple[int, int]) -> Pla
     card.paste(ImageOps.pad(picture.convert("RGB"), inner, color=(20, 20, 24)), (2, band + 2))
     font: Any = media.font(max(10, band * 3 // 4))
     ImageDraw.Draw(card).text((6, band // 2), label, fill=(255, 255, 255), font=font, anchor="lm")
-    luma, blue, red = render.planes_of(card)
+    luma, blue, red = planes_of(card)
     half = (width // 2, height // 2)
     return luma, blue.resize(half), red.resize(half)
 
