@@ -40,7 +40,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "notebook"
     folder.mkdir()
     monkeypatch.chdir(folder)
-    # As under JupyterLab (a kernel whose server set JPY_SESSION_NAME; tests/test_frontend.py checks that).
+    # As under JupyterLab (a kernel whose server set JPY_SESSION_NAME; tests/unit/test_frontend.py checks that).
     lab = frontend.FrontEnd(frontend.Kind.JUPYTER, ("JPY_SESSION_NAME",))
     monkeypatch.setattr(frontend, "detect", lambda *args, **kwargs: lab)
     return folder

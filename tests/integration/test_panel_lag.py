@@ -11,7 +11,7 @@ journal's commits (an fsynced record per new task, ``synchronous=NORMAL`` state 
 unchanged) run on the client's journal-writer thread, so the loop does not wait on the disk, but they share
 the CPU with it. Run:
 
-    .venv/bin/python -m pytest -m slow tests/test_panel_lag.py -s
+    .venv/bin/python -m pytest -m slow tests/integration/test_panel_lag.py -s
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ def edges(source: str) -> list[Edge]:
 def violations(module: str, source: str) -> list[str]:
     """What is wrong with the imports of ``module`` (empty when it follows the arrows)."""
     own = room(module)
-    assert own in RANKS, f"{module}: add its room {own} to RANKS in tests/test_layers.py"
+    assert own in RANKS, f"{module}: add its room {own} to RANKS in tests/unit/test_layers.py"
     problems = [_problem(module, own, edge) for edge in edges(source)]
     problems += _environment_reads(module, source)
     return [problem for problem in problems if problem]

@@ -23,7 +23,7 @@ schedule                               60 s: GETs       60 s: notice     150 s: 
 dashscope SDK 1.x (1,1,2,2,2,4,4,4,5…)  17.5             2.5 s            35.5             2.5 s
 =====================================  ===============  ===============  ===============  ===============
 
-``tests/test_poll.py`` recomputes the table; ``python -m bench --only polling`` measures it against the SDK.
+``tests/unit/test_poll.py`` recomputes the table; ``python -m bench --only polling`` measures it against the SDK.
 
 Two things the schedule alone does not know, added by :func:`next_delay`: a task this client created a
 moment ago is not queried at once (the create just answered its state: one GET fewer than the table), and once

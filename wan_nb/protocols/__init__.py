@@ -3,7 +3,7 @@
 ``dialect("unified" | "native" | "relay")`` returns the dialect: its module, a :class:`~wan_nb.protocols.base.Dialect`.
 Its ``capabilities`` say what it can do, its functions build calls and parse answers, its ``uploads`` is DashScope's
 temporary upload or None. Code outside this package asks the capabilities and never compares a dialect's name,
-nor imports a dialect module (``tests/test_layers.py``).
+nor imports a dialect module (``tests/unit/test_layers.py``).
 """
 
 from __future__ import annotations
