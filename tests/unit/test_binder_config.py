@@ -39,7 +39,8 @@ def test_requirements_install_the_package_with_its_simulator_and_exact_pins() ->
         "nest-asyncio2",
         "platformdirs",
     } <= pinned
-    assert "ipykernel" in pinned  # tests/integration/test_kernel_background.py: background tasks run between cells
+    # tests/integration/test_kernel_background.py: background tasks run between cells
+    assert "ipykernel" in pinned
 
 
 def test_postbuild_checks_the_encoder_and_allows_mp4_in_voila() -> None:
