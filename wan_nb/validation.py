@@ -8,12 +8,19 @@ fields the dialect lacks, the media combination, each medium's kind, then local 
 
 Decisions where the wire facts are silent:
 
-* Models: only the image-to-video models of the :data:`MODELS` table (protocol.md §2, research/native.md
-  §1.2-1.3) and their dated snapshots (``wan2.7-i2v-2026-04-25``) are sent. Other Wan families (``-t2v``,
-  ``-r2v``, ``-kf2v``, ``-videoedit``, image models) and other names are refused, listing the known models:
-  each would be a paid request that cannot do image-to-video. The escape hatch for a genuinely new i2v model is
-  ``VideoRequest(model=..., allow_unknown_model=True)``: it gets its family's limits (``wan2.7*`` wan2.7-i2v's,
-  an older prefix loose legacy ones, anything else wan2.7's with 480P allowed) and the server judges the rest.
+* Models: the rows of :data:`wan_nb.family.MODELS` (the Wan 2.7 family, Wan 3.0 and older i2v models) and their
+  dated snapshots (``wan2.7-t2v-2026-04-25``) are sent; ``model=None`` is chosen from the inputs
+  (``VideoRequest.chosen_model``). Other Wan families (``-kf2v``, ``-s2v``, ``-animate``, image models) and other
+  names are refused, listing the known models. The escape hatch for a genuinely new model is
+  ``VideoRequest(model=..., allow_unknown_model=True)``: it gets its family's rules and the server judges the rest.
+* Each model's rules come from its row (research/family.md §8): which inputs it takes and how many, durations,
+  ratios, resolutions, ``audio_setting``, a required prompt, r2v's first frame never alone, Wan 3.0's frames and
+  references never mixed, and each medium's limits (reference videos 1-30 s, voices 1-10 s, a source video
+  2-10 s). A prompt that names "Image 3" with two reference images (or "视频2" with one video) is refused: the
+  model would look for a reference that is not there. Which tasks a dialect carries is its ``tasks``: the
+  gateway documents image-to-video only (family.md §5).
+* A reference's kind (image, video, audio) is its ``Reference.kind``, else what its header or its name's
+  extension says; a link that says neither is refused with how to name it.
 * Figures native.md marks UNCONFIRMED (older models' durations) are checked loosely (2-15).
 * ``resolution`` is case-insensitive (``"720p"`` passes; the protocols send it upper-case). ``size`` is
   ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
@@ -36,22 +43,25 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
-from wan_nb.media.rules import MediaLimits, check_content, check_reachable
+from wan_nb.family import MODELS, TASKS, MediaLimits, ModelSpec, ReferenceKind, Task, spec_of
+from wan_nb.media.rules import check_content, check_reachable
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
 __all__ = [
     "MODELS",
     "Carriage",
+    "Checked",
     "MediaLimits",
     "ModelLimits",
     "check_task_id",
     "model_limits",
     "nearest_resolution",
+    "reference_kinds",
     "validate",
 ]
 
@@ -70,88 +80,17 @@ FLAGS = ("prompt_extend", "watermark", "audio", "allow_unknown_model")
 _SIZE = re.compile(r"^([0-9]+)[xX*]([0-9]+)$")
 
 
-@dataclass(frozen=True, slots=True)
-class ModelLimits:
-    """One model's rules, for validation and for showing in the panel."""
-
-    model: str
-    legacy: bool
-    """True when the body carries ``input.img_url``/``audio_url`` instead of ``input.media`` (native.md §1.3)."""
-    media_sets: tuple[frozenset[MediaRole], ...]
-    resolutions: tuple[str, ...]
-    default_resolution: str
-    durations: tuple[int, ...]
-    prompt_chars: int
-    negative_prompt_chars: int
-    image: MediaLimits
-    audio: MediaLimits
-    clip: MediaLimits
-
-    def limits_for(self, role: MediaRole) -> MediaLimits:
-        return self.clip if role == "first_clip" else self.audio if role == "driving_audio" else self.image
+ModelLimits = ModelSpec
+"""The name this module's table had before the family grew into :mod:`wan_nb.family`."""
+Checked = dict[str, "media.Medium | media.Content"]
+"""What :func:`validate` returns: every medium of the request by its field (``first_frame``, ``video``,
+``references[0]``, ``references[0].voice``): a link as classified, a local medium as the content read and
+sniffed here, so a create sends it without reading it again."""
 
 
-def _sets(names: str) -> tuple[frozenset[MediaRole], ...]:
-    by_name: dict[str, MediaRole] = {role: role for role in MEDIA_ROLES}
-    return tuple(frozenset(by_name[part] for part in name.split("+")) for name in names.split())
-
-
-def _seconds(low: int, high: int) -> tuple[int, ...]:
-    return tuple(range(low, high + 1))
-
-
-# fmt: off
-_FRAMES = ("jpeg", "png", "bmp", "webp")
-# wan2.7-i2v (native.md §1.2): frames 240-8000 px, 1:8-8:1, ≤ 20 MB; audio wav/mp3 2-30 s ≤ 15 MB;
-# first_clip mp4/mov 2-10 s, 240-4096 px, 1:8-8:1, ≤ 100 MB; durations 2-15; 720P/1080P only.
-WAN27 = ModelLimits(
-    model="wan2.7-i2v", legacy=False, resolutions=("720P", "1080P"), default_resolution="720P",
-    media_sets=_sets("first_frame first_frame+driving_audio first_frame+last_frame "
-                     "first_frame+last_frame+driving_audio first_clip first_clip+last_frame"),
-    durations=_seconds(2, 15), prompt_chars=5000, negative_prompt_chars=500,
-    image=MediaLimits("an image", _FRAMES, 20, side=(240, 8000), aspect=8),
-    audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(2, 30)),
-    clip=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(2, 10)),
-)
-# Older first-frame models (native.md §1.3): img_url 360-2000 px ≤ 10 MB (no aspect limit published),
-# audio_url 3-30 s ≤ 15 MB on wan2.5/2.6 only; prompt ≤ 2000. Per-model durations are UNCONFIRMED
-# (5/10/15 vs any integer 2-15), so 2-15 unless an official page fixes them.
-WAN26 = replace(
-    WAN27, model="wan2.6-i2v", legacy=True, media_sets=_sets("first_frame first_frame+driving_audio"),
-    prompt_chars=2000, image=MediaLimits("an image", _FRAMES, 10, side=(360, 2000)),
-    audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(3, 30)),
-)
-WAN22 = replace(WAN26, model="wan2.2-i2v-plus", media_sets=_sets("first_frame"), prompt_chars=800)
-_FLASH = MediaLimits("an image", _FRAMES, 20, side=(360, 2000))  # modelstream's -flash page: ≤ 20 MB
-_MODELS = (
-    WAN27,
-    WAN26,
-    replace(WAN26, model="wan2.6-i2v-flash", image=_FLASH),
-    replace(WAN26, model="wan2.5-i2v-preview", resolutions=("480P", "720P", "1080P")),
-    # official zh legacy page: wan2.2-i2v-plus 480P/1080P, 5 s; wan2.2-i2v-flash 480P/720P
-    replace(WAN22, resolutions=("480P", "1080P"), default_resolution="1080P", durations=(5,)),
-    replace(WAN22, model="wan2.2-i2v-flash", resolutions=("480P", "720P"), image=_FLASH),
-    # same page: wanx2.1-i2v-turbo 480P/720P, 3/4/5 s; wanx2.1-i2v-plus 720P, 5 s
-    replace(WAN22, model="wanx2.1-i2v-turbo", resolutions=("480P", "720P"), durations=(3, 4, 5)),
-    replace(WAN22, model="wanx2.1-i2v-plus", resolutions=("720P",), durations=(5,)),
-)
-# fmt: on
-MODELS: dict[str, ModelLimits] = {limits.model: limits for limits in _MODELS}
-_ANY_RESOLUTION = ("480P", "720P", "1080P")
-# Unknown names: the family fixes the body shape (protocols.native reads `legacy` from here); the server judges the rest.
-FAMILIES: tuple[tuple[tuple[str, ...], ModelLimits], ...] = (
-    (("wan2.7",), WAN27),
-    (("wan2.6-", "wan2.5-", "wan2.2-", "wanx2.1-", "wanx2.0-"), replace(WAN26, resolutions=_ANY_RESOLUTION)),
-    (("",), replace(WAN27, resolutions=_ANY_RESOLUTION)),
-)
-
-
-def model_limits(model: str) -> ModelLimits:
-    """The rules for ``model``: its own, its snapshot's base model's, or its family's generic ones."""
-    bases = [name for name in MODELS if model == name or model.startswith(name + "-")]
-    if bases:
-        return MODELS[max(bases, key=len)]  # wan2.6-i2v-flash beats wan2.6-i2v
-    return next(limits for prefixes, limits in FAMILIES if model.startswith(prefixes))
+def model_limits(model: str) -> ModelSpec:
+    """The rules for ``model`` (:func:`wan_nb.family.spec_of`)."""
+    return spec_of(model)
 
 
 def nearest_resolution(size: str, model: str) -> str:
@@ -179,32 +118,61 @@ class Carriage(Protocol):
     def carries(self) -> frozenset[str]: ...
     @property
     def accepts_oss(self) -> bool: ...
+    @property
+    def tasks(self) -> frozenset[Task]: ...
 
 
 def validate(
-    request: VideoRequest, dialect: Carriage, *, cloud: bool = True
-) -> dict[MediaRole, media.Medium | media.Content]:
-    """Raise the first problem with ``request`` for a dialect (its ``capabilities``); else its media, by role:
-    a link as classified, a local medium as the :class:`~wan_nb.media.Content` read and sniffed here, so that a
-    create sends it without reading it again.
+    request: VideoRequest,
+    dialect: Carriage,
+    *,
+    cloud: bool = True,
+    providers: Mapping[str, Carriage] | None = None,
+) -> Checked:
+    """Raise the first problem with ``request`` for a dialect (its ``capabilities``); else its media by field
+    (:data:`Checked`): links as classified, local media read and sniffed once.
 
     ``cloud``: the service fetches media from the internet (the client says; False for a loopback server).
+    ``providers``: name → capabilities of the providers one may use; those that carry the request's task are
+    named when this dialect does not.
     """
-    limits = _check_model(request.model, request.allow_unknown_model)
+    model = request.chosen_model
+    spec = _check_model(model, request.allow_unknown_model)
+    _check_task(spec, model, dialect, providers or {})
     for check in _SCALAR_CHECKS:
-        check(request, limits)
+        check(request, spec)
+    _check_duration(request, spec)
     _check_dialect_fields(request, dialect)
-    _check_media_set(request, limits)
-    found = {role: media.classify(value, role) for role, value in request.media().items()}
-    for role, medium in found.items():
+    _check_frames(request, spec)
+    kinds = _check_references(request, spec)
+    _check_source(request, spec)
+    _check_prompt_names(request, spec, kinds)
+    found = {field: media.classify(value, field) for field, value in request.inputs().items()}
+    for field, medium in found.items():
         if medium.kind == "oss" and not dialect.accepts_oss:
-            raise ValidationError(role, _OSS_ELSEWHERE.format(dialect.name))
+            raise ValidationError(field, _OSS_ELSEWHERE.format(dialect.name))
         if medium.kind == "url" and cloud:
             check_reachable(medium)
     return {
-        role: check_content(medium, limits.limits_for(role), request.model) if medium.is_local else medium
-        for role, medium in found.items()
+        field: check_content(medium, _limits_of(field, spec, kinds), model) if medium.is_local else medium
+        for field, medium in found.items()
     }
+
+
+def reference_kinds(request: VideoRequest) -> list[ReferenceKind | None]:
+    """Each reference's kind: its ``Reference.kind``, else what its header or name says (None: cannot tell)."""
+    return [
+        reference.kind or media.reference_kind(media.classify(reference.medium, f"references[{index}]"))
+        for index, reference in enumerate(request.references)
+    ]
+
+
+def _kinds_if_known(request: VideoRequest) -> list[ReferenceKind | None]:
+    """:func:`reference_kinds` where it can tell; a reference it cannot read is judged later, in its turn."""
+    try:
+        return reference_kinds(request)
+    except (ValidationError, TypeError, OSError):
+        return []
 
 
 _OSS_ELSEWHERE = (
@@ -213,13 +181,13 @@ _OSS_ELSEWHERE = (
 )
 
 
-# Other Wan task families (native.md §1): each has its own endpoint and inputs; an i2v request to them is billed
+# Other Wan task families (native.md §1): each has its own endpoint and inputs; a request to them is billed
 # and cannot work. Matched on the name's parts, so "wan2.5-t2v-preview" and "wanx2.1-t2i-turbo" are both seen.
 _OTHER_FAMILIES = (
-    ("t2v", "a text-to-video model"),
-    ("r2v", "a reference-to-video model"),
+    ("t2v", "a text-to-video model of an older generation"),
+    ("r2v", "a reference-to-video model of an older generation"),
     ("kf2v", "a first-and-last-frame model with its own endpoint"),
-    ("videoedit", "a video-editing model"),
+    ("videoedit", "a video-editing model of an older generation"),
     ("vace", "a video-editing model"),
     ("s2v", "a speech-to-video model with its own endpoint"),
     ("animate", "a character-animation model"),
@@ -231,45 +199,64 @@ _OTHER_FAMILIES = (
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4,8}$")
 
 
-def _check_model(model: object, allow_unknown: object) -> ModelLimits:
+def _check_model(model: object, allow_unknown: object) -> ModelSpec:
     if not isinstance(model, str):
-        raise TypeError(f"model: must be a string such as 'wan2.7-i2v', got {type(model).__name__}")
+        raise TypeError(
+            f"model: must be a string such as 'wan2.7-i2v' or 'wan2.7-t2v', got {type(model).__name__}"
+        )
     known = ", ".join(MODELS)
     if not model.strip():
         raise ValidationError("model", f"is empty; known models: {known}")
     if model in MODELS or (_SNAPSHOT.search(model) and _SNAPSHOT.sub("", model) in MODELS):
-        return model_limits(model)
+        return spec_of(model)
     if allow_unknown is True:
-        return model_limits(model)
+        return spec_of(model)
     parts = re.split(r"[-_.\s]+", model.lower())
     family = next((what for part, what in _OTHER_FAMILIES if part in parts), None)
     if family is not None:
-        said = f"{model!r} is {family}; this path sends image-to-video requests only"
+        said = f"{model!r} is {family}, which wan_nb does not send"
     else:
         close = difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
-        said = f"{model!r} is not a known image-to-video model" + (
-            f" (did you mean {close[0]}?)" if close else ""
-        )
+        said = f"{model!r} is not a known Wan video model" + (f" (did you mean {close[0]}?)" if close else "")
     raise ValidationError(
         "model",
-        f"{said}; known: {known}; for a new i2v model pass VideoRequest(..., allow_unknown_model=True)",
+        f"{said}; known: {known}; for a new model pass VideoRequest(..., allow_unknown_model=True)",
     )
 
 
-def _check_texts(request: VideoRequest, limits: ModelLimits) -> None:
+def _check_task(spec: ModelSpec, model: str, dialect: Carriage, providers: Mapping[str, Carriage]) -> None:
+    if spec.task in dialect.tasks:
+        return
+    takers = [name for name, carriage in providers.items() if spec.task in carriage.tasks]
+    carried = " and ".join(TASKS[task] for task in TASKS if task in dialect.tasks)
+    where = f"; providers that take it: {', '.join(takers)}" if takers else "; use a native provider"
+    raise ValidationError(
+        "model",
+        f"{model} is {spec.task_name}, which the {dialect.name} dialect does not carry (it documents "
+        f"{carried} only){where}",
+    )
+
+
+def _check_texts(request: VideoRequest, spec: ModelSpec) -> None:
     negative = "" if request.negative_prompt is None else request.negative_prompt
     texts: tuple[tuple[str, object, int], ...] = (
-        ("prompt", request.prompt, limits.prompt_chars),
-        ("negative_prompt", negative, limits.negative_prompt_chars),
+        ("prompt", request.prompt, spec.prompt_chars),
+        ("negative_prompt", negative, spec.negative_prompt_chars),
     )
     for field, text, most in texts:
         if not isinstance(text, str):
             raise TypeError(f"{field}: must be a string, got {type(text).__name__}")
+        if most == 0 and text:
+            raise ValidationError(field, f"{request.chosen_model} has none; say what to avoid in the prompt")
         if len(text) > most:
-            raise ValidationError(field, f"{len(text)} characters; at most {most} for {request.model}")
+            raise ValidationError(field, f"{len(text)} characters; at most {most} for {request.chosen_model}")
+    if spec.prompt_required and not request.prompt.strip():
+        raise ValidationError("prompt", f"is required by {request.chosen_model} ({spec.task_name})")
+    if spec.prompt_or_media and not request.prompt.strip() and not request.inputs():
+        raise ValidationError("prompt", f"give a prompt, media or both to {request.chosen_model}")
 
 
-def _check_flags(request: VideoRequest, limits: ModelLimits) -> None:
+def _check_flags(request: VideoRequest, spec: ModelSpec) -> None:
     for field in FLAGS:
         value = getattr(request, field)
         if value is not None and not isinstance(value, bool):
@@ -280,31 +267,42 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _check_duration(request: VideoRequest, limits: ModelLimits) -> None:
-    value, allowed = request.duration, limits.durations
+def _check_duration(request: VideoRequest, spec: ModelSpec) -> None:
+    value, allowed, why = request.chosen_duration, spec.durations, ""
+    if spec.reference_video_durations is not None and "video" in _kinds_if_known(request):
+        allowed, why = spec.reference_video_durations, " with a reference video"
     if not _is_int(value) or value not in allowed:
-        contiguous = allowed == _seconds(allowed[0], allowed[-1]) and len(allowed) > 2
-        shown = f"{allowed[0]}-{allowed[-1]}" if contiguous else " or ".join(map(str, allowed))
         raise ValidationError(
-            "duration", f"must be whole seconds, {shown} for {request.model}; got {value!r}"
+            "duration",
+            f"must be whole seconds, {_durations(allowed)} for {request.chosen_model}{why}; got {value!r}",
         )
 
 
-def _check_resolution(request: VideoRequest, limits: ModelLimits) -> None:
+def _durations(allowed: tuple[int, ...]) -> str:
+    """``2-15``; ``0 (keep the source's length) or 2-10``; ``-1 (the model picks) or 2-30``."""
+    said = {0: "0 (keep the source's length)", -1: "-1 (the model picks)"}
+    special = [said[value] for value in allowed if value in said]
+    plain = [value for value in allowed if value not in said]
+    contiguous = len(plain) > 2 and plain == list(range(plain[0], plain[-1] + 1))
+    shown = f"{plain[0]}-{plain[-1]}" if contiguous else " or ".join(map(str, plain))
+    return " or ".join([*special, shown])
+
+
+def _check_resolution(request: VideoRequest, spec: ModelSpec) -> None:
     resolution, size = request.resolution, request.size
     for field, value in (("resolution", resolution), ("size", size)):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{field}: must be a string such as '720P' or '1280x720', got {value!r}")
-    allowed = ", ".join(limits.resolutions)
-    if resolution is not None and resolution.upper() not in limits.resolutions:
+    allowed = ", ".join(spec.resolutions)
+    if resolution is not None and resolution.upper() not in spec.resolutions:
         raise ValidationError(
-            "resolution", f"{resolution!r} is not offered by {request.model}; allowed: {allowed}"
+            "resolution", f"{resolution!r} is not offered by {request.chosen_model}; allowed: {allowed}"
         )
     if size is None:
         return
     if not _SIZE.match(size) or 0 in _parse_size(size):
         raise ValidationError("size", f"{size!r} is malformed; expected WIDTHxHEIGHT such as 1280x720")
-    nearest = nearest_resolution(size, request.model)
+    nearest = nearest_resolution(size, request.chosen_model)
     if resolution is not None and nearest != resolution.upper():
         raise ValidationError(
             "size", f"{size} is {nearest} but resolution is {resolution}; give one or the other"
@@ -316,13 +314,51 @@ def _parse_size(size: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def _check_seed(request: VideoRequest, limits: ModelLimits) -> None:
+def _check_seed(request: VideoRequest, spec: ModelSpec) -> None:
     seed = request.seed
     if seed is not None and (not _is_int(seed) or not 0 <= seed <= SEED_MAX):
         raise ValidationError("seed", f"must be an integer from 0 to {SEED_MAX}, or None; got {seed!r}")
 
 
-_SCALAR_CHECKS = (_check_texts, _check_flags, _check_duration, _check_resolution, _check_seed)
+def _check_ratio(request: VideoRequest, spec: ModelSpec) -> None:
+    ratio = request.ratio
+    if ratio is None:
+        return
+    if not isinstance(ratio, str):
+        raise TypeError(f"ratio: must be a string such as '16:9', got {ratio!r}")
+    if not spec.ratios:
+        raise ValidationError(
+            "ratio", f"{request.chosen_model} takes none ({spec.task_name} follows its image); leave it out"
+        )
+    if ratio not in spec.ratios:
+        raise ValidationError(
+            "ratio", f"{ratio!r} is not offered by {request.chosen_model}; allowed: {', '.join(spec.ratios)}"
+        )
+
+
+def _check_audio_setting(request: VideoRequest, spec: ModelSpec) -> None:
+    setting = request.audio_setting
+    if setting is None:
+        return
+    if not spec.audio_settings:
+        raise ValidationError(
+            "audio_setting", f"only video editing takes it (wan2.7-videoedit), not {request.chosen_model}"
+        )
+    if setting not in spec.audio_settings:
+        raise ValidationError(
+            "audio_setting",
+            f"{setting!r}; allowed: 'auto' (the model decides the sound) or 'origin' (keep the source's)",
+        )
+
+
+_SCALAR_CHECKS = (
+    _check_texts,
+    _check_flags,
+    _check_resolution,
+    _check_seed,
+    _check_ratio,
+    _check_audio_setting,
+)
 
 
 def _check_dialect_fields(request: VideoRequest, dialect: Carriage) -> None:
@@ -336,25 +372,144 @@ def _check_dialect_fields(request: VideoRequest, dialect: Carriage) -> None:
             )
 
 
-def _check_media_set(request: VideoRequest, limits: ModelLimits) -> None:
+def _check_frames(request: VideoRequest, spec: ModelSpec) -> None:
     given = frozenset(request.media())
-    if given in limits.media_sets:
+    if given in spec.frame_sets:
+        if spec.frame_needs_reference and given and not request.references:
+            raise ValidationError(
+                "first_frame",
+                f"cannot go alone on {request.chosen_model}: give at least one reference (an image or a video)",
+            )
+        if spec.frames_exclude_references and given and request.references:
+            raise ValidationError(
+                "references",
+                f"{request.chosen_model} takes frames (first_frame, last_frame) or references, never both",
+            )
         return
-    offered = frozenset().union(*limits.media_sets)
+    offered = frozenset().union(*spec.frame_sets)
+    stray = [role for role in MEDIA_ROLES if role in given and role not in offered]
+    if stray and spec.task != "image":  # an i2v model's refusal names the allowed sets, below
+        raise ValidationError(
+            stray[0], f"is not an input of {request.chosen_model} ({spec.task_name}){_hint(stray[0])}"
+        )
     starts = [role for role in _SHOWN_ORDER[:2] if role in offered]
-    if not given & set(starts):
-        raise ValidationError(starts[0], f"is required by {request.model} (give {' or '.join(starts)})")
+    if starts and not given & set(starts):
+        raise ValidationError(
+            starts[0], f"is required by {request.chosen_model} (give {' or '.join(starts)})"
+        )
     # Blame the medium whose removal leaves an allowed set, looking from the last role back.
-    extra = [r for r in reversed(MEDIA_ROLES) if r in given and given - {r} in limits.media_sets]
+    extra = [r for r in reversed(MEDIA_ROLES) if r in given and given - {r} in spec.frame_sets]
     blamed = extra[0] if extra else next(r for r in reversed(MEDIA_ROLES) if r in given)
-    allowed = "; ".join(_shown(roles) for roles in limits.media_sets)
+    allowed = "; ".join(_shown(roles) for roles in spec.frame_sets if roles)
     raise ValidationError(
-        blamed, f"cannot go with {_shown(given - {blamed})} on {request.model}; allowed sets: {allowed}"
+        blamed,
+        f"cannot go with {_shown(given - {blamed})} on {request.chosen_model}; allowed sets: {allowed}",
     )
+
+
+def _hint(role: MediaRole) -> str:
+    if role in ("first_frame", "last_frame", "first_clip"):
+        return "; leave model=None to animate it (wan2.7-i2v), or pass it as a reference"
+    return ""
+
+
+def _check_references(request: VideoRequest, spec: ModelSpec) -> list[ReferenceKind | None]:
+    count, (fewest, most) = len(request.references), spec.references
+    if count and most == 0:
+        raise ValidationError(
+            "references",
+            f"{request.chosen_model} ({spec.task_name}) takes none; leave model=None (wan2.7-r2v)",
+        )
+    if count < fewest:
+        raise ValidationError(
+            "references", f"{request.chosen_model} needs {fewest}-{most} (images or videos); got {count}"
+        )
+    if count > most:
+        raise ValidationError("references", f"{count} given; at most {most} for {request.chosen_model}")
+    kinds = reference_kinds(request)
+    caps = spec.reference_kinds or {}
+    for index, (reference, kind) in enumerate(zip(request.references, kinds, strict=True)):
+        field = f"references[{index}]"
+        if kind is None:
+            raise ValidationError(
+                field,
+                "cannot tell an image from a video here (no extension, no known header); pass "
+                "wan_nb.Reference(..., kind='image') or kind='video'",
+            )
+        if kind not in caps:
+            takes = " and ".join(f"{k}s" for k in caps)
+            raise ValidationError(field, f"is {_a(kind)}; {request.chosen_model} takes {takes} as references")
+        if reference.voice is not None and (not spec.voices or kind == "audio"):
+            raise ValidationError(
+                f"{field}.voice", "voices go on image or video references of wan2.7-r2v only"
+            )
+    for kind, cap in caps.items():
+        if kinds.count(kind) > cap:
+            raise ValidationError(
+                "references", f"{kinds.count(kind)} {kind}s; at most {cap} for {request.chosen_model}"
+            )
+    return kinds
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def _check_source(request: VideoRequest, spec: ModelSpec) -> None:
+    if spec.source_video is None and request.video is not None:
+        raise ValidationError(
+            "video",
+            f"only video editing (wan2.7-videoedit) takes a video to edit, not {request.chosen_model}; "
+            "to continue a clip use first_clip",
+        )
+    if spec.source_video is not None and request.video is None:
+        raise ValidationError("video", f"is required by {request.chosen_model}: the clip to edit")
+
+
+# "Image 1", "Video 2", "Audio 1" (family.md §2.2: capitalised, a space before the digit) and 图1/视频2/音频1.
+_NAMED = re.compile(r"\b(Image|Video|Audio) ?(\d+)\b|(图|视频|音频)(\d+)")
+_KIND_NAMED: dict[str, ReferenceKind] = {
+    "Image": "image", "Video": "video", "Audio": "audio", "图": "image", "视频": "video", "音频": "audio",
+}  # fmt: skip
+
+
+def _check_prompt_names(
+    request: VideoRequest, spec: ModelSpec, kinds: Sequence[ReferenceKind | None]
+) -> None:
+    if spec.references[1] == 0 or not isinstance(request.prompt, str):
+        return
+    for match in _NAMED.finditer(request.prompt):
+        word = match.group(1) or match.group(3)
+        number = int(match.group(2) or match.group(4))
+        kind = _KIND_NAMED[word]
+        have = kinds.count(kind)
+        if 1 <= number <= have:
+            continue
+        there = {0: f"no {kind} reference", 1: f"one {kind} reference ({word} 1)"}.get(
+            have, f"{have} {kind} references ({word} 1-{have})"
+        )
+        raise ValidationError(
+            "prompt",
+            f"names {match.group(0)}, but there is {there}; references are numbered per kind, in order",
+        )
+
+
+def _limits_of(field: str, spec: ModelSpec, kinds: Sequence[ReferenceKind | None]) -> MediaLimits:
+    if field == "video" and spec.source_video is not None:
+        return spec.source_video
+    if field.startswith("references["):
+        index = int(field[len("references[") : field.index("]")])
+        if field.endswith(".voice") and spec.voice is not None:
+            return spec.voice
+        kind = kinds[index]
+        if kind is not None:
+            return spec.reference_limits(kind)
+    by_role: dict[str, MediaRole] = {role: role for role in MEDIA_ROLES}
+    return spec.limits_for(by_role[field])
 
 
 _SHOWN_ORDER: tuple[MediaRole, ...] = ("first_frame", "first_clip", "last_frame", "driving_audio")
 
 
 def _shown(roles: frozenset[MediaRole]) -> str:
-    return " + ".join(role for role in _SHOWN_ORDER if role in roles)
+    return " + ".join(role for role in _SHOWN_ORDER if role in roles) or "nothing"

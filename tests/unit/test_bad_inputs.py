@@ -188,17 +188,22 @@ PANEL_TEXTS = ("prompt", "negative_prompt")
 NATIVE_ONLY = ("last_frame", "driving_audio", "negative_prompt", "watermark", "prompt_extend")
 
 
+PANEL_OWN_MODEL = "wan2.7-i2v"
+
+
 def panel_form(bad: Bad) -> list[tuple[str, Any]] | None:
     """The form inputs that express ``bad``, or None when the panel cannot express it."""
     if bad.provider == "gateway" and any(name in NATIVE_ONLY for name in bad.fields):
         return None
     for name, value in bad.fields.items():
+        if name == "model" and value == PANEL_OWN_MODEL:
+            continue  # what the panel sends anyway (it makes image-to-video)
         if name in PANEL_TEXTS and isinstance(value, str):
             continue
         if name in PANEL_MEDIA_ROLES and (value is None or isinstance(value, str | bytes)):
             continue
         return None
-    return list(bad.fields.items())
+    return [(name, value) for name, value in bad.fields.items() if name != "model"]
 
 
 def _enter(panel: Any, name: str, value: Any) -> None:

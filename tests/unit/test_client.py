@@ -198,7 +198,7 @@ async def test_a_task_id_stays_one_path_segment() -> None:
 @pytest.mark.parametrize(
     ("request_", "field"),
     [
-        (VideoRequest(prompt="x"), "first_frame"),
+        (VideoRequest(prompt="x", model="wan2.7-i2v"), "first_frame"),
         (VideoRequest(prompt="x", first_frame="https://e.com/a.png", duration=20), "duration"),
         (VideoRequest(prompt="x", first_frame="ftp://e.com/a.png"), "first_frame"),
     ],

@@ -431,7 +431,7 @@ async def test_a_new_client_on_the_same_journal_and_api_starts_from_its_recent_r
 def test_the_in_process_simulator_does_not_reload_run_times(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.sqlite3")
     client = AsyncWanClient("sim", journal=journal)
-    summary = {"model": REQUEST.model, "duration": 5, "media": {"first_frame": {}}}
+    summary = {"model": REQUEST.chosen_model, "duration": 5, "media": {"first_frame": {}}}
     with sqlite3.connect(journal.path) as db:  # a row as an earlier session with other knobs left it
         db.execute(
             "INSERT INTO tasks (task_id, provider, host, base_url, dialect, request, request_fingerprint, "

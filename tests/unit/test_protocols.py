@@ -266,6 +266,8 @@ def test_non_json_error_body_is_kept_short() -> None:
 def test_native_wan27_body_and_headers() -> None:
     request = VideoRequest(
         prompt="rap under a bridge",
+        first_frame=IMG,
+        driving_audio="oss://dashscope-instant/a/voice.mp3",
         negative_prompt="blur",
         resolution="1080P",
         duration=10,

@@ -19,7 +19,7 @@ from wan_nb.cli.tasks import cmd_cancel, cmd_download, cmd_generate, cmd_status,
 from wan_nb.client.providers import PROVIDERS
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.loop import run_sync
-from wan_nb.models import DEFAULT_MODEL, Task
+from wan_nb.models import Task
 
 __all__ = ["build_parser", "main"]
 
@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--base-url", help="override the provider's host (keys come only from the environment)"
     )
-    parser = argparse.ArgumentParser(prog=PROG, description="Wan 2.7 image-to-video from the shell.")
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Wan video models (text, image, references, edits) from the shell."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, run: Command, text: str) -> argparse.ArgumentParser:
@@ -50,14 +52,29 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     gen = add("generate", cmd_generate, "submit a task, follow it, download the video")
-    gen.add_argument("--image", required=True, help="first frame: a local file or an http(s) URL")
-    gen.add_argument("--prompt", required=True)
-    gen.add_argument("--audio", help="driving audio (wav/mp3, 2-30 s)")
+    gen.add_argument("--prompt", default="", help="what should happen (required for text and references)")
+    gen.add_argument("--image", help="first frame (image to video): a local file or an http(s) URL")
+    gen.add_argument("--audio", help="audio, wav/mp3 2-30 s: lip-sync (image) or the soundtrack (text)")
     gen.add_argument("--last-frame", help="last frame image")
+    gen.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="FILE[:voice=FILE]",
+        help="a reference image or video, optionally with its voice (repeatable; the prompt calls them "
+        '"Image 1", "Video 1"...)',
+    )
+    gen.add_argument("--video", help="a video to edit (mp4/mov, 2-10 s)")
+    gen.add_argument("--ratio", help="16:9, 9:16, 1:1, 4:3 or 3:4 (text, references, editing)")
+    gen.add_argument("--audio-setting", choices=("auto", "origin"), help="editing: new sound or the source's")
     gen.add_argument("--resolution", help="720P or 1080P (default 720P)")
-    gen.add_argument("--duration", type=int, default=5, help="seconds, 2-15 (default 5)")
+    gen.add_argument(
+        "--duration", type=int, help="seconds (default: the model's, 5; editing keeps the source)"
+    )
     gen.add_argument("--seed", type=int)
-    gen.add_argument("--model", default=DEFAULT_MODEL)
+    gen.add_argument(
+        "--model", help="default: chosen from the inputs (video: edit, references, image, else text to video)"
+    )
     for name, run, text in (
         ("status", cmd_status, "show a task's current state"),
         ("wait", cmd_wait, "follow a task until it ends"),
@@ -65,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("cancel", cmd_cancel, "cancel a queued task"),
     ):
         add(name, run, text).add_argument("id", help="task id")
-    add("list", cmd_list, "journaled tasks: id, provider, status, prompt, file")
+    add("list", cmd_list, "journaled tasks: id, provider, status, model, prompt, file")
     add("resume", cmd_resume, "re-attach to unfinished journaled tasks and download finished ones")
     report.add_arguments(
         add(

@@ -33,19 +33,41 @@ def _journal(args: argparse.Namespace) -> list[JournalEntry]:
 async def cmd_list(args: argparse.Namespace, out: Reporter) -> int:
     for entry in _journal(args):
         path = str(entry.path) if entry.downloaded else "-"
-        out.say("  ".join([entry.task_id, entry.provider, entry.status.value, _excerpt(entry.request), path]))
+        out.say(
+            "  ".join(
+                [
+                    entry.task_id,
+                    entry.provider,
+                    entry.status.value,
+                    _model(entry.request),
+                    _excerpt(entry.request),
+                    path,
+                ]
+            )
+        )
     for create in Journal().unanswered(provider=args.provider):
         sent = f"sent {_local_time(create.sent)}" + (f": {create.problem}" if create.problem else "")
-        out.say("  ".join(["-", create.provider, "UNANSWERED", _excerpt(create.request), sent]))
+        out.say(
+            "  ".join(
+                ["-", create.provider, "UNANSWERED", _model(create.request), _excerpt(create.request), sent]
+            )
+        )
     for plan in _planned(args):
         note = f"batch {plan.batch_id[:8]} item {plan.position}, planned {_local_time(plan.planned)}"
-        out.say("  ".join(["-", plan.provider, "PLANNED", _excerpt(json.loads(plan.request)), note]))
+        planned = json.loads(plan.request)
+        out.say("  ".join(["-", plan.provider, "PLANNED", _model(planned), _excerpt(planned), note]))
     return 0
 
 
 def _planned(args: argparse.Namespace) -> list[PlannedRequest]:
     """Requests of a batch that stopped before sending them (``resume`` sends them)."""
     return Journal().planned(provider=args.provider, base_url=args.base_url)
+
+
+def _model(request: dict[str, object]) -> str:
+    """The model the row was sent to (chosen from its inputs when the request named none)."""
+    model = request.get("model")
+    return model if isinstance(model, str) and model else "-"
 
 
 def _excerpt(request: dict[str, object]) -> str:

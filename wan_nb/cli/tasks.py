@@ -10,7 +10,7 @@ import argparse
 from wan_nb.cli.output import Reporter
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import TaskFailed
-from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.models import Reference, Task, TaskStatus, VideoRequest
 
 __all__ = ["cmd_cancel", "cmd_download", "cmd_generate", "cmd_status", "cmd_wait"]
 
@@ -40,6 +40,10 @@ async def cmd_generate(args: argparse.Namespace, out: Reporter) -> int:
         duration=args.duration,
         seed=args.seed,
         model=args.model,
+        references=tuple(reference_of(text) for text in args.reference),
+        video=args.video,
+        ratio=args.ratio,
+        audio_setting=args.audio_setting,
     )
     async with _client(args) as client:
         task = await client.submit(request)
@@ -47,6 +51,12 @@ async def cmd_generate(args: argparse.Namespace, out: Reporter) -> int:
         done = await _follow(client, task, args.timeout, out)
         out.say(str(await client.download(done, args.out)))
     return 0
+
+
+def reference_of(text: str) -> Reference:
+    """``FILE`` or ``FILE:voice=VOICE`` (``:voice=`` is split once, so paths and URLs keep their colons)."""
+    medium, _, voice = text.partition(":voice=")
+    return Reference(medium, voice=voice or None)
 
 
 async def cmd_status(args: argparse.Namespace, out: Reporter) -> int:

@@ -28,6 +28,7 @@ from typing import Protocol
 from wan_nb.client._create import Creator
 from wan_nb.client._journal_seam import JournalWriter, journaled
 from wan_nb.client.journal import JournalEntry, PlannedRequest
+from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import TaskFailed, ValidationError, WaitTimeout, WanError
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.validation import validate
@@ -82,7 +83,12 @@ def map_requests(
         raise ValueError("concurrency must be at least 1")
     for index, request in enumerate(requests):
         try:
-            validate(request, batch.creator.wire.capabilities, cloud=batch.creator.cloud)
+            validate(
+                request,
+                batch.creator.wire.capabilities,
+                cloud=batch.creator.cloud,
+                providers=provider_capabilities(),
+            )
         except ValidationError as exc:
             raise ValidationError(f"requests[{index}].{exc.field}", exc.message) from exc
     return _map(batch, list(requests), concurrency, out, timeout)
@@ -242,7 +248,12 @@ async def _send_planned(
 
     try:
         request = rebuild(plan.request)
-        validate(request, batch.creator.wire.capabilities, cloud=batch.creator.cloud)
+        validate(
+            request,
+            batch.creator.wire.capabilities,
+            cloud=batch.creator.cloud,
+            providers=provider_capabilities(),
+        )
     except (ValidationError, TypeError, ValueError) as exc:
         await journaled(batch.writer, f"unplan of {plan.plan_id}", lambda j: j.unplan(plan.plan_id), None)
         message = f"planned request {plan.position} of batch {plan.batch_id} dropped: {exc}"

@@ -102,12 +102,12 @@ class Meter:
         self._tasks: dict[str, tuple[Hold, str]] = {}
 
     def cost(self, request: VideoRequest) -> float:
-        price = price_of(request.model, tier_of(request), self.region, self.prices)
+        price = price_of(request.chosen_model, tier_of(request), self.region, self.prices)
         return billed_seconds(request) * price.per_second
 
     def hold(self, request: VideoRequest) -> Hold:
         """The create's hold; BudgetExceeded (or ValidationError for an unpriced model) before any request."""
-        what = f"{request.duration} s · {tier_of(request)}"
+        what = f"{billed_seconds(request):g} s · {tier_of(request)}"
         return self.budget.hold(self.cost(request), what)
 
     def created(self, task_id: str, held: Hold, model: str) -> None:

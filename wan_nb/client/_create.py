@@ -29,6 +29,7 @@ from wan_nb.client._journal_seam import JournalWriter, journaled
 from wan_nb.client._poll import PollSchedule
 from wan_nb.client._runs import RunTimes
 from wan_nb.client.policy import throttle_backoff
+from wan_nb.client.providers import provider_capabilities
 from wan_nb.client.uploads import Uploader, media_urls
 from wan_nb.errors import APIError, InvalidResponse, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
@@ -60,7 +61,9 @@ class Creator:
     async def create(self, request: VideoRequest, *, patience: float, plan_id: str | None = None) -> Task:
         """The new task: ``request`` validated (its local media read once), then sent; a 429 is waited out and
         re-sent while ``patience`` (seconds) lasts. Local media are uploaded once, before the first POST."""
-        checked = validate(request, self.wire.capabilities, cloud=self.cloud)
+        checked = validate(
+            request, self.wire.capabilities, cloud=self.cloud, providers=provider_capabilities()
+        )
         held = self.meter.hold(request) if self.meter is not None else None
         try:
             urls = await media_urls(checked, self._uploader(request))
@@ -85,14 +88,14 @@ class Creator:
                 raise
             else:
                 if held is not None and self.meter is not None:
-                    self.meter.created(task.id, held, request.model)
+                    self.meter.created(task.id, held, request.chosen_model)
                 return task
 
     def _uploader(self, request: VideoRequest) -> Uploader | None:
         """DashScope's temporary upload when the dialect has it; None: local media go inline."""
         oss = self.wire.uploads
         return (
-            Uploader(self.api.http, self.api.call, oss, request.model, self.poll.sleep)
+            Uploader(self.api.http, self.api.call, oss, request.chosen_model, self.poll.sleep)
             if oss is not None
             else None
         )

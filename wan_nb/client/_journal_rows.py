@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from wan_nb.family import WAN27_I2V
 from wan_nb.models import (
-    DEFAULT_MODEL,
     MediaInput,
     Task,
     TaskError,
@@ -58,14 +58,23 @@ def summarize(request: VideoRequest) -> dict[str, Any]:
     """What the journal keeps of a request: no payloads, no secrets."""
     summary: dict[str, Any] = {
         "prompt": request.prompt[:_PROMPT_EXCERPT],
-        "model": request.model,
-        "duration": request.duration,
+        "model": request.chosen_model,
+        "duration": request.chosen_duration,
     }
-    for name in ("resolution", "size", "seed", "audio", "prompt_extend", "watermark"):
+    for name in (
+        "resolution",
+        "size",
+        "seed",
+        "audio",
+        "prompt_extend",
+        "watermark",
+        "ratio",
+        "audio_setting",
+    ):
         value = getattr(request, name)
         if value is not None:
             summary[name] = value
-    summary["media"] = {role: _describe(value) for role, value in request.media().items()}
+    summary["media"] = {field: _describe(value) for field, value in request.inputs().items()}
     return summary
 
 
@@ -76,6 +85,8 @@ _SETTINGS = {
     "audio": bool,
     "prompt_extend": bool,
     "watermark": bool,
+    "ratio": str,
+    "audio_setting": str,
 }
 
 
@@ -94,7 +105,9 @@ def request_of(summary: dict[str, Any]) -> VideoRequest:
     return VideoRequest(
         prompt=str(summary.get("prompt", "")),
         duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else 5,
-        model=model if isinstance(model, str) and model else DEFAULT_MODEL,
+        model=model
+        if isinstance(model, str) and model
+        else WAN27_I2V.model,  # rows before the family were i2v
         **settings,
     )
 
@@ -150,7 +163,8 @@ Kind = tuple[str, str, int, tuple[str, ...]]
 def kind_of(request: VideoRequest) -> Kind:
     """What decides how long a task runs, as far as the client can tell."""
     shape = request.resolution or request.size or ""
-    return (request.model, shape, request.duration, tuple(request.media()))
+    inputs = tuple(field.partition("[")[0] for field in request.inputs())
+    return (request.chosen_model, shape, request.chosen_duration, inputs)
 
 
 def kind_of_summary(summary: Mapping[str, Any]) -> Kind | None:
@@ -161,7 +175,7 @@ def kind_of_summary(summary: Mapping[str, Any]) -> Kind | None:
         return None
     if not isinstance(media, dict):
         return None
-    return (model, shape, duration, tuple(str(role) for role in media))
+    return (model, shape, duration, tuple(str(field).partition("[")[0] for field in media))
 
 
 def run_of(task: Task) -> float | None:

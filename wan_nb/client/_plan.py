@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from wan_nb import media
-from wan_nb.models import MEDIA_ROLES, VideoRequest
+from wan_nb.models import MEDIA_ROLES, Reference, VideoRequest
 
 __all__ = ["SPOOL_GRACE", "rebuild", "replayable", "sweep"]
 
@@ -33,9 +33,17 @@ SPOOL_GRACE = 3600.0
 def replayable(request: VideoRequest, spool: Path) -> str:
     """The request as JSON that :func:`rebuild` turns back into an equal request (media by reference)."""
     values: dict[str, Any] = {field.name: getattr(request, field.name) for field in fields(request)}
-    for role in MEDIA_ROLES:
+    for role in (*MEDIA_ROLES, "video"):
         if values[role] is not None:
             values[role] = _reference(media.classify(values[role], role), spool)
+    values["references"] = [
+        {
+            "medium": _reference(media.classify(item.medium, f"references[{index}]"), spool),
+            "voice": None if item.voice is None else _reference(media.classify(item.voice, "voice"), spool),
+            "kind": item.kind,
+        }
+        for index, item in enumerate(request.references)
+    ]
     return json.dumps(values, ensure_ascii=False)
 
 
@@ -60,7 +68,9 @@ def _spool(data: bytes, suffix: str, spool: Path) -> Path:
 
 def rebuild(text: str) -> VideoRequest:
     """The request :func:`replayable` wrote."""
-    return VideoRequest(**json.loads(text))
+    values = json.loads(text)
+    values["references"] = tuple(Reference(**item) for item in values.get("references", ()))
+    return VideoRequest(**values)
 
 
 def sweep(spool: Path, needed: Iterable[str], *, now: float | None = None) -> None:

@@ -25,6 +25,8 @@ import httpx
 from wan_nb.display import frontend
 from wan_nb.errors import ConfigError
 from wan_nb.media.hosts import is_loopback
+from wan_nb.protocols import dialect as dialect_named
+from wan_nb.protocols.base import Capabilities
 
 __all__ = [
     "PROVIDERS",
@@ -35,6 +37,7 @@ __all__ = [
     "available_providers",
     "data_home",
     "is_loopback",
+    "provider_capabilities",
     "resolve",
     "sim_transport",
     "with_colab_secrets",
@@ -104,6 +107,13 @@ _ROWS = (
     Provider("sim-relay", "relay", SIM_BASE_URL, None, None, "built-in simulator, relay dialect"),
 )
 PROVIDERS: Mapping[str, Provider] = MappingProxyType({row.name: row for row in _ROWS})
+
+
+def provider_capabilities() -> dict[str, Capabilities]:
+    """Each provider's dialect capabilities: validation names the providers that carry a task (text, references,
+    edits) that the chosen one does not (the gateway carries image-to-video only)."""
+    return {name: dialect_named(row.dialect).capabilities for name, row in PROVIDERS.items()}
+
 
 # Without an explicit provider, the first key found picks one (DashScope first: it is the upstream itself).
 _BY_KEY = (("DASHSCOPE_API_KEY", "dashscope"), ("WAN_API_KEY", "gateway"))

@@ -27,7 +27,6 @@ from wan_nb import media
 from wan_nb.client._api import transport_error
 from wan_nb.client.policy import UPLOAD_CONNECT_RETRIES, upload_backoff
 from wan_nb.errors import TransportError, ValidationError, WanError, api_error, server_text
-from wan_nb.models import MediaRole
 from wan_nb.protocols.base import Call, Uploads
 
 __all__ = ["Uploader", "media_urls"]
@@ -40,11 +39,11 @@ _OSS_FIELD = re.compile(r"<(Code|Message|RequestId)>([^<]*)</\1>")
 
 
 async def media_urls(
-    checked: Mapping[MediaRole, media.Medium | media.Content], upload: Uploader | None
-) -> dict[MediaRole, str]:
+    checked: Mapping[str, media.Medium | media.Content], upload: Uploader | None
+) -> dict[str, str]:
     """role → URL for every medium ``validate`` returned: links and ``data:`` URIs as written; local content,
     read once by validation, uploaded (with an ``upload``: the dialect has ``uploads``) or inlined as ``data:``."""
-    urls: dict[MediaRole, str] = {}
+    urls: dict[str, str] = {}
     for role, item in checked.items():
         if isinstance(item, media.Medium):  # a link
             urls[role] = str(item.value)

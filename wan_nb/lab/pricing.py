@@ -23,7 +23,8 @@ from types import MappingProxyType
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
-from wan_nb.models import Usage, VideoRequest
+from wan_nb.family import spec_of
+from wan_nb.models import Reference, Usage, VideoRequest
 
 __all__ = [
     "AS_OF",
@@ -32,15 +33,20 @@ __all__ = [
     "PRICES",
     "SERVICE_RUN",
     "SIM_RUN",
+    "SMART_DURATION",
     "SOURCE",
+    "SOURCES",
     "Estimate",
     "Price",
     "PriceKey",
+    "PriceSource",
     "RunTime",
     "active_prices",
     "billed_seconds",
     "estimate",
+    "input_seconds",
     "money",
+    "output_seconds",
     "price_of",
     "set_prices",
     "tier_of",
@@ -59,28 +65,73 @@ class Price:
 PriceKey = tuple[str, str, str]
 """(model, resolution tier ``720P``/``1080P``, region such as ``cn-beijing``)."""
 
-SOURCE = (
-    "Alibaba Cloud Model Studio list prices for Wan image-to-video (CNY in Beijing; USD in Singapore and Virginia), "
-    "as reported by fal.ai's llms.txt (fal-ai/wan/v2.7/image-to-video: $0.10/s 720P, $0.15/s 1080P), Comfy-Org "
-    "partner-node pricing (wan2.5-i2v 720p $0.10/s) and docs.laozhang.ai (≈ 1.2× Alibaba's list); not confirmed "
-    "on Alibaba's own pricing page: check your bill and override with set_prices()"
-)
-AS_OF = "2026-12-01"
-DEFAULT_REGION = "cn-beijing"
 
-_LIST = {
-    "720P": (0.6, 0.10),
-    "1080P": (1.0, 0.15),
-}  # (CNY in Beijing, USD outside mainland China), per second
+@dataclass(frozen=True, slots=True)
+class PriceSource:
+    """Where a model's prices come from: ``text`` (who says so), ``as_of`` (when read), and whether the source
+    is Alibaba's own (``official``). None of the family's prices was read on Alibaba's pricing page
+    (help.aliyun.com/zh/model-studio/model-pricing): research/family.md §4, §9."""
+
+    text: str
+    as_of: str
+    official: bool
+
+
+_WAN27_SOURCE = PriceSource(
+    "third parties that agree (family.md §4): a customer price table listing CNY per model, new-api's "
+    "defaultModelPrice for wan2.7 (720P ¥0.6/s, 1080P ×1/0.6) and docs.laozhang.ai (USD = CNY × 0.1714); USD "
+    "outside mainland China from fal.ai's llms.txt (fal-ai/wan/v2.7/image-to-video: $0.10/s 720P, $0.15/s 1080P); "
+    "input video seconds (first_clip, reference and source videos) at the same rate",
+    "2026-12-01",
+    official=False,
+)
+_WAN30_SOURCE = PriceSource(
+    'third parties (family.md §4): a client\'s docstring quoting "官方 2026-08 文档" and a new-api wan3 channel '
+    "comment (480P ¥0.3/s, 720P ¥0.6/s, 1080P ¥1.2/s; prime ×1.5, one source); USD = CNY × 0.1714 "
+    "(docs.laozhang.ai's rate for Beijing); a limited-time discount may apply",
+    "2026-12-01",
+    official=False,
+)
+SOURCES: Mapping[str, PriceSource] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            ("wan2.7-t2v", "wan2.7-i2v", "wan2.7-r2v", "wan2.7-videoedit", "wan2.6-i2v"), _WAN27_SOURCE
+        ),
+        **dict.fromkeys(("wan3.0-video", "wan3.0-video-prime"), _WAN30_SOURCE),
+    }
+)
+"""Each priced model's :class:`PriceSource`."""
+SOURCE = _WAN27_SOURCE.text
+AS_OF = _WAN27_SOURCE.as_of
+DEFAULT_REGION = "cn-beijing"
+_REGIONS = ("cn-beijing", "ap-southeast-1", "us-east-1")
+_USD_PER_CNY = 0.1714  # docs.laozhang.ai's conversion for Beijing prices (family.md §4)
+
+# (CNY in Beijing, USD outside mainland China), per second of each tier
+_WAN27_LIST = {"720P": (0.6, 0.10), "1080P": (1.0, 0.15)}
+
+
+def _converted(cny: dict[str, float]) -> dict[str, tuple[float, float]]:
+    return {tier: (price, round(price * _USD_PER_CNY, 4)) for tier, price in cny.items()}
+
+
+_LIST: dict[str, dict[str, tuple[float, float]]] = {
+    **{
+        model: _WAN27_LIST
+        for model in ("wan2.7-t2v", "wan2.7-i2v", "wan2.7-r2v", "wan2.7-videoedit", "wan2.6-i2v")
+    },
+    "wan3.0-video": _converted({"480P": 0.30, "720P": 0.60, "1080P": 1.20}),
+    "wan3.0-video-prime": _converted({"480P": 0.45, "720P": 0.90, "1080P": 1.80}),
+}
 PRICES: Mapping[PriceKey, Price] = MappingProxyType(
     {
         (model, tier, region): Price(cny, "CNY") if region == "cn-beijing" else Price(usd, "USD")
-        for model in ("wan2.7-i2v", "wan2.6-i2v")
-        for tier, (cny, usd) in _LIST.items()
-        for region in ("cn-beijing", "ap-southeast-1", "us-east-1")
+        for model, tiers in _LIST.items()
+        for tier, (cny, usd) in tiers.items()
+        for region in _REGIONS
     }
 )
-"""The built-in table (source: :data:`SOURCE`, as of :data:`AS_OF`)."""
+"""The built-in table: (model, tier, region) → :class:`Price` (each model's source: :data:`SOURCES`)."""
 
 _overrides: dict[PriceKey, Price] = {}
 
@@ -112,7 +163,7 @@ def active_prices(extra: Mapping[PriceKey, Price] | None = None) -> Mapping[Pric
 
 
 def tier_of(request: VideoRequest) -> str:
-    """``720P`` or ``1080P``: the resolution tier a request is billed at (a ``WxH`` size by its short side)."""
+    """``480P``, ``720P`` or ``1080P``: the tier a request is billed at (a ``WxH`` size by its short side)."""
     if request.resolution:
         return request.resolution.upper()
     if request.size:
@@ -125,25 +176,70 @@ def tier_of_usage(usage: Usage) -> str | None:
     """The tier a finished task was billed at (DashScope ``SR``: the short side), when it says."""
     if usage.resolution is None:
         return None
-    return "1080P" if usage.resolution >= 1080 else "720P"
+    return "1080P" if usage.resolution >= 1080 else "720P" if usage.resolution >= 720 else "480P"
 
 
 CLIP_UNKNOWN = 10.0
-"""Seconds assumed for a ``first_clip`` whose length cannot be read here (a URL): its upper limit (2-10 s)."""
+"""Seconds assumed for an input video (a ``first_clip``, a source to edit) whose length cannot be read here (a
+URL): the most the model takes (2-10 s)."""
+SMART_DURATION = 30
+"""Seconds assumed for ``duration=-1`` (Wan 3.0 picks the length, at most 30 s): the cost is not known before
+the task ends, so the estimate and the budget count the most it can be (a new-api fork pre-charges 30 s too)."""
 
 
 def billed_seconds(request: VideoRequest) -> float:
-    """Seconds the service will bill: the output, plus the input clip (wan2.7 ``usage.duration``)."""
-    return request.duration + (_clip_seconds(request.first_clip) if request.first_clip is not None else 0.0)
+    """Seconds the service will bill: the output plus every input video (``usage.duration`` of wan2.7 and Wan 3.0
+    is input + output, family.md §3): a ``first_clip``, reference videos, and the source of an edit (the part
+    kept: all of it with ``duration=0``, else its first ``duration`` seconds)."""
+    return output_seconds(request) + input_seconds(request)
 
 
-def _clip_seconds(clip: object) -> float:
+def output_seconds(request: VideoRequest) -> float:
+    """The video's own length: ``duration``, the model's most for ``-1``, the source's length for an edit that
+    keeps it (``0``)."""
+    duration = request.chosen_duration
+    if duration == -1:
+        return float(SMART_DURATION)
+    if duration == 0 and request.video is not None:
+        return _video_seconds(request.video, "video", CLIP_UNKNOWN)
+    return float(duration)
+
+
+def input_seconds(request: VideoRequest) -> float:
+    """Seconds of input video the service bills (at the output's rate)."""
+    total = 0.0
+    if request.first_clip is not None:
+        total += _video_seconds(request.first_clip, "first_clip", CLIP_UNKNOWN)
+    if request.video is not None:
+        source = _video_seconds(request.video, "video", CLIP_UNKNOWN)
+        total += source if request.chosen_duration <= 0 else min(source, request.chosen_duration)
+    spec = spec_of(request.chosen_model)
+    for index, reference in enumerate(request.references):
+        field = f"references[{index}]"
+        if _reference_kind(reference, field) == "video" and spec.reference_video is not None:
+            # r2v's official example bills 5 s of a reference video; a cap is unconfirmed (family.md §3):
+            # count all of it, so an estimate errs high, never low.
+            most = spec.reference_video.seconds[1] if spec.reference_video.seconds else CLIP_UNKNOWN
+            total += _video_seconds(reference.medium, field, most)
+    return total
+
+
+def _reference_kind(reference: Reference, field: str) -> str | None:
+    if reference.kind is not None:
+        return reference.kind
     try:
-        medium = media.classify(clip, "first_clip")
+        return media.reference_kind(media.classify(reference.medium, field))
+    except (ValidationError, OSError, TypeError):
+        return None
+
+
+def _video_seconds(value: object, field: str, unknown: float) -> float:
+    try:
+        medium = media.classify(value, field)
         info = media.video_info(medium) if medium.is_local else None
     except (ValidationError, OSError, TypeError):
-        return CLIP_UNKNOWN
-    return info.duration_s if info is not None and info.duration_s else CLIP_UNKNOWN
+        return unknown
+    return info.duration_s if info is not None and info.duration_s else unknown
 
 
 def price_of(
@@ -177,7 +273,7 @@ class RunTime:
 
     def for_request(self, request: VideoRequest) -> RunTime:
         # Work grows with frames and pixels; 1.5× for 1080P is an assumption (2.25× the pixels, not all the work).
-        factor = request.duration / 5 * (1.5 if tier_of(request) == "1080P" else 1.0)
+        factor = output_seconds(request) / 5 * (1.5 if tier_of(request) == "1080P" else 1.0)
         return RunTime(self.low * factor, self.typical * factor, self.high * factor)
 
 
@@ -228,7 +324,7 @@ def estimate(
     if concurrency < 1:
         raise ValidationError("concurrency", f"{concurrency}: at least 1")
     seconds = [billed_seconds(request) for request in batch]
-    priced = [price_of(r.model, tier_of(r), region, prices) for r in batch]
+    priced = [price_of(r.chosen_model, tier_of(r), region, prices) for r in batch]
     currencies = {price.currency for price in priced} or {_currency_of(region, prices)}
     if len(currencies) > 1:
         raise ValidationError("prices", f"the requests are priced in {sorted(currencies)}; use one currency")

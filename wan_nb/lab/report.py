@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from wan_nb.display.html import escape, poster_uri, video_data_uri, video_tag
 from wan_nb.errors import ValidationError
+from wan_nb.family import WAN27_I2V
 from wan_nb.lab.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
 from wan_nb.lab.promptdiff import diff
 from wan_nb.media.atomic import write_atomically
@@ -156,11 +157,11 @@ def _prompts(request: VideoRequest | None, task: Task) -> str:
 def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
     facts: list[tuple[str, str]] = [("provider", task.provider)]
     if request is not None:
-        facts += [("model", request.model), ("duration", f"{request.duration} s")]
+        facts += [("model", request.chosen_model), ("duration", f"{request.chosen_duration} s")]
         facts += [
             (name, str(getattr(request, name))) for name in _SETTINGS if getattr(request, name) is not None
         ]
-        facts += [(role, _medium(value)) for role, value in request.media().items()]
+        facts += [(field, _medium(value)) for field, value in request.inputs().items()]
     if task.request_id:
         facts.append(("request id", task.request_id))
     if task.created_at is not None:
@@ -194,7 +195,7 @@ def _cost(
 ) -> tuple[float, str, bool] | None:
     """(amount, currency, billed) from the task's usage, else an estimate from its request; None if unknown."""
     usage, request = one.task.usage, one.request
-    model = request.model if request is not None else "wan2.7-i2v"
+    model = request.chosen_model if request is not None else WAN27_I2V.model
     try:
         tier = tier_of_usage(usage) if usage is not None else None
         if usage is not None and usage.billed_seconds is not None and tier is not None:

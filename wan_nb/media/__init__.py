@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Literal
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from wan_nb.errors import ValidationError
+from wan_nb.family import ReferenceKind
 from wan_nb.media.sniff import (
     AudioInfo,
     ImageInfo,
@@ -47,6 +48,7 @@ __all__ = [
     "load",
     "mime_type",
     "read",
+    "reference_kind",
     "sniff",
     "sniff_audio",
     "sniff_image",
@@ -258,3 +260,35 @@ def filename_for(medium: Medium, info: Info | None = None) -> str:
         return os.path.basename(urlsplit(str(medium.value)).path) or medium.field
     info = info or sniff(load(medium))
     return f"{medium.field}.{_TYPES[info.format][1] if info else 'bin'}"
+
+
+_KIND_OF_FORMAT: dict[str, ReferenceKind] = {
+    **dict.fromkeys(("jpeg", "png", "bmp", "webp", "gif"), "image"),
+    **dict.fromkeys(("mp4", "mov"), "video"),
+    **dict.fromkeys(("wav", "mp3"), "audio"),
+}
+_KIND_OF_TOP_TYPE: dict[str, ReferenceKind] = {"image": "image", "video": "video", "audio": "audio"}
+_KIND_OF_EXTENSION: dict[str, ReferenceKind] = {
+    **dict.fromkeys(
+        (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".heic", ".avif", ".tif", ".tiff"), "image"
+    ),
+    **dict.fromkeys((".mp4", ".mov", ".m4v"), "video"),
+    **dict.fromkeys((".wav", ".mp3"), "audio"),
+}
+
+
+def reference_kind(medium: Medium) -> ReferenceKind | None:
+    """Whether a reference is an image, a video or audio: a ``data:`` URI's type, raw bytes' header, else the
+    file's or the link's extension (a local file without one: its header). None when nothing says."""
+    if medium.kind == "data":
+        return _KIND_OF_TOP_TYPE.get(str(medium.value)[5:].partition("/")[0].lower())
+    if medium.kind == "bytes":
+        info = sniff(load(medium))
+        return _KIND_OF_FORMAT.get(info.format) if info else None
+    path = urlsplit(str(medium.value)).path if medium.kind in ("url", "oss") else str(medium.value)
+    found = _KIND_OF_EXTENSION.get(os.path.splitext(path)[1].lower())
+    if found is None and medium.kind == "file":
+        with _open(medium) as stream:
+            info = sniff(stream.read(64 * 1024))
+        return _KIND_OF_FORMAT.get(info.format) if info else None
+    return found

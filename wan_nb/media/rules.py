@@ -9,28 +9,15 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import dataclass
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
+from wan_nb.family import MediaLimits
 from wan_nb.media.hosts import unreachable_reason
 
 __all__ = ["MB", "MediaLimits", "check_content", "check_reachable"]
 
 MB = 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class MediaLimits:
-    """What one kind of medium may be; ``None`` means not checked (not documented for the model)."""
-
-    noun: str
-    formats: tuple[str, ...]
-    max_mb: float
-    side: tuple[int, int] | None = None
-    aspect: float | None = None
-    """Longest side over shortest side, at most."""
-    seconds: tuple[float, float] | None = None
 
 
 def check_reachable(medium: media.Medium) -> None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from wan_nb.errors import APIError
-from wan_nb.models import MediaRole, Task, VideoRequest
+from wan_nb.family import TASKS
+from wan_nb.family import Task as FamilyTask
+from wan_nb.models import Task, VideoRequest
 
 __all__ = ["Call", "Capabilities", "Dialect", "LocalMedia", "Shape", "UploadPolicy", "Uploads"]
 
@@ -26,6 +28,7 @@ REQUEST_FIELDS = frozenset(
     {
         "prompt", "first_frame", "negative_prompt", "last_frame", "driving_audio", "first_clip",
         "resolution", "size", "duration", "seed", "prompt_extend", "watermark", "audio",
+        "references", "video", "ratio", "audio_setting",
     }
 )  # fmt: skip
 
@@ -68,6 +71,9 @@ class Capabilities:
     shape: Shape
     poll_floor: float
     """Fewest seconds between two polls of one task (the relay asks for >= 3 s, protocol.md §3)."""
+    tasks: frozenset[FamilyTask] = frozenset(TASKS)
+    """The family's tasks this wire carries (:data:`wan_nb.family.TASKS`): the native body carries every model;
+    the gateway documents image-to-video only (family.md §5)."""
 
     def __post_init__(self) -> None:
         unknown = self.carries - REQUEST_FIELDS
@@ -107,7 +113,7 @@ class Dialect(Protocol):
     def uploads(self) -> Uploads | None:
         """The temporary upload, or None when local media travel as ``data:`` URIs."""
 
-    def create_call(self, request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call: ...
+    def create_call(self, request: VideoRequest, media_urls: Mapping[str, str]) -> Call: ...
     def get_call(self, task_id: str) -> Call: ...
     def cancel_call(self, task_id: str) -> Call | None:
         """None when the dialect has no cancel route (``capabilities.can_cancel`` is False)."""

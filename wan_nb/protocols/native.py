@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Final, NotRequired, TypedDict
 
 from wan_nb.errors import APIError, InvalidResponse
-from wan_nb.models import MediaRole, Task, Usage, VideoRequest
+from wan_nb.models import MEDIA_ROLES, Task, Usage, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols import oss_upload
 from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities, Uploads
@@ -24,7 +24,7 @@ from wan_nb.protocols.oss_upload import oss_url as oss_url
 from wan_nb.protocols.oss_upload import parse_upload_policy as parse_upload_policy
 from wan_nb.protocols.oss_upload import upload_form as upload_form
 from wan_nb.protocols.oss_upload import upload_policy_call as upload_policy_call
-from wan_nb.validation import model_limits, nearest_resolution
+from wan_nb.validation import model_limits, nearest_resolution, reference_kinds
 
 NAME = "native"
 API = "/api/v1"
@@ -44,8 +44,12 @@ uploads: Final[Uploads] = oss_upload
 
 
 class MediaItem(TypedDict):
-    type: MediaRole
+    type: str
+    """i2v ``first_frame|last_frame|driving_audio|first_clip``; r2v ``reference_image|reference_video|first_frame``;
+    videoedit ``video|reference_image``; Wan 3.0 also ``reference_audio`` (family.md §2.2, §6)."""
     url: str
+    reference_voice: NotRequired[str]
+    """A reference's voice (r2v: on a ``reference_image`` or ``reference_video`` item, family.md §2.2)."""
 
 
 class CreateInput(TypedDict, total=False):
@@ -96,18 +100,18 @@ def resolution_of(request: VideoRequest) -> str:
     if request.resolution:
         return request.resolution.upper()
     if request.size:
-        return nearest_resolution(request.size, request.model)
-    return model_limits(request.model).default_resolution
+        return nearest_resolution(request.size, request.chosen_model)
+    return model_limits(request.chosen_model).default_resolution
 
 
-def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+def create_call(request: VideoRequest, media_urls: Mapping[str, str]) -> Call:
     """The create call; adds ``X-DashScope-OssResourceResolve`` when any medium is an ``oss://`` upload."""
     return Call(
         "POST", CREATE_PATH, headers=create_headers(media_urls), json=create_body(request, media_urls)
     )
 
 
-def create_headers(media_urls: Mapping[MediaRole, str]) -> dict[str, str]:
+def create_headers(media_urls: Mapping[str, str]) -> dict[str, str]:
     """Async mode is mandatory; oss:// URLs only resolve with the resolve header (native.md §4)."""
     headers = {"X-DashScope-Async": "enable", "Content-Type": "application/json"}
     if any(url.startswith("oss://") for url in media_urls.values()):
@@ -115,21 +119,45 @@ def create_headers(media_urls: Mapping[MediaRole, str]) -> dict[str, str]:
     return headers
 
 
-def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> CreateBody:
-    """wan2.7's ``input.media`` body, or the legacy ``img_url`` body for older models."""
+def create_body(request: VideoRequest, media_urls: Mapping[str, str]) -> CreateBody:
+    """The native body of any model: ``input.media`` (wan2.7, Wan 3.0), t2v's ``input.audio_url``, or the
+    legacy ``img_url`` body of older models. ``media_urls``: each medium's URL by its field (``first_frame``,
+    ``video``, ``references[0]``, ``references[0].voice``)."""
+    model = request.chosen_model
     payload: CreateInput = {}
     if request.prompt:
         payload["prompt"] = request.prompt
     if request.negative_prompt:
         payload["negative_prompt"] = request.negative_prompt
-    if is_legacy(request.model):
+    if is_legacy(model):
         payload.update(_legacy_media(media_urls))
+    elif model_limits(model).task == "text":
+        # t2v has no media: its soundtrack is input.audio_url (family.md §2.1)
+        if "driving_audio" in media_urls:
+            payload["audio_url"] = media_urls["driving_audio"]
     else:
-        payload["media"] = [{"type": role, "url": url} for role, url in media_urls.items()]
-    return {"model": request.model, "input": payload, "parameters": parameters(request)}
+        payload["media"] = media_items(request, media_urls)
+    return {"model": model, "input": payload, "parameters": parameters(request)}
 
 
-def _legacy_media(media_urls: Mapping[MediaRole, str]) -> CreateInput:
+def media_items(request: VideoRequest, media_urls: Mapping[str, str]) -> list[MediaItem]:
+    """``input.media`` in the official examples' order: the frames (i2v's, r2v's first frame), the video to
+    edit, then the references as given, each typed by its kind, a voice on its own item (family.md §2.2)."""
+    items: list[MediaItem] = [
+        {"type": role, "url": media_urls[role]} for role in MEDIA_ROLES if role in media_urls
+    ]
+    if "video" in media_urls:
+        items.append({"type": "video", "url": media_urls["video"]})
+    for index, kind in enumerate(reference_kinds(request)):
+        item: MediaItem = {"type": f"reference_{kind}", "url": media_urls[f"references[{index}]"]}
+        voice = media_urls.get(f"references[{index}].voice")
+        if voice is not None:
+            item["reference_voice"] = voice
+        items.append(item)
+    return items
+
+
+def _legacy_media(media_urls: Mapping[str, str]) -> CreateInput:
     legacy: CreateInput = {}
     if "first_frame" in media_urls:
         legacy["img_url"] = media_urls["first_frame"]
@@ -140,8 +168,10 @@ def _legacy_media(media_urls: Mapping[MediaRole, str]) -> CreateInput:
 
 def parameters(request: VideoRequest) -> dict[str, Any]:
     """``parameters``: resolution and duration always; the rest only when the user set them."""
-    params: dict[str, Any] = {"resolution": resolution_of(request), "duration": request.duration}
+    params: dict[str, Any] = {"resolution": resolution_of(request), "duration": request.chosen_duration}
     optional = {
+        "ratio": request.ratio,
+        "audio_setting": request.audio_setting,
         "prompt_extend": request.prompt_extend,
         "watermark": request.watermark,
         "seed": request.seed,
@@ -221,7 +251,8 @@ def task_from_output(
 
 
 def usage_of(raw: Any) -> Usage | None:
-    """wan2.7: duration/output_video_duration/SR; legacy: video_duration (native.md §3.1)."""
+    """wan2.7 and Wan 3.0: duration (input + output; videoedit's in fractions: 10.04), input_video_duration,
+    output_video_duration, SR; legacy: video_duration (native.md §3.1, family.md §3)."""
     if not isinstance(raw, Mapping) or not raw:
         return None
     video = raw.get("output_video_duration", raw.get("video_duration"))
@@ -230,6 +261,7 @@ def usage_of(raw: Any) -> Usage | None:
         video_seconds=c.number(video),
         video_count=_integer(raw.get("video_count")),
         resolution=_integer(raw.get("SR")),
+        input_seconds=c.number(raw.get("input_video_duration")),
     )
 
 

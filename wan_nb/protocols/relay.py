@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from wan_nb.errors import APIError
-from wan_nb.models import MediaRole, Task, VideoRequest
+from wan_nb.models import Task, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols import native
 from wan_nb.protocols.base import REQUEST_FIELDS, Call, Capabilities
@@ -38,7 +38,7 @@ capabilities: Final = Capabilities(
 uploads: Final = None
 
 
-def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+def create_call(request: VideoRequest, media_urls: Mapping[str, str]) -> Call:
     """The native create, under ``/wan`` (``/v1/videos`` on the relay drops ``media``, native.md §6)."""
     headers = native.create_headers(media_urls) | _IDENTITY
     return Call("POST", CREATE_PATH, headers=headers, json=native.create_body(request, media_urls))

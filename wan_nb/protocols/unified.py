@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final, NotRequired, TypedDict
 
 from wan_nb.errors import APIError
-from wan_nb.models import MediaRole, Task, TaskStatus, VideoRequest
+from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.protocols import _common as c
 from wan_nb.protocols.base import Call, Capabilities
 
@@ -37,6 +37,9 @@ capabilities: Final = Capabilities(
     carries=frozenset({"prompt", "first_frame", "resolution", "size", "duration", "seed", "audio"}),
     shape="size",
     poll_floor=0.0,
+    tasks=frozenset(
+        {"image"}
+    ),  # only wan2.7-i2v is documented on the unified endpoint (seed 000, family.md §5)
 )
 uploads: Final = None
 
@@ -72,14 +75,14 @@ def size_of(request: VideoRequest) -> str:
     return SIZE_OF_RESOLUTION.get((request.resolution or "720P").upper(), "1280x720")
 
 
-def create_call(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> Call:
+def create_call(request: VideoRequest, media_urls: Mapping[str, str]) -> Call:
     """``POST /v1/videos`` with the seed's recommended JSON body."""
     return Call(
         "POST", VIDEOS, headers={"Content-Type": "application/json"}, json=create_body(request, media_urls)
     )
 
 
-def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> CreateBody:
+def create_body(request: VideoRequest, media_urls: Mapping[str, str]) -> CreateBody:
     """Only the first image is consumed, as the first frame; top-level ``content`` is refused by the gateway."""
     reference: ContentItem = {
         "type": "image_url",
@@ -87,10 +90,10 @@ def create_body(request: VideoRequest, media_urls: Mapping[MediaRole, str]) -> C
         "image_url": {"url": media_urls.get("first_frame", "")},
     }
     body: CreateBody = {
-        "model": request.model,
+        "model": request.chosen_model,
         "prompt": request.prompt,
         "size": size_of(request),
-        "seconds": str(request.duration),
+        "seconds": str(request.chosen_duration),
         "input_reference": {"content": [reference]},
     }
     if request.audio is not None:

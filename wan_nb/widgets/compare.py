@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from wan_nb.client import Capabilities, capabilities_of
+from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ValidationError
 from wan_nb.models import VideoRequest
 from wan_nb.validation import validate
@@ -143,7 +144,7 @@ def first_refusal(rows: list[list[Cell]], dialect: Capabilities, *, cloud: bool 
     for row in rows:
         for label, request in row:
             try:
-                validate(request, dialect, cloud=cloud)
+                validate(request, dialect, cloud=cloud, providers=provider_capabilities())
             except ValidationError as exc:
                 return f"{label} ({request.prompt[:40]!r}): {exc}"
     return None

@@ -16,10 +16,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from wan_nb.client import Capabilities, capabilities_of
+from wan_nb.family import WAN27_I2V
 from wan_nb.models import VideoRequest
 from wan_nb.widgets._media_field import MediaField, error_html
 
 __all__ = ["InputForm"]
+
+PANEL_MODEL = WAN27_I2V.model
+"""What the form makes: image-to-video (a task picker for the family is the panel's next step)."""
 
 PROMPT_LIMIT = 5000
 NEGATIVE_LIMIT = 500
@@ -146,6 +150,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """The request the inputs describe, for the current dialect (only the fields it carries)."""
         carries, tier = self.capabilities.carries, self.capabilities.shape == "resolution"
         return VideoRequest(
+            model=PANEL_MODEL,
             prompt=self.prompt.value,
             first_frame=self.first_frame.value,
             negative_prompt=(self.negative_prompt.value or None) if "negative_prompt" in carries else None,

@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from wan_nb.client import AsyncWanClient, Budget, capabilities_of
+from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
 from wan_nb.models import Task, VideoRequest
@@ -127,7 +128,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         Raises ValidationError/ConfigError before anything is sent.
         """
         client = self._client_or_raise()
-        validate(request, client.capabilities, cloud=client.cloud)
+        validate(request, client.capabilities, cloud=client.cloud, providers=provider_capabilities())
         card = self._start(request, client)
         self._show_card(card)
         return card
