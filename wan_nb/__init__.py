@@ -1,4 +1,4 @@
-"""wan_nb: Alibaba's Wan 2.7 image-to-video model (wan2.7-i2v) from Jupyter, with an offline simulator.
+"""wan_nb: Alibaba's Wan video models (text, image, references, edits) from Jupyter, with an offline simulator.
 
 ```python
 from wan_nb import AsyncWanClient, VideoRequest
@@ -38,7 +38,7 @@ from wan_nb.errors import (
 from wan_nb.lab.pricing import Estimate
 from wan_nb.loop import enable_nested, run_sync, spawn
 from wan_nb.media.stills import contact_sheet, poster
-from wan_nb.models import Task, TaskError, TaskStatus, Usage, VideoRequest, draw_cards_with
+from wan_nb.models import Reference, Task, TaskError, TaskStatus, Usage, VideoRequest, draw_cards_with
 from wan_nb.sync import cancel, download, generate, get, wait
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ __all__ = [
     "InvalidResponse",
     "NotFoundError",
     "RateLimitError",
+    "Reference",
     "ResultExpired",
     "ServerError",
     "Task",

@@ -19,7 +19,7 @@ PUBLIC = {
     # the client and its batch results
     "AsyncWanClient", "BatchItem", "Budget",
     # the model
-    "Task", "TaskError", "TaskStatus", "Usage", "VideoRequest", "Estimate",
+    "Task", "TaskError", "TaskStatus", "Usage", "VideoRequest", "Reference", "Estimate",
     # the error tree (errors.py's docstring draws it)
     "WanError", "ConfigError", "ValidationError", "InvalidResponse", "APIError", "AuthenticationError",
     "NotFoundError", "RateLimitError", "ServerError", "TransportError", "TaskFailed", "WaitTimeout",
