@@ -112,6 +112,8 @@ class ModelSpec:
     reference_video: MediaLimits | None = None
     reference_audio: MediaLimits | None = None
     voice: MediaLimits | None = None
+    reference_seconds: float | None = None
+    """Seconds of reference videos in all, and of reference audio in all, at most (Wan 3.0: 15 each)."""
     prompt_or_media: bool = False
     """An empty prompt needs at least one medium (Wan 3.0)."""
     official: bool = True
@@ -194,7 +196,7 @@ WAN30 = replace(
     frame_sets=_sets(" first_frame first_frame+last_frame"), resolutions=("480P", "720P", "1080P"),
     ratios=("adaptive", *_RATIOS), durations=(-1, *_seconds(2, 30)), prompt_chars=20000,
     negative_prompt_chars=0, references=(0, 20), reference_kinds={"image": 10, "video": 5, "audio": 5},
-    frames_exclude_references=True, prompt_or_media=True,
+    frames_exclude_references=True, prompt_or_media=True, reference_seconds=15,
     reference_video=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(1, 15)),
     reference_audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(1, 15)),
 )

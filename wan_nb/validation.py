@@ -153,10 +153,36 @@ def validate(
             raise ValidationError(field, _OSS_ELSEWHERE.format(dialect.name))
         if medium.kind == "url" and cloud:
             check_reachable(medium)
-    return {
+    checked: Checked = {
         field: check_content(medium, _limits_of(field, spec, kinds), model) if medium.is_local else medium
         for field, medium in found.items()
     }
+    _check_reference_seconds(checked, spec, kinds, model)
+    return checked
+
+
+def _check_reference_seconds(
+    checked: Checked, spec: ModelSpec, kinds: Sequence[ReferenceKind | None], model: str
+) -> None:
+    """Wan 3.0's reference videos, and its reference audio, last 15 s each in all (family.md §6): the local ones
+    are measured; a link's length is the service's to judge."""
+    if spec.reference_seconds is None:
+        return
+    for kind in ("video", "audio"):
+        seconds = 0.0
+        for index, found in enumerate(kinds):
+            item = checked.get(f"references[{index}]")
+            if (
+                found == kind
+                and isinstance(item, media.Content)
+                and not isinstance(item.info, media.ImageInfo)
+            ):
+                seconds += item.info.duration_s or 0.0
+        if seconds > spec.reference_seconds:
+            raise ValidationError(
+                "references",
+                f"the {kind} references last {seconds:.1f} s in all; at most {spec.reference_seconds:g} s for {model}",
+            )
 
 
 def reference_kinds(request: VideoRequest) -> list[ReferenceKind | None]:
