@@ -48,7 +48,18 @@ from typing import Protocol
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
-from wan_nb.family import MODELS, TASKS, MediaLimits, ModelSpec, ReferenceKind, Task, spec_of
+from wan_nb.family import (
+    MODELS,
+    TASKS,
+    WAN27_EDIT,
+    WAN27_I2V,
+    WAN27_R2V,
+    MediaLimits,
+    ModelSpec,
+    ReferenceKind,
+    Task,
+    spec_of,
+)
 from wan_nb.media.rules import check_content, check_reachable
 from wan_nb.models import MEDIA_ROLES, MediaRole, VideoRequest
 
@@ -368,7 +379,7 @@ def _check_audio_setting(request: VideoRequest, spec: ModelSpec) -> None:
         return
     if not spec.audio_settings:
         raise ValidationError(
-            "audio_setting", f"only video editing takes it (wan2.7-videoedit), not {request.chosen_model}"
+            "audio_setting", f"only video editing takes it ({WAN27_EDIT.model}), not {request.chosen_model}"
         )
     if setting not in spec.audio_settings:
         raise ValidationError(
@@ -435,7 +446,7 @@ def _check_frames(request: VideoRequest, spec: ModelSpec) -> None:
 
 def _hint(role: MediaRole) -> str:
     if role in ("first_frame", "last_frame", "first_clip"):
-        return "; leave model=None to animate it (wan2.7-i2v), or pass it as a reference"
+        return f"; leave model=None to animate it ({WAN27_I2V.model}), or pass it as a reference"
     return ""
 
 
@@ -444,7 +455,7 @@ def _check_references(request: VideoRequest, spec: ModelSpec) -> list[ReferenceK
     if count and most == 0:
         raise ValidationError(
             "references",
-            f"{request.chosen_model} ({spec.task_name}) takes none; leave model=None (wan2.7-r2v)",
+            f"{request.chosen_model} ({spec.task_name}) takes none; leave model=None ({WAN27_R2V.model})",
         )
     if count < fewest:
         raise ValidationError(
@@ -467,7 +478,7 @@ def _check_references(request: VideoRequest, spec: ModelSpec) -> list[ReferenceK
             raise ValidationError(field, f"is {_a(kind)}; {request.chosen_model} takes {takes} as references")
         if reference.voice is not None and (not spec.voices or kind == "audio"):
             raise ValidationError(
-                f"{field}.voice", "voices go on image or video references of wan2.7-r2v only"
+                f"{field}.voice", f"voices go on image or video references of {WAN27_R2V.model} only"
             )
     for kind, cap in caps.items():
         if kinds.count(kind) > cap:
@@ -485,7 +496,7 @@ def _check_source(request: VideoRequest, spec: ModelSpec) -> None:
     if spec.source_video is None and request.video is not None:
         raise ValidationError(
             "video",
-            f"only video editing (wan2.7-videoedit) takes a video to edit, not {request.chosen_model}; "
+            f"only video editing ({WAN27_EDIT.model}) takes a video to edit, not {request.chosen_model}; "
             "to continue a clip use first_clip",
         )
     if spec.source_video is not None and request.video is None:
