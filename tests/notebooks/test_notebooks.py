@@ -72,6 +72,13 @@ def test_notebook_runs_alone_from_the_wheel(
         assert text.count('"image/jpeg"') >= 8, "contact sheets of the grid and of the chain"
         page = (done.folder / "session.html").read_text()  # written in the notebook's own folder
         assert page.count("<video") >= 7 and "data:video/mp4;base64," in page, "the report plays its videos"
+    if name == "06_family.ipynb":  # the family, as a reader of the saved notebook sees it
+        for model in ("wan2.7-t2v", "wan2.7-r2v", "wan2.7-videoedit"):
+            assert f"model='{model}' (chosen)" in text or f"{model}\\n" in text, f"no {model} chosen"
+        assert "names Image 3, but there is 2 image references" in text, "the prompt's names, checked"
+        assert "input_seconds=2.0" in text, "the reference video and the edit's source are billed"
+        assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the budget"
+        assert text.count("providers that take it") == 3, "the gateway refuses text, references and edits"
     assert run.seconds <= NOTEBOOK_BUDGET, (
         f"{name} took {run.seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
     )
