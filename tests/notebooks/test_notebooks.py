@@ -75,7 +75,7 @@ def test_notebook_runs_alone_from_the_wheel(
     if name == "06_family.ipynb":  # the family, as a reader of the saved notebook sees it
         for model in ("wan2.7-t2v", "wan2.7-r2v", "wan2.7-videoedit"):
             assert f"model='{model}' (chosen)" in text or f"{model}\\n" in text, f"no {model} chosen"
-        assert "names Image 3, but there is 2 image references" in text, "the prompt's names, checked"
+        assert "names Image 3" in text and "(Image 1-2)" in text, "the prompt's names, checked"
         assert "input_seconds=2.0" in text, "the reference video and the edit's source are billed"
         assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the budget"
         assert text.count("providers that take it") == 3, "the gateway refuses text, references and edits"
