@@ -64,14 +64,21 @@ def test_notebook_runs_alone_from_the_wheel(
         match = pattern.search(text)
         assert match is None, f"{name} shows key material: {match.group(0)[:12]}…"
     if name == "01_quickstart.ipynb":  # the tasks run after the panel was shown reached its static stand-in
-        (stand_in,) = stand_in_texts(nb)
-        assert "2 task(s)" in stand_in and "SUCCEEDED" in stand_in, stand_in
+        (stand_in,) = stand_in_texts(nb)  # the one-line video made before the panel is an earlier task of it
+        assert "3 task(s)" in stand_in and "SUCCEEDED" in stand_in, stand_in
     if name == "04_prompt_exploration.ipynb":  # the prompt lab, as a reader of the saved notebook sees it
         assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the refusal"
         assert "<ins" in text, "the rewrite's word diff"
         assert text.count('"image/jpeg"') >= 8, "contact sheets of the grid and of the chain"
         page = (done.folder / "session.html").read_text()  # written in the notebook's own folder
         assert page.count("<video") >= 7 and "data:video/mp4;base64," in page, "the report plays its videos"
+    if name == "06_family.ipynb":  # the family, as a reader of the saved notebook sees it
+        for model in ("wan2.7-t2v", "wan2.7-r2v", "wan2.7-videoedit"):
+            assert f"model='{model}' (chosen)" in text or f"{model}\\n" in text, f"no {model} chosen"
+        assert "names Image 3" in text and "(Image 1-2)" in text, "the prompt's names, checked"
+        assert "input_seconds=2.0" in text, "the reference video and the edit's source are billed"
+        assert "requests the simulator received: 0" in text and "nothing was sent" in text, "the budget"
+        assert text.count("providers that take it") == 3, "the gateway refuses text, references and edits"
     assert run.seconds <= NOTEBOOK_BUDGET, (
         f"{name} took {run.seconds:.0f} s; the budget is {NOTEBOOK_BUDGET:.0f} s"
     )

@@ -85,6 +85,19 @@ def test_notebook_04_teaches_the_prompt_lab() -> None:
     assert order == sorted(order), "the lesson's order: estimate, budget, diff, chain, report"
 
 
+def test_notebook_06_teaches_the_family() -> None:
+    """Text and ratios, references named in the prompt with a voice, an edit chain, costs and a budget, the gateway."""
+    nb = nbformat.read(NOTEBOOKS / "06_family.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    for word in ('"Image 1"', '"Video 1"', "Image 3", "audio_setting", "input seconds", "image-to-video only"):  # fmt: skip
+        assert word in text, f"notebook 06 does not explain {word}"
+    steps = ("ratio=", "Reference(assets.cat, voice=", "except wan_nb.ValidationError", "video=text.path",
+             'audio_setting="origin"', "client.estimate(", "except wan_nb.BudgetExceeded", 'provider="sim-gateway"')  # fmt: skip
+    order = [code.index(step) for step in steps]
+    assert order == sorted(order), "the lesson's order: text, references, names, edits, costs, gateway"
+
+
 @pytest.mark.parametrize(
     "source",
     ['Path("assets/cat.png")', "open('examples/cat.png')", '"../notebooks/x.png"', "'/work/repo/cat.png'",
