@@ -525,9 +525,10 @@ def _check_prompt_names(
         there = {0: f"no {kind} reference", 1: f"one {kind} reference ({word} 1)"}.get(
             have, f"{have} {kind} references ({word} 1-{have})"
         )
+        verb = "are" if have > 1 else "is"
         raise ValidationError(
             "prompt",
-            f"names {match.group(0)}, but there is {there}; references are numbered per kind, in order",
+            f"names {match.group(0)}, but there {verb} {there}; references are numbered per kind, in order",
         )
 
 
