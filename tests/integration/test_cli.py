@@ -101,7 +101,15 @@ def test_generate_writes_a_playable_h264_mp4(workdir: Path, capsys: pytest.Captu
     assert capsys.readouterr().out.strip() == str(Path("again") / "clip.mp4")
     assert Path("again/clip.mp4").read_bytes() == path.read_bytes()
     assert main(["list"]) == 0
-    assert capsys.readouterr().out.split() == [task_id, "sim", "SUCCEEDED", "'a", "cat'", "again/clip.mp4"]
+    assert capsys.readouterr().out.split() == [
+        task_id,
+        "sim",
+        "SUCCEEDED",
+        "wan2.7-i2v",
+        "'a",
+        "cat'",
+        "again/clip.mp4",
+    ]
 
 
 def test_wait_then_resume_downloads_what_is_not_on_disk(
@@ -264,7 +272,9 @@ def test_ctrl_c_exits_130_and_says_how_to_resume(workdir: Path) -> None:
 
 def test_usage_errors_and_help_return_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
-    assert main(["generate", "--prompt", "no image"]) == 2
+    assert main(["generate", "--prompt", "x", "--duration", "five"]) == 2  # argparse: not a number
+    # a prompt alone is text-to-video now; a ratio no model offers is refused before any request
+    assert main(["generate", "--prompt", "a lighthouse", "--ratio", "21:9"]) == 2
     assert main(["--help"]) == 0
     help_text = capsys.readouterr().out
     for command in ("generate", "status", "wait", "download", "cancel", "list", "resume", "sim"):
@@ -361,7 +371,7 @@ def test_a_process_killed_during_a_create_leaves_it_in_the_journal(
     )
     assert main(["list"]) == 0
     [line] = _lines(capsys.readouterr().out)
-    assert line.startswith("-  dashscope  UNANSWERED  'the lost cat'  sent ")
+    assert line.startswith("-  dashscope  UNANSWERED  wan2.7-i2v  'the lost cat'  sent ")
     assert main(["resume"]) == 0  # no task id to re-attach to: it says where to look instead
     [note] = _lines(capsys.readouterr().err)
     assert note.startswith("wan-nb: note: a create sent to dashscope (https://dashscope.aliyuncs.com) at ")
