@@ -78,7 +78,8 @@ class PriceSource:
 
 
 _WAN27_SOURCE = PriceSource(
-    "third parties that agree (family.md §4): a customer price table listing CNY per model, new-api's "
+    "Alibaba Cloud Model Studio's Wan 2.7 list prices (CNY in Beijing), as reported by third parties that agree, "
+    "not read on Alibaba's own pricing page (family.md §4): a customer price table listing CNY per model, new-api's "
     "defaultModelPrice for wan2.7 (720P ¥0.6/s, 1080P ×1/0.6) and docs.laozhang.ai (USD = CNY × 0.1714); USD "
     "outside mainland China from fal.ai's llms.txt (fal-ai/wan/v2.7/image-to-video: $0.10/s 720P, $0.15/s 1080P); "
     "input video seconds (first_clip, reference and source videos) at the same rate",
@@ -86,7 +87,8 @@ _WAN27_SOURCE = PriceSource(
     official=False,
 )
 _WAN30_SOURCE = PriceSource(
-    'third parties (family.md §4): a client\'s docstring quoting "官方 2026-08 文档" and a new-api wan3 channel '
+    "Alibaba Cloud Model Studio's Wan 3.0 list prices as reported by third parties, not read on Alibaba's own "
+    'pricing page (family.md §4): a client\'s docstring quoting "官方 2026-08 文档" and a new-api wan3 channel '
     "comment (480P ¥0.3/s, 720P ¥0.6/s, 1080P ¥1.2/s; prime ×1.5, one source); USD = CNY × 0.1714 "
     "(docs.laozhang.ai's rate for Beijing); a limited-time discount may apply",
     "2026-12-01",
