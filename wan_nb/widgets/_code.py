@@ -8,9 +8,10 @@ Media that were uploaded (bytes) are referred to by file name, with a note to sa
 from __future__ import annotations
 
 import os
-from dataclasses import fields
+from dataclasses import fields, replace
 
 from wan_nb.client.providers import PROVIDERS
+from wan_nb.family import spec_of
 from wan_nb.models import MEDIA_ROLES, VideoRequest
 
 __all__ = ["request_snippet", "resume_snippet"]
@@ -79,9 +80,16 @@ def _clip_data_uri(value: str) -> str:
 
 
 def _scalar_arguments(request: VideoRequest) -> list[str]:
+    # What the inputs choose anyway (the model, its default duration) is left out, as a user would write it.
+    implied = {
+        "model": replace(request, model=None).chosen_model,
+        "duration": spec_of(request.chosen_model).default_duration,
+    }
     arguments = []
     for name in _SCALARS:
         value = getattr(request, name)
+        if name in implied and value == implied[name]:
+            continue
         if value != getattr(_DEFAULTS, name) or name == "prompt":
             arguments.append(f"{name}={value!r}")
     return arguments
