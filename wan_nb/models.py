@@ -143,6 +143,9 @@ class VideoRequest:
     audio_setting: str | None = None
     """Video editing: ``"auto"`` (the model decides whether to make new sound) or ``"origin"`` (keep the
     source's)."""
+    parent: str | None = None
+    """The id of the task this try was chained from (``wan_nb.lab.chain`` sets it): kept in the journal and
+    shown in the history so a chain of tries can be followed; never sent."""
 
     def __post_init__(self) -> None:
         given: object = self.references
