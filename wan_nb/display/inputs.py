@@ -30,7 +30,7 @@ from wan_nb.models import MediaInput, Usage, VideoRequest
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["THUMB_WIDTH", "billed_text", "inputs_html", "model_line"]
+__all__ = ["THUMB_WIDTH", "billed", "billed_text", "inputs_html", "model_line", "out_and_in", "seconds"]
 
 THUMB_WIDTH = 64
 """Pixels a thumbnail is shown wide (made twice that, for sharp high-density screens)."""
@@ -44,13 +44,25 @@ def model_line(request: VideoRequest) -> str:
     return f"{spec_of(request.chosen_model).task_name} · {request.chosen_model}"
 
 
-def billed_text(usage: Usage | None) -> str:
-    """``"billed 5 s out + 4.04 s in"`` (``"billed 5 s"`` without input video); "" before the usage is known."""
+def billed(usage: Usage | None) -> tuple[float, float] | None:
+    """(seconds of output, seconds of input video) the service billed; None before it reported them."""
     if usage is None or usage.billed_seconds is None:
-        return ""
+        return None
     taken = usage.input_seconds or 0.0
     made = usage.video_seconds if usage.video_seconds is not None else usage.billed_seconds - taken
-    return f"billed {seconds(made)} out" + (f" + {seconds(taken)} in" if taken else "")
+    return made, taken
+
+
+def billed_text(usage: Usage | None) -> str:
+    """``"billed 5 s out + 4.04 s in"`` (``"billed 5 s out"`` without input video); "" before the usage is
+    known."""
+    found = billed(usage)
+    return "" if found is None else "billed " + out_and_in(*found)
+
+
+def out_and_in(made: float, taken: float) -> str:
+    """``"5 s out + 4.04 s in"``; ``"5 s out"`` when no input video was billed."""
+    return f"{seconds(made)} out" + (f" + {seconds(taken)} in" if taken else "")
 
 
 def seconds(value: float) -> str:
