@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,7 +224,7 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
             if action.checked and action.build is not None
         }
         found["reuse_seed"] = None if self.request.seed is not None else _NO_SEED
-        found[OTHER_TASK] = self._no_other_task(self.request)
+        found[OTHER_TASK] = self._no_other_task(task, self.request)
         return {name: reason for name, reason in found.items() if reason is not None}
 
     def offer(self, task: Task, refusals: dict[str, str] | None) -> None:
@@ -256,11 +257,24 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
             return str(exc)
         return None
 
-    def _no_other_task(self, request: VideoRequest) -> str | None:
+    def _no_other_task(self, task: Task, request: VideoRequest) -> str | None:
+        refused = self.targets_refused(task, request)
         own = spec_of(request.chosen_model).task
-        if any(spec.task != own and spec.task in self.dialect.tasks for spec in TARGETS):
+        if any(spec.model not in refused for spec in TARGETS if spec.task != own):
             return None
-        return f"the {self.dialect.name} dialect carries no other task than {spec_of(request.chosen_model).task_name}"
+        return "no other task takes this try as it is: " + "; ".join(refused.values())
+
+    def targets_refused(self, task: Task, request: VideoRequest) -> dict[str, str]:
+        """Why each other task of :data:`TARGETS` cannot take this try as it is (its model → the reason):
+        ``chain.other_task`` validated for the dialect (a carried task, the inputs it needs)."""
+        own = spec_of(request.chosen_model).task
+        found = {}
+        for spec in TARGETS:
+            if spec.task != own:
+                reason = self._refusal(functools.partial(chain.other_task, model=spec), task, request)
+                if reason is not None:
+                    found[spec.model] = reason
+        return found
 
     def _picked(self, change: dict[str, object]) -> None:
         action = change["new"]
@@ -302,20 +316,12 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
 
     def _open_targets(self, task: Task, request: VideoRequest) -> None:
         own = spec_of(request.chosen_model).task
-        self.target_refusals = {}
-        buttons = [("← back", BACK, "The chain actions again")]
-        for spec in TARGETS:
-            if spec.task == own:
-                continue
-            try:
-                chain.other_task(task, request, spec, dialect=self.dialect)
-            except ValidationError as exc:
-                self.target_refusals[spec.model] = str(exc)
-                continue
-            buttons.append((spec.task_name, spec.model, f"This prompt, seed and settings on {spec.model}"))
-        if len(buttons) == 1:
-            self._say("no other task takes this try as it is: " + "; ".join(self.target_refusals.values()))
-        self._show(buttons)
+        self.target_refusals = self.targets_refused(task, request)
+        offered = [spec for spec in TARGETS if spec.task != own and spec.model not in self.target_refusals]
+        self._show(
+            [("← back", BACK, "The chain actions again")]
+            + [(s.task_name, s.model, f"This prompt, seed and settings on {s.model}") for s in offered]
+        )
 
 
 _NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"
