@@ -3,6 +3,7 @@ journal's lineage (``parent``)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,14 +11,16 @@ import pytest
 from PIL import Image
 
 from tests.fixtures.media import image, video, wav
-from wan_nb.client import Journal
+from wan_nb.client import Journal, JournalEntry
 from wan_nb.client._journal_rows import request_of
 from wan_nb.client.journal import fingerprint, summarize
+from wan_nb.display.inputs import billed_text, inputs_html, model_line
 from wan_nb.errors import ValidationError
 from wan_nb.family import WAN27_EDIT, WAN27_I2V, WAN27_R2V, WAN27_T2V, WAN30
 from wan_nb.lab import chain
 from wan_nb.models import Reference, Task, TaskStatus, Usage, VideoRequest
 from wan_nb.protocols import DIALECTS
+from wan_nb.widgets.history import lineage
 
 NATIVE = DIALECTS["native"].capabilities
 GATEWAY = DIALECTS["unified"].capabilities
@@ -225,3 +228,53 @@ def test_the_journal_keeps_the_parent_outside_the_fingerprint(tmp_path: Path, ta
     )  # a poll without usage
     kept = next(e for e in journal.entries() if e.task_id == "t-child")
     assert (kept.billed_seconds, kept.input_seconds) == (10.04, 5.04)
+
+
+def _entry(task_id: str, created: float, parent: str | None = None) -> JournalEntry:
+    request = summarize(VideoRequest(prompt=task_id, parent=parent))
+    return JournalEntry(
+        task_id, "sim", "sim.localhost", "http://sim.localhost", "native", request, "f", TaskStatus.SUCCEEDED,
+        "SUCCEEDED", None, None, None, None, created, created, None,
+    )  # fmt: skip
+
+
+def test_the_history_places_each_try_under_the_one_it_came_from() -> None:
+    root, other = _entry("root", 1), _entry("other", 2)
+    edit, again, ref = _entry("edit", 3, "root"), _entry("again", 5, "edit"), _entry("ref", 4, "root")
+    journaled = [root, other, edit, again, ref]
+    placed = [(entry.task_id, depth) for entry, depth in lineage(journaled, journaled)]
+    # the chain with the newest try (again, at 5) first; children as they were made, depth first
+    assert placed == [("root", 0), ("edit", 1), ("again", 2), ("ref", 1), ("other", 0)]
+    # a shown try brings its ancestors, so the chain is whole; a parent never journaled leaves it a root
+    assert [e.task_id for e, _ in lineage([again], journaled)] == ["root", "edit", "again"]
+    orphan = _entry("orphan", 6, "gone")
+    assert lineage([orphan], [orphan]) == [(orphan, 0)]
+    loop_a, loop_b = _entry("a", 1, "b"), _entry("b", 2, "a")  # a corrupt journal: shown, not lost or hung
+    assert sorted(e.task_id for e, _ in lineage([loop_a, loop_b], [loop_a, loop_b])) == ["a", "b"]
+
+
+def test_billed_seconds_and_the_model_line() -> None:
+    assert billed_text(None) == "" and billed_text(Usage()) == ""
+    assert billed_text(Usage(10.04, video_seconds=5, input_seconds=5.04)) == "billed 5 s out + 5.04 s in"
+    assert billed_text(Usage(5.0)) == "billed 5 s out"  # no input video
+    assert billed_text(Usage(8.5, input_seconds=3.5)) == "billed 5 s out + 3.5 s in"  # output = the rest
+    assert model_line(VideoRequest(prompt="a cat")) == "text-to-video · wan2.7-t2v"
+    assert model_line(VideoRequest(video="x.mp4")) == "video editing · wan2.7-videoedit"
+
+
+def test_the_inputs_are_labelled_as_the_prompt_names_them(media: dict[str, Path]) -> None:
+    request = VideoRequest(
+        prompt="Image 1 and Video 1 and Image 2",
+        references=[
+            media["cat"],
+            Reference(media["clip"], voice=media["voice"]),
+            "https://example.com/x.png",
+        ],
+        first_frame=media["cat"],
+    )
+    shown = inputs_html(request)
+    assert re.findall(r'alt="([^"]+)"', shown) == ["Image 1", "Video 1 + voice"]  # the link is not fetched
+    assert "Video 1 + voice · 3 s" in shown and "Image 2</figcaption>" in shown and "x.png" in shown
+    assert "first frame" not in shown and 'alt="first frame"' in inputs_html(request, frames=True)
+    assert inputs_html(VideoRequest(prompt="a cat")) == "" and inputs_html(None) == ""
+    assert not list(media["clip"].parent.glob("*.jpg"))  # nothing written beside a user's video
