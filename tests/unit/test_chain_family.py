@@ -277,4 +277,6 @@ def test_the_inputs_are_labelled_as_the_prompt_names_them(media: dict[str, Path]
     assert "Video 1 + voice · 3 s" in shown and "Image 2</figcaption>" in shown and "x.png" in shown
     assert "first frame" not in shown and 'alt="first frame"' in inputs_html(request, frames=True)
     assert inputs_html(VideoRequest(prompt="a cat")) == "" and inputs_html(None) == ""
+    uploaded = inputs_html(VideoRequest(prompt="Image 1", references=[media["cat"].read_bytes()]))
+    assert 'alt="Image 1" ' in uploaded and "data:image/jpeg;base64," in uploaded  # an upload's bytes
     assert not list(media["clip"].parent.glob("*.jpg"))  # nothing written beside a user's video

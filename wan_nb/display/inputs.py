@@ -17,6 +17,7 @@ memory (nothing is written beside a user's file). Pillow and PyAV load inside th
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,8 @@ THUMB_WIDTH = 64
 """Pixels a thumbnail is shown wide (made twice that, for sharp high-density screens)."""
 THUMB_SOURCE_CAP = 20 * 1024 * 1024
 """Largest image a thumbnail is made from (the service's own image limit, family.md §8)."""
+THUMBS_KEPT = 64
+"""Thumbnails kept in memory, of files by identity and of bytes by digest (a few KB each)."""
 _MUTED = "color:#6b7280"
 
 
@@ -131,7 +134,7 @@ def _still(value: MediaInput, field: str, width: int) -> tuple[str, float | None
     try:
         if medium.kind != "file":
             _, data = media.read(medium, THUMB_SOURCE_CAP)
-            return _thumbnail(data, width), None, name
+            return _bytes_thumbnail(data, width), None, name
         path = Path(str(medium.value))
         stat = path.stat()
         identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, width)
@@ -143,7 +146,7 @@ def _still(value: MediaInput, field: str, width: int) -> tuple[str, float | None
         return "", None, name
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=THUMBS_KEPT)
 def _video_thumbnail(path: str, size: int, modified: int, width: int) -> str:
     """The first frame of a video as a small JPEG ``data:`` URI ("" when it cannot be decoded)."""
     del size, modified  # part of the key: an edited file is read again
@@ -158,7 +161,7 @@ def _video_thumbnail(path: str, size: int, modified: int, width: int) -> str:
     return _jpeg(picture, width)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=THUMBS_KEPT)
 def _file_thumbnail(path: str, size: int, modified: int, width: int) -> str:
     """:func:`_thumbnail` of an image file, cached by its identity: a compare grid shows one reference in
     every cell, and a card is built on the kernel's loop."""
@@ -166,6 +169,21 @@ def _file_thumbnail(path: str, size: int, modified: int, width: int) -> str:
     if size > THUMB_SOURCE_CAP:
         return ""
     return _thumbnail(Path(path).read_bytes(), width)
+
+
+_BYTES_SEEN: dict[tuple[str, int], str] = {}
+"""Thumbnails of uploaded bytes by content digest (a compare grid shows one upload in every cell)."""
+
+
+def _bytes_thumbnail(data: bytes | None, width: int) -> str:
+    if data is None:
+        return ""
+    key = (hashlib.sha256(data).hexdigest(), width)
+    if key not in _BYTES_SEEN:
+        if len(_BYTES_SEEN) >= THUMBS_KEPT:
+            del _BYTES_SEEN[next(iter(_BYTES_SEEN))]  # the oldest
+        _BYTES_SEEN[key] = _thumbnail(data, width)
+    return _BYTES_SEEN[key]
 
 
 def _thumbnail(data: bytes | None, width: int) -> str:
