@@ -80,7 +80,12 @@ async def test_a_text_try_is_edited_and_made_a_reference_and_the_journal_keeps_t
 
 
 async def test_the_history_shows_which_try_came_from_which(tries: Tries) -> None:
-    history = History(tries.client, make_card=lambda entry: card_for(entry, TaskCard))
+    reopened: list[VideoRequest] = []
+    history = History(
+        tries.client,
+        make_card=lambda entry: card_for(entry, TaskCard),
+        reopen=lambda request, _note, *, media: reopened.append(request),
+    )
     text, edited, referenced, regraded = (
         pair[1] for pair in (tries.text, tries.edit, tries.reference, tries.regrade)
     )
@@ -96,6 +101,10 @@ async def test_the_history_shows_which_try_came_from_which(tries: Tries) -> None
     assert "text-to-video · wan2.7-t2v" in cards[text.id].head.value
     assert re.search(r"billed 3 s out \+ 3(\.0\d)? s in", cards[edited.id].head.value)  # the journaled usage
     assert "billed 3 s out<" in cards[text.id].head.value  # no input video
+    (button,) = [b for b in cards[edited.id].actions.children if getattr(b, "description", "") == "re-open"]
+    button.click()
+    assert reopened[-1].parent == edited.id  # a rerun comes from the re-opened try, not from its parent
+    assert reopened[-1].model == WAN27_EDIT.model
     history.text.value = "night"  # the filter keeps the chain's order
     assert history.apply_filter() == [cards[edited.id]]
 

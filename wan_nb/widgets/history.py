@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import ipywidgets as widgets
 
@@ -114,7 +115,10 @@ def _reopen_button(entry: JournalEntry, request: VideoRequest, reopen: Reopen) -
     button = widgets.Button(description="re-open", icon="edit", tooltip="Fill the form with this request")
     button.add_class("wan-reopen")
     note = f"re-opened task {entry.task_id} (its media are not journaled: the form keeps its own)"
-    button.on_click(lambda _b: reopen(request, note, media=False))
+    again = replace(
+        request, parent=entry.task_id
+    )  # a rerun comes from this try, as chain.edit_and_rerun says
+    button.on_click(lambda _b: reopen(again, note, media=False))
     return button
 
 
