@@ -198,6 +198,7 @@ def test_the_earlier_helpers_set_the_parent_too(task: Task, media: dict[str, Pat
     request = VideoRequest(prompt="a cat", first_frame=media["cat"], seed=3)
     for helper in (chain.reuse_seed, chain.next_from_last_frame, chain.continue_clip, chain.edit_and_rerun):
         assert helper(task, request).parent == task.id, helper.__name__
+        assert helper(task, request, parent=None).parent is None  # changes come last, parent too
 
 
 # -- lineage in the journal ----------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def reuse_seed(
             f"task {task.id} let the service pick its seed, which it does not report; "
             "give requests a seed to make tries repeatable",
         )
-    return _checked(replace(request, parent=task.id, **changes), dialect)
+    return _checked(replace(replace(request, parent=task.id), **changes), dialect)
 
 
 def next_from_last_frame(
@@ -116,7 +116,7 @@ def edit_and_rerun(
     task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """The request that made ``task``, with ``changes`` (a new prompt, duration...), to send again."""
-    return _checked(replace(request, parent=task.id, **changes), dialect)
+    return _checked(replace(replace(request, parent=task.id), **changes), dialect)
 
 
 def edit_clip(
