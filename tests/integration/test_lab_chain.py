@@ -73,9 +73,9 @@ async def finished(outputs: Path) -> tuple[VideoRequest, Task]:
 
 async def test_reuse_seed_keeps_everything_and_applies_changes(finished: tuple[VideoRequest, Task]) -> None:
     request, task = finished
-    assert chain.reuse_seed(task, request) == request
+    assert chain.reuse_seed(task, request) == replace(request, parent=task.id)
     again = chain.reuse_seed(task, request, prompt="a cat yawns")
-    assert again == replace(request, prompt="a cat yawns") and again.seed == 7
+    assert again == replace(request, prompt="a cat yawns", parent=task.id) and again.seed == 7
     with pytest.raises(ValidationError, match=r"seed: .*does not report"):
         chain.reuse_seed(task, replace(request, seed=None))
 
@@ -106,7 +106,7 @@ async def test_continue_clip_sends_the_result_as_first_clip(finished: tuple[Vide
 
 async def test_edit_and_rerun_is_the_request_with_changes(finished: tuple[VideoRequest, Task]) -> None:
     request, task = finished
-    assert chain.edit_and_rerun(task, request, duration=5) == replace(request, duration=5)
+    assert chain.edit_and_rerun(task, request, duration=5) == replace(request, duration=5, parent=task.id)
     with pytest.raises(ValidationError, match="duration"):
         chain.edit_and_rerun(task, request, dialect=CAPS["native"], duration=99)
 

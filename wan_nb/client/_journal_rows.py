@@ -75,6 +75,8 @@ def summarize(request: VideoRequest) -> dict[str, Any]:
         if value is not None:
             summary[name] = value
     summary["media"] = {field: _describe(value) for field, value in request.inputs().items()}
+    if request.parent is not None:
+        summary["parent"] = request.parent  # lineage, for the history; not in the fingerprint
     return summary
 
 
@@ -102,12 +104,14 @@ def request_of(summary: dict[str, Any]) -> VideoRequest:
     }
     duration = summary.get("duration")
     model = summary.get("model")
+    parent = summary.get("parent")
     return VideoRequest(
         prompt=str(summary.get("prompt", "")),
         duration=duration if isinstance(duration, int) and not isinstance(duration, bool) else 5,
         model=model
         if isinstance(model, str) and model
         else WAN27_I2V.model,  # rows before the family were i2v
+        parent=parent if isinstance(parent, str) and parent else None,
         **settings,
     )
 
@@ -135,6 +139,7 @@ def fingerprint(request: VideoRequest, summary: dict[str, Any] | None = None) ->
     """
     summary = summary if summary is not None else summarize(request)
     identity = {**summary, "prompt": request.prompt, "negative_prompt": request.negative_prompt}
+    identity.pop("parent", None)  # which try it came from does not decide the output
     identity["media"] = {role: _identity(value) for role, value in request.media().items()}
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -199,6 +204,7 @@ STATE_COLUMNS = (
     "billed_seconds",
     "short_side",
     "run_seconds",
+    "input_seconds",
 )
 
 
@@ -236,6 +242,14 @@ class JournalEntry:
     """``usage.SR``: the billed resolution's short side in pixels."""
     run_seconds: float | None = None
     """How long a success ran by the service's clock (``run_of``): what paces later waits of its kind."""
+    input_seconds: float | None = None
+    """``usage.input_video_duration``: the seconds of input video billed (``billed_seconds`` includes them)."""
+
+    @property
+    def parent(self) -> str | None:
+        """The id of the task this try was chained from (``VideoRequest.parent``), if any."""
+        parent = self.request.get("parent")
+        return parent if isinstance(parent, str) and parent else None
 
     @property
     def downloaded(self) -> bool:
@@ -264,7 +278,11 @@ class JournalEntry:
             created_at=datetime.fromtimestamp(self.created, UTC),
             expires_at=expires,
             request_id=self.request_id,
-            usage=Usage(billed_seconds=self.billed_seconds, resolution=self.short_side)
+            usage=Usage(
+                billed_seconds=self.billed_seconds,
+                resolution=self.short_side,
+                input_seconds=self.input_seconds,
+            )
             if self.billed_seconds is not None
             else None,
             prompt=self.actual_prompt,
@@ -329,6 +347,7 @@ def state(task: Task) -> dict[str, Any]:
         "billed_seconds": task.usage.billed_seconds if task.usage else None,
         "short_side": task.usage.resolution if task.usage else None,
         "run_seconds": run_of(task),
+        "input_seconds": task.usage.input_seconds if task.usage else None,
     }
 
 

@@ -65,7 +65,9 @@ _RECENT_ROWS = 1000
 """Rows ``recent_runs`` reads at most (newest first): 20 runs for each of 50 kinds."""
 
 # A poll that leaves these out keeps what an earlier answer said (the expiry, the rewrite, the usage).
-_KEPT = frozenset({"expires", "actual_prompt", "billed_seconds", "short_side", "run_seconds"})
+_KEPT = frozenset(
+    {"expires", "actual_prompt", "billed_seconds", "short_side", "run_seconds", "input_seconds"}
+)
 
 
 class Journal:
@@ -335,6 +337,7 @@ _ADDED_COLUMNS = {
     "billed_seconds": "REAL",
     "short_side": "INTEGER",
     "run_seconds": "REAL",
+    "input_seconds": "REAL",
 }
 
 # What ``Journal.recent_runs`` reads, newest first, without a scan of a long journal.

@@ -1,7 +1,9 @@
 """One self-contained HTML page of a session's tries, for docs and teaching: ``wan_nb.report(tasks, path)``.
 
 Each try shows its poster, its video, the prompt and what the service made of it (a word diff, ``promptdiff``),
-its parameters, seed, ids and cost. Posters are ``data:`` URIs; a video up to ``video_cap`` bytes is embedded
+its task and model, its inputs (reference thumbnails labelled "Image 1", "Video 1", the source clip's poster and
+length, the first frame), the try it was chained from, its parameters, seed, ids, billed seconds (output and
+input video) and cost; the header sums the seconds and the cost. Posters are ``data:`` URIs; a video up to ``video_cap`` bytes is embedded
 as a ``data:`` URI too, so the file opens and plays offline, anywhere (a mail attachment, a static site); a
 larger one is linked by its path relative to the page (keep the folder together). Nothing else is fetched: no
 script, font or stylesheet from elsewhere. Every piece of text is escaped (prompts and errors come from users
@@ -21,6 +23,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from wan_nb.display.html import escape, poster_uri, video_data_uri, video_tag
+from wan_nb.display.inputs import billed, inputs_html, model_line, out_and_in
 from wan_nb.errors import ValidationError
 from wan_nb.family import WAN27_I2V
 from wan_nb.lab.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
@@ -32,6 +35,8 @@ __all__ = ["DEFAULT_VIDEO_CAP", "Tried", "report"]
 
 DEFAULT_VIDEO_CAP = 8 * 1024 * 1024
 """Largest video embedded in the page (base64 makes it a third bigger); larger ones are linked."""
+INPUT_WIDTH = 96
+"""Pixels an input's thumbnail is shown wide."""
 
 
 class Tried(Protocol):
@@ -73,7 +78,7 @@ def report(
         raise ValidationError("path", f"{target}: give a .html file name")
     folder = target.parent.resolve()
     sections = [_section(one, folder, video_cap, region, prices) for one in tries]
-    total = _total(tries, region, prices)
+    total = _billed_total(tries) + _total(tries, region, prices)
     page = _page(title, sections, total)
     _write_atomically(target, page)
     return target
@@ -103,6 +108,7 @@ def _section(
         f"<code>{escape(task.id)}</code></h2>",
         _video(task, still, folder, cap),
         _prompts(request, task),
+        inputs_html(request, frames=True, width=INPUT_WIDTH),
         _facts(request, task, _cost_text(one, region, prices)),
     ]
     if task.error is not None:
@@ -157,7 +163,9 @@ def _prompts(request: VideoRequest | None, task: Task) -> str:
 def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
     facts: list[tuple[str, str]] = [("provider", task.provider)]
     if request is not None:
-        facts += [("model", request.chosen_model), ("duration", f"{request.chosen_duration} s")]
+        facts += [("model", model_line(request)), ("duration", f"{request.chosen_duration} s")]
+        if request.parent:
+            facts.append(("chained from", request.parent))
         facts += [
             (name, str(getattr(request, name))) for name in _SETTINGS if getattr(request, name) is not None
         ]
@@ -166,6 +174,9 @@ def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
         facts.append(("request id", task.request_id))
     if task.created_at is not None:
         facts.append(("created", f"{task.created_at:%Y-%m-%d %H:%M:%S %Z}".strip()))
+    seconds = billed(task.usage)
+    if seconds is not None:
+        facts.append(("billed", out_and_in(*seconds)))
     if cost:
         facts.append(("cost", cost))
     cells = "".join(f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in facts)
@@ -223,6 +234,13 @@ def _total(tries: list[_Try], region: str | None, prices: Mapping[PriceKey, Pric
     if len(currencies) != 1:
         return ""
     return f" · about {money(sum(amount for amount, _, _ in costs), currencies.pop())}"
+
+
+def _billed_total(tries: list[_Try]) -> str:
+    found = [seconds for seconds in (billed(one.task.usage) for one in tries) if seconds is not None]
+    if not found:
+        return ""
+    return " · billed " + out_and_in(sum(made for made, _ in found), sum(taken for _, taken in found))
 
 
 # -- the page -----------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The prompt lab's pieces of the panel: the rewrite diff, chain buttons, estimates and the budget line.
 
 - :func:`rewrite_html`: the user's prompt against the service's ``actual_prompt`` (``wan_nb.lab.promptdiff``).
-- :class:`ChainBar`: on a finished card, *reuse seed*, *last frame → next*, *continue clip*, *edit & rerun*;
-  each builds the next request with ``wan_nb.lab.chain`` and hands it to the panel, which fills the form with it.
+- :class:`ChainBar`: on a finished card, *reuse seed*, *last frame → next* (*animate this frame* where the try
+  takes no frame), *continue clip*, *edit & rerun*, *edit this clip*, *use as a reference*, *same prompt, other
+  task…*; each builds the next request with ``wan_nb.lab.chain`` (``parent`` = the card's task) and hands it to
+  the panel, which fills the form with it.
 - :func:`estimate_html`: "12 tasks × 5 s · 720P ≈ ¥36.00, about 10 min at 2 at once", and the budget's
   spent / left, shown beside Generate and above a grid before it is run.
 - :func:`stills`: the contact sheet a card shows, made in a worker thread (PyAV decodes off the kernel loop).
@@ -11,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import ipywidgets as widgets
 
 from wan_nb.errors import ValidationError, WanError
+from wan_nb.family import MODELS, ModelSpec, spec_of
 from wan_nb.lab import chain
 from wan_nb.lab.pricing import Estimate, money
 from wan_nb.lab.promptdiff import diff
@@ -73,31 +77,99 @@ class Build(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.lab.chain`` call it makes."""
+    """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.lab.chain`` call it makes.
+
+    ``build`` None: the action opens the choice of tasks (*same prompt, other task*). ``checked``: offered only
+    where its request validates for the dialect (the reason kept in ``ChainBar.refusals``); the others are
+    built when picked, and a refusal is said then. ``frameless_label``: the label on a try whose model takes
+    no frame (the action then changes the task).
+    """
 
     name: str
     label: str
     tip: str
-    build: Build
+    build: Build | None
+    checked: bool = False
+    frameless_label: str = ""
 
+
+def takes_frame(request: VideoRequest) -> bool:
+    """Whether the try's model starts from a frame: its last frame then starts the next try on the same model;
+    otherwise (text, edits) it is animated on image-to-video (``chain.animate_frame``)."""
+    return spec_of(request.chosen_model).takes("first_frame")
+
+
+def _from_last_frame(task: Task, request: VideoRequest, *, dialect: Carriage | None = None) -> VideoRequest:
+    if takes_frame(request):
+        return chain.next_from_last_frame(task, request, dialect=dialect)
+    return chain.animate_frame(task, request, at="last", dialect=dialect)
+
+
+def _as_reference(task: Task, request: VideoRequest, *, dialect: Carriage | None = None) -> VideoRequest:
+    # The prompt must name the new reference ("Image 1", family.md §2.2): the earlier prompt follows, to edit.
+    prompt = f"Image 1: {request.prompt}" if request.prompt.strip() else "Image 1"
+    return chain.as_reference(task, request, prompt=prompt, dialect=dialect)
+
+
+OTHER_TASK = "other_task"
+"""The action that opens the choice of targets (:data:`TARGETS`) in the same row of buttons."""
+BACK = "back"
 
 ACTIONS: tuple[Action, ...] = (
     Action("reuse_seed", "reuse seed", "Fill the form with this try's request and seed", chain.reuse_seed),
     Action(
         "next_from_last_frame",
         "last frame → next",
-        "Start the next try from this video's last frame",
-        chain.next_from_last_frame,
+        "Start the next try from this video's last frame (image-to-video where this task takes no frame)",
+        _from_last_frame,
+        frameless_label="animate this frame",
     ),
-    Action("continue_clip", "continue clip", "Continue this video (native first_clip)", chain.continue_clip),
+    Action(
+        "continue_clip",
+        "continue clip",
+        "Continue this video (native first_clip)",
+        chain.continue_clip,
+        checked=True,
+    ),
     Action(
         "edit_and_rerun",
         "edit & rerun",
         "Fill the form with this try's request, to edit and send again",
         chain.edit_and_rerun,
     ),
+    Action(
+        "edit_clip",
+        "edit this clip",
+        "Video editing of this result: type the instruction (wan2.7-videoedit)",
+        chain.edit_clip,
+        checked=True,
+    ),
+    Action(
+        "as_reference",
+        "use as a reference",
+        "References-to-video with this video's last frame as Image 1 (wan2.7-r2v)",
+        _as_reference,
+        checked=True,
+    ),
+    Action(
+        OTHER_TASK,
+        "same prompt, other task…",
+        "The same prompt, seed and settings on another task",
+        None,
+    ),
 )
 _BY_NAME = {action.name: action for action in ACTIONS}
+
+
+def _first_of_each_task() -> tuple[ModelSpec, ...]:
+    found: dict[str, ModelSpec] = {}
+    for spec in MODELS.values():
+        found.setdefault(spec.task, spec)
+    return tuple(found.values())
+
+
+TARGETS = _first_of_each_task()
+"""One model per task of the family (the table's first row of each): where *same prompt, other task* goes."""
 
 
 def rewrite_html(prompt: str, actual: str | None) -> str:
@@ -113,7 +185,8 @@ def rewrite_html(prompt: str, actual: str | None) -> str:
 
 class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is untyped
     """The chain actions of one card, as one row of buttons (one widget model, not one per button: a grid of
-    cards stays light); offered once its task succeeded and its video is on disk, each only where it works."""
+    cards stays light); offered once its task succeeded and its video is on disk, each only where it works.
+    *same prompt, other task…* turns the same row into the choice of tasks (and *back*)."""
 
     def __init__(self, request: VideoRequest | None, dialect: Capabilities, fill: Fill, say: Say) -> None:
         self.request = request
@@ -123,6 +196,8 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
         self.task: Task | None = None
         self.refusals: dict[str, str] = {}
         """Why an action is not offered for the current task (its name → the reason)."""
+        self.target_refusals: dict[str, str] = {}
+        """Why a task is not offered by *same prompt, other task* (its model → the reason), once opened."""
         super().__init__(options=[], value=None, style={"button_width": "auto"})
         self.add_class("wan-chain")
         self.layout.display = "none"
@@ -139,18 +214,18 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
 
     def refusals_for(self, task: Task) -> dict[str, str] | None:
         """Why each action is not offered for ``task`` (its name → the reason); None when nothing can be
-        chained from it yet. Reads the video's header from disk and touches no widget (a worker thread may call
-        it: ``ChainButtons.played_soon``)."""
+        chained from it yet. Reads the video from disk (its header, its last frame) and touches no widget (a
+        worker thread may call it: ``ChainButtons.played_soon``)."""
         if task.status is not TaskStatus.SUCCEEDED or task.path is None or self.request is None:
             return None
-        return {
-            name: reason
-            for name, reason in (
-                ("reuse_seed", None if self.request.seed is not None else _NO_SEED),
-                ("continue_clip", self._clip_refusal(task, self.request)),
-            )
-            if reason is not None
+        found = {
+            action.name: self._refusal(action.build, task, self.request)
+            for action in ACTIONS
+            if action.checked and action.build is not None
         }
+        found["reuse_seed"] = None if self.request.seed is not None else _NO_SEED
+        found[OTHER_TASK] = self._no_other_task(task, self.request)
+        return {name: reason for name, reason in found.items() if reason is not None}
 
     def offer(self, task: Task, refusals: dict[str, str] | None) -> None:
         """Show the actions ``refusals`` (from :meth:`refusals_for`) leaves for ``task``."""
@@ -160,18 +235,46 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
             return
         self.refusals = refusals
         offered = [action for action in ACTIONS if action.name not in refusals]
+        self._show([(self._label(action), action.name, action.tip) for action in offered])
+
+    def _label(self, action: Action) -> str:
+        if action.frameless_label and self.request is not None and not takes_frame(self.request):
+            return action.frameless_label
+        return action.label
+
+    def _show(self, buttons: list[tuple[str, str, str]]) -> None:
         with self.hold_trait_notifications():
-            self.options = [(action.label, action.name) for action in offered]
-            self.tooltips = [action.tip for action in offered]
+            self.options = [(label, name) for label, name, _ in buttons]
+            self.tooltips = [tip for _, _, tip in buttons]
             self.value = None
 
-    def _clip_refusal(self, task: Task, request: VideoRequest) -> str | None:
-        # Ask validation, the one place that knows which dialects and models take a first_clip.
+    def _refusal(self, build: Build, task: Task, request: VideoRequest) -> str | None:
+        # Ask validation, the one place that knows which dialects and models take what (the gateway carries
+        # image-to-video only; first_clip is native wan2.7's; a source to edit is 2-10 s).
         try:
-            chain.continue_clip(task, request, dialect=self.dialect)
+            build(task, request, dialect=self.dialect)
         except ValidationError as exc:
             return str(exc)
         return None
+
+    def _no_other_task(self, task: Task, request: VideoRequest) -> str | None:
+        refused = self.targets_refused(task, request)
+        own = spec_of(request.chosen_model).task
+        if any(spec.model not in refused for spec in TARGETS if spec.task != own):
+            return None
+        return "no other task takes this try as it is: " + "; ".join(refused.values())
+
+    def targets_refused(self, task: Task, request: VideoRequest) -> dict[str, str]:
+        """Why each other task of :data:`TARGETS` cannot take this try as it is (its model → the reason):
+        ``chain.other_task`` validated for the dialect (a carried task, the inputs it needs)."""
+        own = spec_of(request.chosen_model).task
+        found = {}
+        for spec in TARGETS:
+            if spec.task != own:
+                reason = self._refusal(functools.partial(chain.other_task, model=spec), task, request)
+                if reason is not None:
+                    found[spec.model] = reason
+        return found
 
     def _picked(self, change: dict[str, object]) -> None:
         action = change["new"]
@@ -180,17 +283,45 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
             self.pick(action)
 
     def pick(self, action: str) -> VideoRequest | None:
-        """Build the chained request and hand it to the panel; a refusal goes to the panel's message line."""
-        if self.task is None or self.request is None:
+        """Build the chained request and hand it to the panel; a refusal goes to the panel's message line.
+
+        ``"other_task"`` shows the tasks to choose from (each a model name) and ``"back"`` the actions again.
+        """
+        task, request = self.task, self.request
+        if task is None or request is None:
             return None
-        chosen = _BY_NAME[action]
+        if action == BACK:
+            self.offer(task, self.refusals)
+            return None
+        chosen = _BY_NAME.get(action)
+        if chosen is not None and chosen.build is None:
+            self._open_targets(task, request)
+            return None
+        target = next((spec for spec in TARGETS if spec.model == action), None)
         try:
-            following = chosen.build(self.task, self.request, dialect=self.dialect)
+            if target is not None:
+                self.offer(task, self.refusals)  # the actions again, for the next pick
+                following = chain.other_task(task, request, target, dialect=self.dialect)
+                note = f"same prompt on {target.task_name} ({target.model})"
+            elif chosen is not None and chosen.build is not None:
+                following = chosen.build(task, request, dialect=self.dialect)
+                note = self._label(chosen)
+            else:
+                raise ValidationError("action", f"no chain action {action!r}")
         except WanError as exc:
             self._say(str(exc))
             return None
-        self._fill(following, f"{chosen.label} from task {self.task.id}")
+        self._fill(following, f"{note} from task {task.id}")
         return following
+
+    def _open_targets(self, task: Task, request: VideoRequest) -> None:
+        own = spec_of(request.chosen_model).task
+        self.target_refusals = self.targets_refused(task, request)
+        offered = [spec for spec in TARGETS if spec.task != own and spec.model not in self.target_refusals]
+        self._show(
+            [("← back", BACK, "The chain actions again")]
+            + [(s.task_name, s.model, f"This prompt, seed and settings on {s.model}") for s in offered]
+        )
 
 
 _NO_SEED = "the service picked this try's seed and does not report it: set a seed to reuse one"

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import ipywidgets as widgets
 
 from wan_nb.display.html import ERROR_COLOUR, status_badge, task_error_html
+from wan_nb.display.inputs import billed_text, inputs_html, model_line
 from wan_nb.errors import APIError, TaskFailed
 from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.widgets import _shared, _video
@@ -25,7 +26,7 @@ from wan_nb.widgets._lab import rewrite_html
 from wan_nb.widgets._preview import preview
 from wan_nb.widgets._throttle import Throttle
 
-__all__ = ["PlayListener", "TaskCard"]
+__all__ = ["PlayListener", "TaskCard", "short_id"]
 
 RENDER_INTERVAL = 0.1
 """Seconds between renders of one card: ≤ 10 updates a second (the issue; notebook_tech.md §2.1)."""
@@ -37,6 +38,7 @@ _BAR_STYLES = {
     TaskStatus.CANCELED: "warning",
 }
 EXCERPT = 90
+SHORT_ID = 8
 
 
 class PlayListener(Protocol):
@@ -90,6 +92,10 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         first = self.request.first_frame if self.request is not None else None
         self.thumbnail = preview(first, width=96)
         self.head = _html()
+        self.inputs = _html()
+        """What the try was made from beyond its first frame: references ("Image 1", "Video 1"), the source of
+        an edit or the clip it continues, with their posters and lengths."""
+        self.inputs.value = inputs_html(self.request)
         self.bar = widgets.FloatProgress(
             value=0.0,
             min=0.0,
@@ -137,7 +143,8 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _layout(self) -> list[widgets.Widget]:
         plain = _shared.layout()
         summary = widgets.VBox(
-            [self.head, widgets.HBox([self.bar, self.timing], layout=plain)], layout=_shared.layout(flex="1")
+            [self.head, self.inputs, widgets.HBox([self.bar, self.timing], layout=plain)],
+            layout=_shared.layout(flex="1"),
         )
         top = widgets.HBox([self.thumbnail, summary], layout=plain)
         buttons = widgets.HBox(
@@ -248,7 +255,7 @@ class TaskCard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.bar.bar_style = _BAR_STYLES.get(task.status, "")
 
     def _render_head(self) -> None:
-        self.head.value = _head_html(self._title, self.prompt, self.task, self.state)
+        self.head.value = _head_html(self._title, self.prompt, self.task, self.state, self.request)
 
     def _timing_text(self) -> str:
         if not self._timed:
@@ -268,7 +275,12 @@ def _html() -> widgets.HTML:
     return widgets.HTML(layout=_shared.layout(), style=_shared.style_of(widgets.HTML))
 
 
-def _head_html(title: str, prompt: str, task: Task | None, state: str) -> str:
+def short_id(task_id: str) -> str:
+    """A task id short enough for a card's line (DashScope's are 36-character UUIDs)."""
+    return task_id if len(task_id) <= SHORT_ID + 1 else task_id[:SHORT_ID] + "…"
+
+
+def _head_html(title: str, prompt: str, task: Task | None, state: str, request: VideoRequest | None) -> str:
     excerpt = prompt if len(prompt) <= EXCERPT else prompt[: EXCERPT - 1] + "…"
     parts = [status_badge(state)]
     if task is not None and task.status_raw and task.status_raw != task.status.value:
@@ -281,7 +293,17 @@ def _head_html(title: str, prompt: str, task: Task | None, state: str) -> str:
         ids.append(f"task <code>{html.escape(task.id)}</code>")
         if task.request_id:
             ids.append(f"request <code>{html.escape(task.request_id)}</code>")
-    return " ".join(parts) + (f'<br><small style="color:#6b7280">{" · ".join(ids)}</small>' if ids else "")
+    facts = [html.escape(model_line(request))] if request is not None else []
+    if request is not None and request.parent:
+        facts.append(
+            f'<span class="wan-parent" title="chained from task {html.escape(request.parent)}">↳ from '
+            f"<code>{html.escape(short_id(request.parent))}</code></span>"
+        )
+    billed = billed_text(task.usage) if task is not None else ""
+    if billed:
+        facts.append(f'<span class="wan-billed">{html.escape(billed)}</span>')
+    lines = [" · ".join(found) for found in (facts, ids) if found]
+    return " ".join(parts) + "".join(f'<br><small style="color:#6b7280">{line}</small>' for line in lines)
 
 
 def _describe(exc: BaseException) -> str:
