@@ -34,6 +34,7 @@ _ACCEPT = {
     "audio": "audio/*,.wav,.mp3",
 }
 _NOUN: dict[ReferenceKind, str] = {"image": "Image", "video": "Video", "audio": "Audio"}
+_PLURAL: dict[ReferenceKind, str] = {"image": "images", "video": "videos", "audio": "audio clips"}
 _FRAME = "frame:"
 """Marks an earlier result's first frame in the menu (its poster is made when picked)."""
 
@@ -51,7 +52,7 @@ class ReferenceRow:
             options=_kind_options(kinds), value="", layout=widgets.Layout(width="170px")
         )
         self.earlier = widgets.Dropdown(layout=widgets.Layout(width="260px"))
-        self.voice = MediaField("voice", "Voice", accept=_ACCEPT["audio"], shows="none")
+        self.voice = MediaField("voice", "Voice (optional)", accept=_ACCEPT["audio"], shows="none")
         self.remove = widgets.Button(description="remove", icon="trash", layout=widgets.Layout(width="auto"))
         self.pending: asyncio.Task[None] | None = None
         """The worker making an earlier result's poster (``await`` it in a test)."""
@@ -61,9 +62,12 @@ class ReferenceRow:
         self.kind.observe(lambda _change: owner.renumber(), names="value")
         self.earlier.observe(self._picked, names="value")
         self.remove.on_click(lambda _button: owner.remove(self))
-        self.box = widgets.VBox(
-            [self.field.row, widgets.HBox([self.kind, self.earlier, self.remove]), self.voice.row]
+        # The row's own controls sit under its upload and URL, beside its label.
+        self.field.inputs.children = (
+            *self.field.inputs.children,
+            widgets.HBox([self.kind, self.earlier, self.remove]),
         )
+        self.box = widgets.VBox([self.field.row, self.voice.row])
         self.box.add_class("wan-reference")
         self.show_voice(owner.spec.voices)
 
@@ -100,7 +104,8 @@ class ReferenceRow:
         for label, path in results:
             options.append((f"video · {label}", str(path)))
             options.append((f"first frame · {label}", _FRAME + str(path)))
-        self.earlier.options = options  # selects the first entry, "": no pick
+        self.earlier.options = options
+        self.earlier.value = ""  # no pick
 
     def _picked(self, change: dict[str, Any]) -> None:
         chosen = str(change["new"] or "")
@@ -232,7 +237,9 @@ def _count_html(spec: ModelSpec, kinds: list[ReferenceKind | None]) -> str:
     fewest, most = spec.references
     caps = spec.reference_kinds or {}
     said = [f"{len(kinds)} of {fewest}-{most}" if fewest else f"{len(kinds)} of at most {most}"]
-    said.append(", ".join(f"{_NOUN[kind].lower()}s ≤ {cap}" for kind, cap in caps.items()))
+    said.append(", ".join(f"{_PLURAL[kind]} ≤ {cap}" for kind, cap in caps.items()))
+    if spec.frames_exclude_references:  # Wan 3.0 (family.md §6)
+        said.append("frames or references, never both")
     over = [kind for kind, cap in caps.items() if kinds.count(kind) > cap]
     colour = "#b91c1c" if over or len(kinds) > most else "#6b7280"
     text = " · ".join(said) + "; the prompt names them as labelled (Image 1, Video 1…)"

@@ -44,7 +44,7 @@ DEFAULT_CHOICE = ""
 """The ratio and audio_setting menus' "leave it to the service" entry (the field is then not sent)."""
 AUTO_DURATION = {
     0: "keep the source's length",
-    -1: "let the model pick the length (billed as 30 s until it ends)",
+    -1: "let the model pick (estimated as 30 s)",
 }
 """What a duration that is no length means (family.md §8: videoedit's 0, Wan 3.0's -1)."""
 _FRAMES: tuple[FrameRole, ...] = ("first_frame", "last_frame", "first_clip")
@@ -85,6 +85,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             "video", "Source video", accept="video/mp4,video/quicktime,.mp4,.mov", shows="clip"
         )
         self.video.row.add_class("wan-source-video")
+        self.first_frame.row.add_class("wan-first-frame")
         self.references = ReferenceList(results)
         self.prompt = widgets.Textarea(
             value=prompt, placeholder="What should happen in the video", layout=_WIDE
@@ -99,7 +100,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.audio_setting = widgets.Dropdown(description="Sound")
         self.size = widgets.Dropdown(description="Size")
         self.duration = widgets.IntSlider(value=5, min=2, max=15, description="Seconds")
-        self.duration_auto = widgets.Checkbox(value=False, indent=False)
+        self.duration_auto = widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="auto"))
         self.seed = widgets.BoundedIntText(value=0, min=0, max=SEED_MAX, description="Seed", disabled=True)
         self.random_seed = widgets.Checkbox(value=True, description="random seed", indent=False)
         self.prompt_extend = widgets.Checkbox(
@@ -166,8 +167,8 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.task_note,
             boxes["model"],
             self.first_frame.row,
-            self.references_box,
             self.video.row,
+            self.references_box,
             widgets.HTML("<b>Prompt</b>"),
             self.prompt,
             widgets.HBox([self.prompt_count, boxes["prompt"]]),
@@ -230,9 +231,9 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.references.set_spec(spec)
         _show(self.negative_box, spec.negative_prompt_chars > 0)
         _show(self.ratio_row, bool(spec.ratios))
-        self.ratio.options = [("default", DEFAULT_CHOICE), *((r, r) for r in spec.ratios)]
+        _offer(self.ratio, spec.ratios)
         _show(self.sound_row, bool(spec.audio_settings))
-        self.audio_setting.options = [("default", DEFAULT_CHOICE), *((a, a) for a in spec.audio_settings)]
+        _offer(self.audio_setting, spec.audio_settings)
         lengths = [d for d in spec.durations if d > 0]
         kept = self.duration.value
         with self.duration.hold_trait_notifications():
@@ -427,6 +428,14 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         media = [m.error for m in self._media()]
         rows = [field.error for row in self.references.rows for field in (row.field, row.voice)]
         return [*self._error_boxes.values(), *media, *rows]
+
+
+def _offer(menu: widgets.Dropdown, values: tuple[str, ...]) -> None:
+    """``values`` after the service's default (the field is then not sent); the choice is kept where it is
+    still offered."""
+    kept = menu.value
+    menu.options = [("service default", DEFAULT_CHOICE), *((value, value) for value in values)]
+    menu.value = kept if kept in values else DEFAULT_CHOICE
 
 
 def _show(widget: widgets.Widget, shown: bool) -> None:
