@@ -8,6 +8,7 @@ Headless, as ``test_panel.py``: outside a kernel ipywidgets uses a dummy comm; t
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import ipywidgets as widgets
 import pytest
 
 from wan_nb import assets
-from wan_nb.client import AsyncWanClient, PollSchedule
+from wan_nb.client import AsyncWanClient, PollSchedule, capabilities_of
 from wan_nb.display import frontend
 from wan_nb.family import WAN27_EDIT, WAN27_I2V, WAN27_R2V, WAN27_T2V, WAN30
 from wan_nb.models import Reference, VideoRequest
@@ -112,6 +113,10 @@ def assert_plays(card: TaskCard) -> None:
 def test_the_task_starts_on_image_with_a_first_frame_and_on_text_without() -> None:
     assert InputForm(first_frame=assets.cat).spec == WAN27_I2V
     assert InputForm().spec == WAN27_T2V
+    # The gateway carries image-to-video only: a panel opened there without inputs starts on what it takes.
+    gateway = capabilities_of("sim-gateway")
+    assert InputForm(capabilities=gateway).spec == WAN27_I2V
+    assert "⚠" not in InputForm(capabilities=gateway).task_note.value
     assert [choice.spec for choice in TASK_CHOICES] == [WAN27_T2V, WAN27_I2V, WAN27_R2V, WAN27_EDIT, WAN30]
 
 
@@ -346,6 +351,7 @@ async def test_a_source_video_shows_its_poster_and_length(workdir: Path) -> None
     (poster,) = form.video.preview.children
     assert isinstance(poster, widgets.Image) and poster.value[:2] == b"\xff\xd8"  # a JPEG
     assert not list(Path(assets.clip).parent.glob("*.jpg"))  # never written beside the user's file
+    assert list((Path(os.environ["WAN_NB_HOME"]) / "clips").glob("*.jpg"))  # but in the user's own folder
 
 
 def test_copy_as_code_writes_references_video_and_settings_and_leaves_out_parent() -> None:

@@ -3,8 +3,9 @@
 A source video to edit and a reference video cost input seconds (``usage.duration`` is input + output,
 family.md §3) and must last 2-10 s (an edit's source) or 1-30 s (a reference): the form shows the length as
 soon as the clip is picked, from the MP4's ``moov`` box (``media.video_info``, no decoding), and its first frame
-as a poster (``media.stills.poster``: PyAV, in a worker thread). The poster is written beside a copy in the
-temporary folder, never beside the user's own file. A link is not fetched (the service reads it): it shows
+as a poster (``media.stills.poster``: PyAV, in a worker thread). The poster is written beside a link to (or, for
+an upload, a copy of) the clip in ``$WAN_NB_HOME/clips`` (the user's own folder, not a shared temporary one),
+never beside the user's file. A link is not fetched (the service reads it): it shows
 its name only.
 """
 
@@ -12,17 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from wan_nb import media
+from wan_nb.client.providers import data_home
 from wan_nb.errors import WanError
 
 __all__ = ["POSTER_WIDTH", "ClipFacts", "clip_facts"]
 
 POSTER_WIDTH = 120
-_CACHE = "wan_nb-clips"
+_CACHE = "clips"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +69,10 @@ def _poster(medium: media.Medium) -> bytes | None:
 
 
 def _cached_copy(medium: media.Medium) -> Path:
-    """The clip under the temporary folder (named by its content or its file's identity), so its poster is
+    """The clip under ``$WAN_NB_HOME/clips`` (named by its content or its file's identity), so its poster is
     written there and not beside the user's file."""
-    folder = Path(tempfile.gettempdir()) / _CACHE
-    folder.mkdir(exist_ok=True)
+    folder = data_home() / _CACHE
+    folder.mkdir(parents=True, exist_ok=True)
     if medium.kind == "file":
         source = Path(os.fsdecode(medium.value)).resolve()
         stat = source.stat()

@@ -65,10 +65,12 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         results: Results | None = None,
     ) -> None:
         """``first_frame`` given: image-to-video (as the panel always was); else text-to-video, the shortest
-        path. ``results``: the panel's finished videos, offered as references."""
+        path, or the first task the dialect carries (the gateway: image-to-video). ``results``: the panel's
+        finished videos, offered as references."""
+        self.capabilities = capabilities or capabilities_of("sim")
         self.task = widgets.ToggleButtons(
             options=[choice.label for choice in TASK_CHOICES],
-            value=TASK_CHOICES[1 if first_frame is not None else 0].label,
+            value=_first_task(first_frame is not None, self.capabilities).label,
             style={"button_width": "auto"},
         )
         self.task.add_class("wan-task")
@@ -131,7 +133,6 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.sound_row = widgets.HBox([self.audio_setting, self._error_boxes["audio_setting"]])
         self.references_box = widgets.VBox([self.references, self._error_boxes["references"]])
         super().__init__(self._rows())
-        self.capabilities = capabilities or capabilities_of("sim")
         self._wire()
         self._apply_task(self.choice)
         self.set_dialect(self.capabilities)
@@ -428,6 +429,16 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         media = [m.error for m in self._media()]
         rows = [field.error for row in self.references.rows for field in (row.field, row.voice)]
         return [*self._error_boxes.values(), *media, *rows]
+
+
+def _first_task(framed: bool, capabilities: Capabilities) -> TaskChoice:
+    """Where the form starts: image-to-video with a first frame, else the first task the dialect carries."""
+    takers = [
+        c
+        for c in TASK_CHOICES
+        if c.spec.task in capabilities.tasks and (c.spec.takes("first_frame") or not framed)
+    ]
+    return takers[0] if takers else TASK_CHOICES[0]
 
 
 def _offer(menu: widgets.Dropdown, values: tuple[str, ...]) -> None:
