@@ -242,6 +242,7 @@ async def test_an_earlier_result_and_its_first_frame_become_references(
     workdir: Path, clients: Factory, panels: Any
 ) -> None:
     panel = panels(clients(), prompt="a cat turns its head", first_frame=assets.cat)
+    assert panel.form.video_earlier.layout.display == "none"  # nothing finished yet
     card = await generate(panel)
     assert_plays(card)
     assert card.task is not None and card.task.path is not None
@@ -253,11 +254,17 @@ async def test_an_earlier_result_and_its_first_frame_become_references(
     assert row.value == Path(card.task.path) and panel.form.references.names() == ["Video 1"]
     frame = panel.form.references.add_row()
     frame.earlier.value = "frame:" + str(card.task.path)
-    assert frame.pending is not None
-    await frame.pending
+    assert frame.earlier.pending is not None
+    await frame.earlier.pending
     assert Path(frame.value).suffix == ".jpg" and panel.form.references.names() == ["Video 1", "Image 1"]
     (thumb,) = frame.field.preview.children
     assert isinstance(thumb, widgets.Image)
+    # The same results are offered as the source of an edit.
+    panel.form.task.value = LABEL[WAN27_EDIT.model]
+    assert panel.form.video_earlier.layout.display != "none"
+    panel.form.video_earlier.value = str(card.task.path)
+    assert panel.form.request().video == Path(card.task.path)
+    assert [v for _, v in panel.form.video_earlier.options if v] == [str(card.task.path)]  # no frames there
 
 
 def test_the_prompt_hint_names_a_reference_that_is_not_there() -> None:

@@ -9,7 +9,6 @@ How many rows, and of which kinds, comes from the model's row (``spec.references
 
 from __future__ import annotations
 
-import asyncio
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -20,14 +19,12 @@ import ipywidgets as widgets
 from wan_nb import media
 from wan_nb.errors import WanError
 from wan_nb.family import WAN27_R2V, ModelSpec, ReferenceKind
-from wan_nb.loop import spawn
 from wan_nb.models import Reference
+from wan_nb.widgets._earlier import EarlierMenu, Results
 from wan_nb.widgets._media_field import MediaField
 
-__all__ = ["ReferenceList", "ReferenceRow", "Results"]
+__all__ = ["ReferenceList", "ReferenceRow"]
 
-Results = Callable[[], list[tuple[str, Path]]]
-"""The panel's finished videos: (what a menu shows, the saved file), newest first."""
 _ACCEPT = {
     "image": "image/*",
     "video": "video/mp4,video/quicktime,.mp4,.mov",
@@ -35,8 +32,6 @@ _ACCEPT = {
 }
 _NOUN: dict[ReferenceKind, str] = {"image": "Image", "video": "Video", "audio": "Audio"}
 _PLURAL: dict[ReferenceKind, str] = {"image": "images", "video": "videos", "audio": "audio clips"}
-_FRAME = "frame:"
-"""Marks an earlier result's first frame in the menu (its poster is made when picked)."""
 
 
 class ReferenceRow:
@@ -51,16 +46,12 @@ class ReferenceRow:
         self.kind = widgets.Dropdown(
             options=_kind_options(kinds), value="", layout=widgets.Layout(width="170px")
         )
-        self.earlier = widgets.Dropdown(layout=widgets.Layout(width="260px"))
         self.voice = MediaField("voice", "Voice (optional)", accept=_ACCEPT["audio"], shows="none")
         self.remove = widgets.Button(description="remove", icon="trash", layout=widgets.Layout(width="auto"))
-        self.pending: asyncio.Task[None] | None = None
-        """The worker making an earlier result's poster (``await`` it in a test)."""
-        self.offer(owner.results())
+        self.earlier = EarlierMenu(self.field, owner.results(), frames=True)
         self.field.changed.append(lambda _field: owner.renumber())
         self.voice.changed.append(lambda _field: owner.renumber())
         self.kind.observe(lambda _change: owner.renumber(), names="value")
-        self.earlier.observe(self._picked, names="value")
         self.remove.on_click(lambda _button: owner.remove(self))
         # The row's own controls sit under its upload and URL, beside its label.
         self.field.inputs.children = (
@@ -97,34 +88,6 @@ class ReferenceRow:
 
     def show_voice(self, shown: bool) -> None:
         self.voice.row.layout.display = "" if shown else "none"
-
-    def offer(self, results: list[tuple[str, Path]]) -> None:
-        """The menu of earlier results: each video, and its first frame as an image."""
-        options: list[tuple[str, str]] = [("an earlier result…", "")]
-        for label, path in results:
-            options.append((f"video · {label}", str(path)))
-            options.append((f"first frame · {label}", _FRAME + str(path)))
-        self.earlier.options = options
-        self.earlier.value = ""  # no pick
-
-    def _picked(self, change: dict[str, Any]) -> None:
-        chosen = str(change["new"] or "")
-        if not chosen:
-            return
-        self.earlier.value = ""  # a menu of actions: picking the same one again works
-        if not chosen.startswith(_FRAME):
-            self.field.set(Path(chosen))
-            return
-        video = Path(chosen[len(_FRAME) :])
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            self.field.set(_first_frame(video))
-            return
-        self.pending = spawn(self._frame_soon(video))
-
-    async def _frame_soon(self, video: Path) -> None:
-        self.field.set(await asyncio.to_thread(_first_frame, video))
 
 
 class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
@@ -216,7 +179,7 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
     def offer(self, results: list[tuple[str, Path]]) -> None:
         """Refresh each row's menu of earlier results (after a task finished)."""
         for row in self.rows:
-            row.offer(results)
+            row.earlier.offer(results)
 
     def renumber(self) -> None:
         for row, label in zip(self.rows, self.names(), strict=True):
@@ -253,9 +216,3 @@ def _kind_options(kinds: tuple[ReferenceKind, ...]) -> list[tuple[str, str]]:
 def _kind(name: str) -> ReferenceKind:
     by_name: dict[str, ReferenceKind] = {"image": "image", "video": "video", "audio": "audio"}
     return by_name[name]
-
-
-def _first_frame(video: Path) -> Path:
-    from wan_nb.media.stills import poster
-
-    return poster(video)

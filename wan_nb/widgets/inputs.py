@@ -14,6 +14,7 @@ Only values the user moved away from the service's defaults are sent (be strict 
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -23,8 +24,9 @@ from wan_nb.client.providers import provider_capabilities
 from wan_nb.family import FrameRole, ModelSpec, spec_of
 from wan_nb.models import VideoRequest
 from wan_nb.validation import task_refusal, unnamed_reference
+from wan_nb.widgets._earlier import EarlierMenu, Results
 from wan_nb.widgets._media_field import MediaField, error_html
-from wan_nb.widgets._references import ReferenceList, Results
+from wan_nb.widgets._references import ReferenceList
 from wan_nb.widgets._tasks import TASK_CHOICES, TaskChoice, choice_for, choice_named
 
 __all__ = ["InputForm"]
@@ -87,6 +89,9 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             "video", "Source video", accept="video/mp4,video/quicktime,.mp4,.mov", shows="clip"
         )
         self.video.row.add_class("wan-source-video")
+        self.video_earlier = EarlierMenu(self.video, results() if results else [], frames=False)
+        """Edit an earlier result: its video as the source."""
+        self.video.inputs.children = (*self.video.inputs.children, self.video_earlier)
         self.first_frame.row.add_class("wan-first-frame")
         self.references = ReferenceList(results)
         self.prompt = widgets.Textarea(
@@ -373,6 +378,11 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.prompt_extend.value = request.prompt_extend is not False
         self.watermark.value = bool(request.watermark)
         self.audio.value = request.audio is not False
+
+    def offer_results(self, results: list[tuple[str, Path]]) -> None:
+        """Offer the panel's finished videos (after a task ended) as references and as the source to edit."""
+        self.references.offer(results)
+        self.video_earlier.offer(results)
 
     def _media(self) -> tuple[MediaField, ...]:
         return (self.first_frame, self.last_frame, self.driving_audio, self.first_clip, self.video)

@@ -161,7 +161,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _job_ended(self) -> None:
         self.stand_in.refresh(self._tasks())
-        self.form.references.offer(self._results())
+        self.form.offer_results(self._results())
         if self.client is not None and self.client.budget is not None:
             self.estimates.refresh()  # the budget's spent / left moved
 
