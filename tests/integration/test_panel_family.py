@@ -138,6 +138,7 @@ def test_the_fields_follow_the_model_rows() -> None:
             "sound": shown(form.sound_row) and [v for _, v in form.audio_setting.options if v],
             "seconds": (form.duration.min, form.duration.max),
             "auto": shown(form.duration_auto) and form.duration_auto.description,
+            "switch": shown(form.audio),
             "sizes": [value for _, value in form.size.options],
             "limit": form.prompt_count.value.rsplit("/ ", 1)[1].split(" ")[0],
         }
@@ -169,6 +170,12 @@ def test_the_fields_follow_the_model_rows() -> None:
     assert edit["source"] and edit["references"] and edit["sound"] == ["auto", "origin"]
     assert not (edit["first"] or edit["last"] or edit["audio"] or edit["clip"])
     assert edit["seconds"] == (2, 10) and edit["auto"] == "keep the source's length"
+    assert not edit["switch"] and t2v["switch"] and wan3["switch"]  # an edit's sound is its audio_setting
+    form.task.value = LABEL[WAN27_EDIT.model]
+    form.audio.value = False
+    assert form.request().audio is None  # hidden, so not sent
+    form.task.value = LABEL[WAN27_T2V.model]
+    assert form.request().audio is False
     # Wan 3.0: no negative prompt, 480P, "adaptive", 2-30 s or the model picks, 20000 characters
     assert not wan3["negative"] and wan3["sizes"] == ["480P", "720P", "1080P"]
     assert wan3["ratio"][0] == "adaptive" and wan3["seconds"] == (2, 30) and wan3["limit"] == "20000"

@@ -240,6 +240,8 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         _offer(self.ratio, spec.ratios)
         _show(self.sound_row, bool(spec.audio_settings))
         _offer(self.audio_setting, spec.audio_settings)
+        # An edit's sound is its audio_setting (auto: the model decides, origin: the source's), not a switch.
+        _show(self.audio, not spec.audio_settings)
         lengths = [d for d in spec.durations if d > 0]
         kept = self.duration.value
         with self.duration.hold_trait_notifications():
@@ -343,7 +345,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             # Service defaults (native.md §1.2): prompt_extend true, watermark false, audio on.
             prompt_extend=False if "prompt_extend" in carries and not self.prompt_extend.value else None,
             watermark=True if "watermark" in carries and self.watermark.value else None,
-            audio=None if self.audio.value else False,
+            audio=None if self.audio.value or spec.audio_settings else False,
             parent=self.parent,
         )
 
