@@ -33,6 +33,7 @@ from wan_nb.widgets.inputs import InputForm
 FAST = PollSchedule(quick=(0.1,), floor=0.1, cap=0.2)
 LABEL = {choice.spec.model: choice.label for choice in TASK_CHOICES}
 Factory = Callable[..., AsyncWanClient]
+CAT_BYTES = Path(assets.cat).read_bytes()
 
 
 @pytest.fixture
@@ -491,3 +492,21 @@ async def test_the_grid_runs_several_edit_instructions_on_one_source(
     assert [[r.seed for _, r in row] for row in rows] == [[1, 2], [1, 2]]
     assert all(r.model == WAN27_T2V.model for row in rows for _, r in row)
     assert replace(rows[0][0][1], seed=None).video is None
+
+
+async def test_an_uploaded_reference_is_named_in_the_code_and_cleared_from_the_widget(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any
+) -> None:
+    app = sim_apps()
+    panel = panels(clients(app), prompt="Image 1 waves")
+    panel.form.task.value = LABEL[WAN27_R2V.model]
+    row = panel.form.references.add_row()
+    content = CAT_BYTES
+    upload = {"name": "hero.png", "type": "image/png", "size": len(content), "content": memoryview(content)}
+    row.field.upload.set_state(
+        {"value": [{**upload, "last_modified": 1_700_000_000_000}]}
+    )  # the browser's comm
+    assert row.value == content and row.field.upload.value == () and row.field.label == "Image 1"
+    card = await generate(panel)
+    assert_plays(card)
+    assert "references=['hero.png']" in card.code.value and "hero.png: the file uploaded" in card.code.value
