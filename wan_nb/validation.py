@@ -73,6 +73,8 @@ __all__ = [
     "model_limits",
     "nearest_resolution",
     "reference_kinds",
+    "task_refusal",
+    "unnamed_reference",
     "validate",
 ]
 
@@ -262,15 +264,25 @@ def _check_model(model: object, allow_unknown: object) -> ModelSpec:
 
 
 def _check_task(spec: ModelSpec, model: str, dialect: Carriage, providers: Mapping[str, Carriage]) -> None:
+    refusal = task_refusal(spec, dialect, providers, model=model)
+    if refusal is not None:
+        raise ValidationError("model", refusal)
+
+
+def task_refusal(
+    spec: ModelSpec, dialect: Carriage, providers: Mapping[str, Carriage], *, model: str | None = None
+) -> str | None:
+    """Why ``dialect`` cannot carry ``spec``'s task, naming the ``providers`` that take it (None: it can).
+
+    The panel says this beside its task picker before Generate; :func:`validate` refuses with the same line."""
     if spec.task in dialect.tasks:
-        return
+        return None
     takers = [name for name, carriage in providers.items() if spec.task in carriage.tasks]
     carried = " and ".join(TASKS[task] for task in TASKS if task in dialect.tasks)
     where = f"; providers that take it: {', '.join(takers)}" if takers else "; use a native provider"
-    raise ValidationError(
-        "model",
-        f"{model} is {spec.task_name}, which the {dialect.name} dialect does not carry (it documents "
-        f"{carried} only){where}",
+    return (
+        f"{model or spec.model} is {spec.task_name}, which the {dialect.name} dialect does not carry (it "
+        f"documents {carried} only){where}"
     )
 
 
@@ -515,7 +527,15 @@ def _check_prompt_names(
 ) -> None:
     if spec.references[1] == 0 or not isinstance(request.prompt, str):
         return
-    for match in _NAMED.finditer(request.prompt):
+    missing = unnamed_reference(request.prompt, kinds)
+    if missing is not None:
+        raise ValidationError("prompt", missing)
+
+
+def unnamed_reference(prompt: str, kinds: Sequence[ReferenceKind | None]) -> str | None:
+    """The first reference ``prompt`` names that ``kinds`` (the references' kinds, in order) does not hold,
+    explained; None when every name is there. The panel shows it live under the prompt."""
+    for match in _NAMED.finditer(prompt):
         word = match.group(1) or match.group(3)
         number = int(match.group(2) or match.group(4))
         kind = _KIND_NAMED[word]
@@ -526,10 +546,8 @@ def _check_prompt_names(
             have, f"{have} {kind} references ({word} 1-{have})"
         )
         verb = "are" if have > 1 else "is"
-        raise ValidationError(
-            "prompt",
-            f"names {match.group(0)}, but there {verb} {there}; references are numbered per kind, in order",
-        )
+        return f"names {match.group(0)}, but there {verb} {there}; references are numbered per kind, in order"
+    return None
 
 
 def _limits_of(field: str, spec: ModelSpec, kinds: Sequence[ReferenceKind | None]) -> MediaLimits:

@@ -24,7 +24,7 @@ import ipywidgets as widgets
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.family import MODELS, ModelSpec, spec_of
 from wan_nb.lab import chain
-from wan_nb.lab.pricing import Estimate, money
+from wan_nb.lab.pricing import Estimate, input_seconds, money, output_seconds
 from wan_nb.lab.promptdiff import diff
 from wan_nb.models import Task, TaskStatus, VideoRequest
 
@@ -43,6 +43,7 @@ __all__ = [
     "budget_refusal",
     "estimate_html",
     "rewrite_html",
+    "seconds_text",
     "stills",
 ]
 
@@ -371,15 +372,28 @@ def budget_refusal(client: AsyncWanClient, requests: list[VideoRequest]) -> str 
 
 
 def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurrency: int) -> str:
-    """One line: the estimate of ``requests`` on ``client``, and its budget's spent / left when it has one."""
+    """One line: the estimate of ``requests`` on ``client``, the input seconds it bills when there are any
+    ("5 s out + 4.0 s in"), and its budget's spent / left when it has one."""
     try:
         found: Estimate | str = client.estimate(requests, concurrency=concurrency)
     except ValidationError as exc:
         found = f"no estimate: {exc.message}"
     parts = [html.escape(str(found))]
+    if isinstance(found, Estimate):
+        parts += [html.escape(said)] if (said := seconds_text(requests)) else []
     if client.budget is not None:
         parts.append(f"budget: {html.escape(str(client.budget))}")
     return f'<small class="wan-estimate" style="color:#374151">{" · ".join(parts)}</small>'
+
+
+def seconds_text(requests: list[VideoRequest]) -> str:
+    """``5 s out + 4.0 s in``: the input video the service bills too (a source to edit, reference videos, a
+    clip to continue: ``usage.duration`` is input + output, family.md §3); empty when there is none."""
+    inputs = sum(input_seconds(request) for request in requests)
+    if not inputs:
+        return ""
+    out = sum(output_seconds(request) for request in requests)
+    return f"{out:g} s out + {inputs:.1f} s in"
 
 
 async def stills(task: Task) -> bytes | None:
@@ -409,8 +423,20 @@ class Estimates:
         self.concurrency = concurrency
         self.single = widgets.HTML()
         self.single.add_class("wan-estimate-single")
-        for trait_owner in (form.duration, form.size, compare.values, compare.prompts, compare.axis):
+        for trait_owner in (
+            form.task,
+            form.duration,
+            form.duration_auto,
+            form.size,
+            compare.values,
+            compare.prompts,
+            compare.axis,
+        ):
             trait_owner.observe(lambda _change: self.refresh(), names="value")
+        # A clip's length is billed as input: the line follows the media and references that carry one.
+        for field in (form.video, form.first_clip):
+            field.changed.append(lambda _field: self.refresh())
+        form.references.changed.append(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:

@@ -1,5 +1,9 @@
 """Exploratory prompting: a grid of prompts (rows) × values of one setting (columns), side by side.
 
+It works for every task the form makes: the rows replace the prompt of the form's request, whatever its task,
+so on *Edit a video* they are several edit instructions over one source clip (with "nothing" as the axis: one
+column), and on *References → video* several sentences over the same references.
+
 Every cell is a billed task, so the grid is capped at :data:`MAX_CELLS`; its cells go through the panel's
 concurrency gate like single runs (``_jobs.py``): DashScope answers 429 ``Throttling`` past an account's
 concurrent-task quota (protocol.md §2). The "size" axis takes the values the dialect's ``shape`` calls for: a
@@ -16,6 +20,7 @@ import ipywidgets as widgets
 from wan_nb.client import Capabilities, capabilities_of
 from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ValidationError
+from wan_nb.family import ModelSpec, spec_of
 from wan_nb.models import VideoRequest
 from wan_nb.validation import validate
 from wan_nb.widgets._media_field import error_html
@@ -23,13 +28,16 @@ from wan_nb.widgets._media_field import error_html
 __all__ = ["AXES", "MAX_CELLS", "Cell", "CompareView", "first_refusal"]
 
 MAX_CELLS = 12
+NO_AXIS = "none"
 AXES = [
+    ("nothing (one column)", NO_AXIS),
     ("seed", "seed"),
     ("duration (s)", "duration"),
     ("size / resolution", "size"),
     ("prompt extension", "prompt_extend"),
 ]
 _DEFAULT_VALUES = {
+    NO_AXIS: "",
     "seed": "1, 2, 3",
     "duration": "3, 5, 8",
     "size": "720P, 1080P",
@@ -82,6 +90,11 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """Rows of cells: one row per prompt, one column per value. ValidationError for bad values."""
         prompts = [line.strip() for line in self.prompts.value.splitlines() if line.strip()] or [base.prompt]
         axis = str(self.axis.value)
+        if axis == NO_AXIS:
+            if len(prompts) > MAX_CELLS:
+                raise ValidationError("values", f"{len(prompts)} cells; at most {MAX_CELLS}")
+            noun = "instruction" if spec_of(base.chosen_model).source_video is not None else "prompt"
+            return [[(f"{noun} {i + 1}", replace(base, prompt=p))] for i, p in enumerate(prompts)]
         values = [_parse(axis, text) for text in str(self.values.value).split(",") if text.strip()]
         if not values:
             raise ValidationError("values", "give at least one value, separated by commas")
@@ -92,6 +105,14 @@ class CompareView(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             [(f"{axis}={value}", replace(base, prompt=p, **{field: value})) for value in values]
             for p in prompts
         ]
+
+    def set_task(self, spec: ModelSpec) -> None:
+        """Say what a row is for the form's task: an edit instruction over the same source, or a prompt."""
+        self.prompts.placeholder = (
+            "One edit instruction per line, all on the form's source video (empty: the form's instruction)"
+            if spec.source_video is not None
+            else "One prompt per line (empty: the form's prompt)"
+        )
 
     def set_dialect(self, dialect: Capabilities) -> None:
         """Follow the provider's dialect; the "size" values follow too while they are the old default."""

@@ -12,6 +12,7 @@ import asyncio
 import html
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,7 +21,7 @@ from wan_nb.client import AsyncWanClient, Budget, capabilities_of
 from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ConfigError, ValidationError
 from wan_nb.loop import spawn
-from wan_nb.models import Task, VideoRequest
+from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.validation import validate
 from wan_nb.widgets import _colab, _video
 from wan_nb.widgets._code import request_snippet
@@ -42,7 +43,8 @@ TICK = 1.0
 
 
 class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
-    """Submit image-to-video tasks, watch them live and play the results, in one notebook cell."""
+    """Submit tasks of the Wan family (text, image, references, edits, Wan 3.0), watch them live and play the
+    results, in one notebook cell."""
 
     def __init__(
         self,
@@ -61,7 +63,8 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """Args:
         client: the client to use (the panel never closes it); default: a client for ``provider``.
         out_dir: where videos are saved, relative to the kernel's working directory (the notebook's folder).
-        prompt, first_frame: initial inputs (``first_frame``: a path, URL or bytes).
+        prompt, first_frame: initial inputs (``first_frame``: a path, URL or bytes); with a first frame the
+            form starts on image-to-video, else on text-to-video (another task is one click away).
         concurrency: tasks the panel runs at once, single runs and compare grids together (keep it within the
             account's concurrent-task quota); more wait for a free slot.
         timeout: seconds a job keeps re-sending a create refused with 429, and then follows its task
@@ -158,6 +161,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
     def _job_ended(self) -> None:
         self.stand_in.refresh(self._tasks())
+        self.form.offer_results(self._results())
         if self.client is not None and self.client.budget is not None:
             self.estimates.refresh()  # the budget's spent / left moved
 
@@ -170,7 +174,10 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.picker = ProviderPicker(
             client.provider, on_change=self._provider_changed, on_key=self._key_entered
         )
-        self.form = InputForm(prompt=prompt, first_frame=first_frame, capabilities=client.capabilities)
+        self.form = InputForm(
+            prompt=prompt, first_frame=first_frame, capabilities=client.capabilities, results=self._results
+        )
+        self.title = widgets.HTML()
         self.generate = widgets.Button(
             description="Generate",
             button_style="primary",
@@ -184,10 +191,31 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         """Cards of single runs, newest first."""
         self.compare = CompareView(client.capabilities)
         self.compare.run.on_click(self._on_compare)
+        self.form.task.observe(lambda _change: self._retitle(), names="value")
+        self._retitle()
         self.estimates = Estimates(self.form, self.compare, lambda: self.client, self.concurrency)
 
+    def _retitle(self) -> None:
+        spec = self.form.spec
+        self.compare.set_task(spec)
+        self.title.value = (
+            f"<h3 class='wan-title' style='margin:4px 0'>{html.escape(spec.model)} · "
+            f"{html.escape(spec.task_name)}</h3>"
+        )
+
+    def _results(self) -> list[tuple[str, Path]]:
+        """The finished videos on disk, newest first: offered as references (and sources) in the form."""
+        found = []
+        for card in reversed(self.cards):
+            task = card.task
+            if task is not None and task.status is TaskStatus.SUCCEEDED and task.path is not None:
+                found.append(
+                    (f"{card.request.prompt[:30] if card.request else ''} ({task.id})", Path(task.path))
+                )
+        return found
+
     def _sections(self) -> list[widgets.Widget]:
-        title = widgets.HTML("<h3 style='margin:4px 0'>Wan 2.7 · image to video</h3>")
+        title = self.title
         compare = Fold("Compare: prompts × seeds or settings, side by side", [self.compare])
         compare.add_class("wan-compare")
         tail = [self.history] if self.history is not None else []
