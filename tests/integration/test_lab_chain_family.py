@@ -138,9 +138,7 @@ async def test_each_chain_action_fills_the_form_with_its_request(tries: Tries) -
     bar, filled = bar_for(tries)
     text = tries.text[1]
     labels = dict((name, label) for label, name in bar.options)
-    assert list(labels) == [action.name for action in ACTIONS if action.name != "continue_clip"]
-    # continue_clip keeps the request (model None: the clip makes it wan2.7-i2v), whose ratio i2v does not take
-    assert bar.refusals["continue_clip"].startswith("ratio: ") and set(bar.refusals) == {"continue_clip"}
+    assert list(labels) == [action.name for action in ACTIONS] and bar.refusals == {}
     assert labels["next_from_last_frame"] == "animate this frame"  # text-to-video takes no frame
 
     bar.value = "edit_clip"  # what a click on its button sends
@@ -171,6 +169,9 @@ async def test_each_chain_action_fills_the_form_with_its_request(tries: Tries) -
     bar.value = "other_task"
     bar.value = "back"
     assert [name for _, name in bar.options] == list(labels) and len(filled) == 5
+    bar.value = "continue_clip"  # a text try goes on as image-to-video from its own clip
+    request, _ = filled[-1]
+    assert request.model == WAN27_I2V.model and request.first_clip == text.path and request.ratio is None
 
 
 async def test_the_gateway_offers_no_chain_to_a_task_it_cannot_carry(tries: Tries) -> None:

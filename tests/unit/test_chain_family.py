@@ -194,6 +194,25 @@ def test_other_task_names_the_input_the_other_model_needs(task: Task, media: dic
         chain.other_task(task, VideoRequest(first_frame=media["cat"]), WAN27_T2V.model, dialect=NATIVE)
 
 
+def test_continue_clip_goes_on_as_image_to_video_from_another_task(
+    task: Task, media: dict[str, Path]
+) -> None:
+    onward = chain.continue_clip(task, text_request(), dialect=NATIVE)
+    assert onward.model == WAN27_I2V.model and onward.first_clip == task.path and onward.parent == task.id
+    assert (
+        onward.ratio is None and onward.prompt == text_request().prompt and onward.seed == 42
+    )  # i2v: no ratio
+    edited = chain.edit_clip(task, text_request(), prompt="make it night")
+    assert chain.continue_clip(task, edited, dialect=NATIVE).video is None  # the edit's source stays behind
+    kept = chain.continue_clip(
+        task, image_request(media), dialect=NATIVE
+    )  # already i2v: the request as it was
+    assert kept.model is None and kept.chosen_model == WAN27_I2V.model and kept.last_frame == media["cat"]
+    older = VideoRequest(prompt="a cat", first_frame=media["cat"], model="wan2.6-i2v")
+    with pytest.raises(ValidationError, match=r"wan2.6-i2v"):  # an older image model keeps its name
+        chain.continue_clip(task, older, dialect=NATIVE)
+
+
 def test_the_earlier_helpers_set_the_parent_too(task: Task, media: dict[str, Path]) -> None:
     request = VideoRequest(prompt="a cat", first_frame=media["cat"], seed=3)
     for helper in (chain.reuse_seed, chain.next_from_last_frame, chain.continue_clip, chain.edit_and_rerun):

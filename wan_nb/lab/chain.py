@@ -105,10 +105,16 @@ def continue_clip(
 ) -> VideoRequest:
     """A request that continues the task's video (native ``first_clip``: the result itself, 2-10 s).
 
-    ``first_frame`` and ``driving_audio`` go (wan2.7 takes ``first_clip`` alone or with a ``last_frame``).
+    ``first_frame`` and ``driving_audio`` go (wan2.7 takes ``first_clip`` alone or with a ``last_frame``). A
+    try of another task (text, references, an edit) goes on as image-to-video (``wan2.7-i2v``, the model that
+    takes a clip to continue), keeping its prompt, seed and settings; an older image model keeps its name, and
+    validation says it takes no clip.
     """
     clip = _finished_file(task)
-    following = replace(request, first_clip=clip, first_frame=None, driving_audio=None, parent=task.id)
+    spec = spec_of(request.chosen_model)
+    stays = spec.takes("first_clip") or spec.task == WAN27_I2V.task
+    base = request if stays else _carried(task, request, WAN27_I2V)
+    following = replace(base, first_clip=clip, first_frame=None, driving_audio=None, parent=task.id)
     return _checked(replace(following, **changes), dialect)
 
 
