@@ -1,7 +1,7 @@
 """Every task of the panel in JupyterLab and Debian's Chromium: pick it, give it its inputs as a user does
 (clicks, typing, file pickers), Generate, and watch the video play.
 
-*Text → video* from a sentence; *References → video* with two pictures picked through each row's file input;
+*Text → video* from a sentence, then *edit this clip* on its card (a videoedit of the result); *References → video* with two pictures picked through each row's file input;
 *Edit a video* on an uploaded clip, whose poster and length show before Generate; *Image → video* and the
 *Wan 3.0* preview. Each step leaves a screenshot of the panel in ``test-artifacts/panel-<task>.png``; with
 ``WAN_NB_DOCS_SCREENSHOTS=1`` they are written to ``docs/`` instead (the README shows them):
@@ -82,6 +82,21 @@ def test_each_task_runs_and_plays_in_chromium(page: Any, frontend: Any, lab_root
     _generate_and_play(page, 1)
     _shoot(page, shots / "panel-text.png")
 
+    # "edit this clip" on that card: the form becomes an edit of its video (poster shown), which runs and plays.
+    chain = page.locator(".wan-panel .wan-card").first.locator(".wan-chain button", has_text="edit this clip")
+    chain.click()
+    page.wait_for_function(
+        "() => document.querySelector('.wan-panel .wan-title')?.innerText.includes('wan2.7-videoedit')",
+        timeout=LONG,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.wan-source-video img')].some(i => i.complete && i.naturalWidth > 0)",
+        timeout=LONG,
+    )
+    _prompt(page, "make it night, with falling snow")
+    _generate_and_play(page, 2)
+    assert page.locator(".wan-panel .wan-card").first.locator(".wan-parent").count() == 1  # names its parent
+
     # References → video: two pictures, each picked through its row's file input, named Image 1 and Image 2.
     _pick(page, "References → video", "wan2.7-r2v")
     assert "wan2.7-r2v" in panel.locator(".wan-title").inner_text()
@@ -96,7 +111,7 @@ def test_each_task_runs_and_plays_in_chromium(page: Any, frontend: Any, lab_root
     assert "Image 3" in page.locator(".wan-prompt-hint").inner_text()
     _prompt(page, "Image 1 and Image 2 sit by the window, soft light")
     page.wait_for_function("() => !document.querySelector('.wan-prompt-hint')", timeout=LONG)
-    _generate_and_play(page, 2)
+    _generate_and_play(page, 3)
     _shoot(page, shots / "panel-references.png")
 
     # Edit a video: the uploaded source shows its poster and length before Generate; input seconds are billed.
@@ -113,7 +128,7 @@ def test_each_task_runs_and_plays_in_chromium(page: Any, frontend: Any, lab_root
         "() => document.querySelector('.wan-estimate-single')?.innerText.includes('s in')", timeout=LONG
     )
     _prompt(page, "make it snow")
-    _generate_and_play(page, 3)
+    _generate_and_play(page, 4)
     _shoot(page, shots / "panel-edit.png")
 
     # Image → video and the Wan 3.0 preview: their fields, shown before a run.
@@ -121,7 +136,7 @@ def test_each_task_runs_and_plays_in_chromium(page: Any, frontend: Any, lab_root
     _upload(page, page.locator(".wan-first-frame"), ASSETS / "cat.png")
     page.get_by_text("cat.png", exact=False).first.wait_for(timeout=LONG)
     _prompt(page, "the cat turns its head toward the window")
-    _generate_and_play(page, 4)
+    _generate_and_play(page, 5)
     _shoot(page, shots / "panel-image.png")
     _pick(page, "Wan 3.0 (preview)", "wan3.0-video")
     assert "wan3.0-video" in panel.locator(".wan-title").inner_text()
