@@ -225,3 +225,20 @@ async def test_the_report_shows_each_tries_model_inputs_parent_and_billed_second
     assert "source · 3 s" in words and "Image 1" in words
     assert re.search(r"billed 3 s out \+ 3(\.0\d)? s in", words)  # the edit's row
     assert re.search(r"billed 9 s out \+ 3(\.0\d)? s in", words)  # the header: all three tries
+
+
+async def test_use_as_a_reference_drops_an_earlier_prompt_that_names_references_no_longer_there(
+    tries: Tries,
+) -> None:
+    request, task = tries.reference
+    filled: list[tuple[VideoRequest, str]] = []
+    two = replace(request, prompt="Image 1 greets Image 2 by the sea", references=request.references * 2)
+    bar = ChainBar(two, NATIVE, lambda r, note: filled.append((r, note)), [].append)
+    bar.refresh(task)
+    assert "as_reference" not in bar.refusals  # offered: the new request names only its one reference
+    bar.value = "as_reference"
+    assert filled[-1][0].prompt == "Image 1" and len(filled[-1][0].references) == 1
+    one = ChainBar(request, NATIVE, lambda r, note: filled.append((r, note)), [].append)  # positive control
+    one.refresh(task)
+    one.value = "as_reference"
+    assert filled[-1][0].prompt == f"Image 1: {request.prompt}"

@@ -463,6 +463,9 @@ async def test_a_chained_edit_prefills_keeps_its_parent_and_runs(
     assert_plays(edited)
     assert edited.request is not None and edited.request.parent == first.task.id
     assert edited.request.video == first.task.path and edited.request.duration == 0
+    assert panel.form.request().parent == first.task.id  # another edit of the same clip: a sibling
+    panel.form.task.value = LABEL[WAN27_R2V.model]  # another task is a fresh try, not the chained one
+    assert panel.form.parent is None and panel.form.request().parent is None
 
 
 async def test_the_grid_runs_several_edit_instructions_on_one_source(

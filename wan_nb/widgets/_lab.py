@@ -27,6 +27,7 @@ from wan_nb.lab import chain
 from wan_nb.lab.pricing import Estimate, input_seconds, money, output_seconds
 from wan_nb.lab.promptdiff import diff
 from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.validation import unnamed_reference
 
 if TYPE_CHECKING:
     from wan_nb.client import AsyncWanClient, Capabilities
@@ -107,8 +108,11 @@ def _from_last_frame(task: Task, request: VideoRequest, *, dialect: Carriage | N
 
 
 def _as_reference(task: Task, request: VideoRequest, *, dialect: Carriage | None = None) -> VideoRequest:
-    # The prompt must name the new reference ("Image 1", family.md §2.2): the earlier prompt follows, to edit.
+    # The prompt must name the new reference ("Image 1", family.md §2.2): the earlier prompt follows, to edit,
+    # unless it names references the new request no longer has (an r2v try's "Image 2"): then "Image 1" alone.
     prompt = f"Image 1: {request.prompt}" if request.prompt.strip() else "Image 1"
+    if unnamed_reference(prompt, ["image"]) is not None:
+        prompt = "Image 1"
     return chain.as_reference(task, request, prompt=prompt, dialect=dialect)
 
 

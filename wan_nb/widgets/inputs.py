@@ -154,7 +154,7 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         return self.choice.spec
 
     def _wire(self) -> None:
-        self.task.observe(lambda change: self._apply_task(choice_named(change["new"])), names="value")
+        self.task.observe(lambda change: self._task_picked(choice_named(change["new"])), names="value")
         self.prompt.observe(lambda _: self._prompt_changed(), names="value")
         self.negative_prompt.observe(lambda _: self._count_negative(), names="value")
         self.random_seed.observe(lambda change: setattr(self.seed, "disabled", change["new"]), names="value")
@@ -222,6 +222,11 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self.task.value = taker.label
 
     # -- the task -------------------------------------------------------------------------------------------
+
+    def _task_picked(self, choice: TaskChoice) -> None:
+        # Another task is a fresh try, not the chained one (fill() sets the parent after picking the task).
+        self.parent = None
+        self._apply_task(choice)
 
     def _apply_task(self, choice: TaskChoice) -> None:
         """Show the inputs ``choice``'s model takes, with its durations, ratios, sizes and limits."""
