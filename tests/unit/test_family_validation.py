@@ -34,7 +34,7 @@ def m(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     image(folder / "c.webp", (480, 480))
     image(folder / "anim.gif", (480, 400))
     image(folder / "tiny.png", (200, 300))
-    for seconds in (0.5, 1, 3, 11):
+    for seconds in (0.5, 1, 3, 9, 11):
         wav(folder / f"{seconds}s.wav", seconds)
     mp3(folder / "3s.mp3", 3)
     for seconds in (0.5, 1, 3, 5, 11, 31):
@@ -167,6 +167,26 @@ def test_wan3_frames_xor_references(m: dict[str, str]) -> None:
     refused(mixed, "references", "frames (first_frame, last_frame) or references, never both")
     assert set(passes(wan3(first_frame=m["a.png"], last_frame=m["b.jpg"]))) == {"first_frame", "last_frame"}
     assert set(passes(wan3(references=[m["b.jpg"]]))) == {"references[0]"}
+
+
+def test_wan3_reference_audio_lasts_15_seconds_in_all(m: dict[str, str]) -> None:
+    refused(
+        wan3(references=[m["9s.wav"], m["9s.wav"]]),
+        "references",
+        "audio references last 18.0 s",
+        "at most 15 s",
+    )
+    passes(wan3(references=[m["9s.wav"], m["3s.wav"]]))
+
+
+def test_a_dated_snapshot_is_judged_by_its_base_models_rules(m: dict[str, str]) -> None:
+    snapshot = "wan2.7-t2v-2026-04-25"
+    refused(t2v(model=snapshot, first_frame=m["a.png"]), "first_frame", f"not an input of {snapshot}")
+    refused(t2v(model=snapshot, duration=16), "duration", f"2-15 for {snapshot}")
+    passes(t2v(model=snapshot, ratio="4:3", driving_audio=m["3s.wav"]))
+    passes(r2v(m, model="wan2.7-r2v-2026-06-12", duration=15))
+    refused(t2v(model="wan2.7-t2v-turbo"), "model", "not a known Wan video model (did you mean wan2.7-t2v?)")
+    refused(t2v(model="wan2.5-t2v-preview"), "model", "text-to-video model of an older generation")
 
 
 def test_a_reference_whose_kind_cannot_be_told(m: dict[str, str]) -> None:
@@ -319,6 +339,13 @@ def test_prompt_names_only_references_that_exist(m: dict[str, str]) -> None:
     )
     passes(r2v(m, m["a.png"], m["3s.mp4"], prompt="Video 1 dances with Image 1"))
     refused(r2v(m, m["a.png"], prompt="视频1 跳舞"), "prompt", "names 视频1", "no video reference")
+    refused(
+        wan3(references=[m["3s.wav"]], prompt="Audio 2 plays"),
+        "prompt",
+        "names Audio 2",
+        "one audio reference",
+    )
+    passes(wan3(references=[m["3s.wav"]], prompt="Audio 1 plays"))
     refused(edit(m, references=[m["a.png"]], prompt="put Image 2 on"), "prompt", "Image 1")
     passes(edit(m, references=[m["a.png"]], prompt="put Image 1 on"))
     passes(t2v(prompt="Image 3 of a series: a lighthouse"))  # text-to-video has no references to name
