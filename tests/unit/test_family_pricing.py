@@ -21,6 +21,7 @@ from wan_nb.family import MODELS, spec_of
 from wan_nb.lab import pricing
 from wan_nb.lab.pricing import PRICES, SOURCES, estimate
 from wan_nb.models import Reference, Task, TaskStatus, Usage, VideoRequest
+from wan_nb.protocols import native
 
 FAMILY = ("wan2.7-t2v", "wan2.7-i2v", "wan2.7-r2v", "wan2.7-videoedit", "wan3.0-video", "wan3.0-video-prime")
 REGIONS = ("cn-beijing", "ap-southeast-1", "us-east-1")
@@ -205,3 +206,21 @@ def test_a_succeeded_edit_is_settled_at_its_fractional_usage(clip: str) -> None:
     usage = Usage(billed_seconds=10.04, video_seconds=5.02, resolution=720, input_seconds=5.02)
     meter.observe(Task(id="t2", status=TaskStatus.SUCCEEDED, usage=usage))
     assert budget.spent == pytest.approx(10.04 * CNY_720P)
+
+
+@pytest.mark.parametrize(
+    ("fields", "tier"),
+    [
+        ({"model": "wan3.0-video", "size": "832*480"}, "480P"),
+        ({"first_frame": "https://example.com/a.png", "size": "1000x1000"}, "1080P"),
+        ({"first_frame": "https://example.com/a.png", "size": "1280x720"}, "720P"),
+        ({"size": "1920*1080"}, "1080P"),
+    ],
+)
+def test_a_size_is_priced_at_the_resolution_the_wire_sends(fields: dict[str, str], tier: str) -> None:
+    request = VideoRequest(prompt="x", **fields)  # type: ignore[arg-type]
+    assert native.resolution_of(request) == tier
+    assert pricing.tier_of(request) == tier
+    assert estimate(request, region=None, concurrency=1).cost == pytest.approx(
+        5 * PRICES[(request.chosen_model, tier, "cn-beijing")].per_second
+    )
