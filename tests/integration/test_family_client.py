@@ -164,6 +164,20 @@ async def test_r2v_another_reference_picture_gives_another_video(
     assert uploads and all(r.url.params["model"] == "wan2.7-r2v" for r in uploads)
 
 
+async def test_r2v_local_reference_and_voice_are_each_uploaded_once(
+    client_of: Callable[..., Any], media: dict[str, Path]
+) -> None:
+    client, wire = client_of()
+    reference = Reference(media["blue.png"], voice=media["voice.wav"])
+    await client.submit(VideoRequest(prompt="Image 1 says hello", references=[reference], duration=2))
+    creates = [r for r in wire.requests if r.url.path.endswith("/video-synthesis")]
+    assert len(creates) == 1 and creates[0].headers["X-DashScope-OssResourceResolve"] == "enable"
+    (item,) = json.loads(creates[0].content)["input"]["media"]
+    assert item["url"].startswith("oss://") and item["reference_voice"].startswith("oss://")
+    assert item["url"].endswith(".png") and item["reference_voice"].endswith(".wav")
+    assert [r.url.path for r in wire.requests if r.url.path == "/oss-upload"] == ["/oss-upload"] * 2
+
+
 # -- video editing --------------------------------------------------------------------------------------------
 
 
@@ -307,3 +321,50 @@ def test_the_cli_generates_text_references_and_edits_and_lists_the_model(
     assert models == ["wan2.7-r2v", "wan2.7-t2v", "wan2.7-videoedit"], listed
     rows = {row.request["model"]: row for row in Journal().entries()}
     assert set(rows["wan2.7-r2v"].request["media"]) == {"references[0]", "references[0].voice"}
+
+
+async def test_t2v_local_audio_is_uploaded_as_its_audio_url(
+    client_of: Callable[..., Any], media: dict[str, Path], tmp_path: Path
+) -> None:
+    client, wire = client_of()
+    task = await client.generate(
+        VideoRequest(prompt="a drum circle at night", driving_audio=media["voice.wav"], duration=2),
+        out=tmp_path,
+    )
+    (create,) = wire.creates()
+    assert create["model"] == "wan2.7-t2v" and "media" not in create["input"]
+    assert create["input"]["audio_url"].startswith("oss://")
+    assert [r.url.path for r in wire.requests if r.method == "POST"][:-1] == [
+        "/oss-upload"
+    ]  # read and sent once
+    assert (
+        task.path is not None and abs(loudest_hertz(task.path.read_bytes(), 1.5) - 500) < 10
+    )  # the video follows it
+
+
+async def test_a_batch_of_the_family_with_bytes_is_planned_sent_and_retired(
+    app: SimApp, media: dict[str, Path], tmp_path: Path
+) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    requests = [
+        VideoRequest(prompt="a quiet harbour", duration=2),
+        VideoRequest(
+            prompt="Image 1 waves",
+            references=[Reference(media["red.png"].read_bytes(), voice=media["voice.wav"].read_bytes())],
+            duration=2,
+        ),
+        VideoRequest(prompt="black and white", video=media["source.mp4"].read_bytes(), duration=2),
+    ]
+    async with AsyncWanClient(
+        "sim", transport=httpx.ASGITransport(app=app), poll=FAST, journal=journal
+    ) as client:
+        items = [item async for item in client.map(requests, concurrency=3, out=tmp_path / "out")]
+    assert sorted(item.index for item in items) == [0, 1, 2] and all(item.ok for item in items), items
+    by_index = {item.index: item.task for item in items}
+    edited = by_index[2]
+    assert edited is not None and edited.path is not None
+    assert saturation(frame(edited.path.read_bytes(), 10)) < 0.05
+    reopened = Journal(tmp_path / "journal.sqlite3")
+    assert reopened.planned() == []  # every planned row retired once its create was answered
+    models = sorted(row.request["model"] for row in reopened.entries())
+    assert models == ["wan2.7-r2v", "wan2.7-t2v", "wan2.7-videoedit"]
