@@ -251,11 +251,14 @@ def _check_model(model: object, allow_unknown: object) -> ModelSpec:
     if allow_unknown is True:
         return spec_of(model)
     parts = re.split(r"[-_.\s]+", model.lower())
-    family = next((what for part, what in _OTHER_FAMILIES if part in parts), None)
+    # A variant of a model wan_nb sends (wan2.7-t2v-turbo) is no older family: suggest the model itself.
+    bases = [name for name in MODELS if model.lower().startswith(f"{name}-")]
+    family = None if bases else next((what for part, what in _OTHER_FAMILIES if part in parts), None)
     if family is not None:
         said = f"{model!r} is {family}, which wan_nb does not send"
     else:
-        close = difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
+        close = [max(bases, key=len)] if bases else []
+        close = close or difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
         said = f"{model!r} is not a known Wan video model" + (f" (did you mean {close[0]}?)" if close else "")
     raise ValidationError(
         "model",

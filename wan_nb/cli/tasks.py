@@ -9,7 +9,7 @@ import argparse
 
 from wan_nb.cli.output import Reporter
 from wan_nb.client import AsyncWanClient
-from wan_nb.errors import TaskFailed
+from wan_nb.errors import TaskFailed, ValidationError
 from wan_nb.models import Reference, Task, TaskStatus, VideoRequest
 
 __all__ = ["cmd_cancel", "cmd_download", "cmd_generate", "cmd_status", "cmd_wait"]
@@ -54,8 +54,16 @@ async def cmd_generate(args: argparse.Namespace, out: Reporter) -> int:
 
 
 def reference_of(text: str) -> Reference:
-    """``FILE`` or ``FILE:voice=VOICE`` (``:voice=`` is split once, so paths and URLs keep their colons)."""
-    medium, _, voice = text.partition(":voice=")
+    """``FILE`` or ``FILE:voice=VOICE`` (``:voice=`` is split once, so paths and URLs keep their colons).
+
+    A form with nothing on one side of ``:voice=``, or two voices, is a usage error naming the flag: silently
+    dropping a voice the user typed would make a video with the wrong timbre, and be billed."""
+    medium, marked, voice = text.partition(":voice=")
+    if not medium.strip() or (marked and not voice.strip()) or ":voice=" in voice:
+        raise ValidationError(
+            "--reference",
+            f"{text!r}: expected FILE or FILE:voice=FILE (one image or video, at most one voice)",
+        )
     return Reference(medium, voice=voice or None)
 
 

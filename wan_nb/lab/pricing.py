@@ -15,6 +15,7 @@ Pure (no I/O but reading a local clip's header); must not import httpx, asyncio 
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import math
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from wan_nb import media
 from wan_nb.errors import ValidationError
 from wan_nb.family import spec_of
 from wan_nb.models import Reference, Usage, VideoRequest
+from wan_nb.validation import nearest_resolution
 
 __all__ = [
     "AS_OF",
@@ -169,6 +171,11 @@ def tier_of(request: VideoRequest) -> str:
     if request.resolution:
         return request.resolution.upper()
     if request.size:
+        # What the wire sends (protocols.native: the model's resolution nearest the size's short side), so a
+        # 480P size on Wan 3.0 or 1000x1000 (sent as 1080P) is priced as billed; a malformed size (refused by
+        # validation) falls back to the short side's tier.
+        with contextlib.suppress(IndexError, TypeError):
+            return nearest_resolution(request.size, request.chosen_model)
         sides = [int(part) for part in request.size.lower().replace("*", "x").split("x") if part.isdigit()]
         return "1080P" if sides and min(sides) >= 1080 else "720P"
     return "720P"
