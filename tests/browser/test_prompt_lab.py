@@ -69,7 +69,7 @@ def test_a_grid_shows_posters_and_a_chain_action_prefills_and_runs(
     page.get_by_text("Compare: prompts × seeds").first.click()
     estimate = page.locator(".wan-estimate-grid")
     estimate.wait_for(timeout=LONG)
-    assert "2 tasks × 2 s · 720P ≈ ¥2.40" in estimate.inner_text()
+    assert "2 tasks × 2 s · 720P · wan2.7-i2v ≈ ¥2.40" in estimate.inner_text()
     page.locator("button.wan-compare-run").click()
     page.wait_for_function(POSTERS_LOADED, arg=2, timeout=LONG)
     page.locator(".wan-compare").screenshot(path=str(artifacts / "grid-posters.png"))

@@ -73,7 +73,7 @@ async def test_a_grid_estimate_on_the_simulator_matches_the_table(client_of: Cal
     assert math.isclose(found.cost, 60 * CNY_720P) and found.currency == "CNY"
     # The simulator's own few seconds per task (pricing.SIM_RUN), six rounds of two.
     assert math.isclose(found.wall_seconds, 6 * pricing.SIM_RUN.typical)
-    assert str(found) == "12 tasks × 5 s · 720P ≈ ¥36.00, about 30 s at 2 at once"
+    assert str(found) == "12 tasks × 5 s · 720P · wan2.7-i2v ≈ ¥36.00, about 30 s at 2 at once"
 
 
 async def test_a_real_provider_is_estimated_at_its_region_and_the_services_run_times() -> None:
@@ -81,14 +81,14 @@ async def test_a_real_provider_is_estimated_at_its_region_and_the_services_run_t
         found = client.estimate(cat(resolution="1080P", duration=10), concurrency=4)
     assert found.currency == "USD" and math.isclose(found.cost, 10 * 0.15)
     assert math.isclose(found.wall_seconds, pricing.SERVICE_RUN.typical * 2 * 1.5)
-    assert str(found).startswith("1 task × 10 s · 1080P ≈ $1.50, about 5 min at 4 at once")
+    assert str(found).startswith("1 task × 10 s · 1080P · wan2.7-i2v ≈ $1.50, about 5 min at 4 at once")
 
 
 def test_mixed_requests_and_sizes() -> None:
     requests = [cat(duration=3), cat(duration=7, size="1920x1080")]
     found = pricing.estimate(requests, region="cn-beijing", concurrency=1, run=pricing.SERVICE_RUN)
     assert math.isclose(found.cost, 3 * CNY_720P + 7 * 1.0)
-    assert found.shape == "10 s in all · 720P/1080P"
+    assert found.shape == "10 s in all · 720P/1080P · wan2.7-i2v"
     assert math.isclose(found.wall_seconds, 100 * 3 / 5 + 100 * 7 / 5 * 1.5)  # one at a time
 
 

@@ -153,6 +153,14 @@ def test_a_batch_adds_up_per_model(clip: str) -> None:
     found = estimate(batch, region=None, concurrency=2)
     assert found.tasks == 3 and found.billed_seconds == 5 + 6 + 5
     assert found.cost == pytest.approx(3.0 + 3.6 + 1.5)
+    assert found.shape == "16 s in all · 720P/480P · wan2.7-t2v/wan2.7-videoedit/wan3.0-video"
+
+
+def test_an_estimate_names_the_model_the_inputs_chose(clip: str) -> None:
+    assert str(estimate(VideoRequest(prompt="x", video=clip), region=None, concurrency=1)).startswith(
+        "1 task × 6 s · 720P · wan2.7-videoedit ≈ ¥3.60"
+    )
+    assert " · wan2.7-t2v ≈ " in str(estimate(VideoRequest(prompt="x"), region=None, concurrency=1))
 
 
 # -- the budget -----------------------------------------------------------------------------------------------

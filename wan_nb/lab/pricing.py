@@ -304,7 +304,8 @@ class Estimate:
     """From the first create to the last task done, at ``concurrency`` tasks at once, at typical run times."""
     concurrency: int
     shape: str = ""
-    """``5 s · 720P`` (or ``40 s in all · 720P/1080P`` when the requests differ)."""
+    """``5 s · 720P · wan2.7-i2v`` (or ``40 s in all · 720P/1080P · wan2.7-t2v/wan2.7-i2v`` when the requests
+    differ)."""
 
     @property
     def cost_text(self) -> str:
@@ -360,11 +361,14 @@ def _makespan(runs: list[float], slots: int) -> float:
 
 def _shape(batch: list[VideoRequest], seconds: list[float]) -> str:
     tiers = "/".join(dict.fromkeys(tier_of(r) for r in batch)) or "720P"
+    # The chosen model is named: with model=None the inputs pick it, and it decides the price.
+    models = "/".join(dict.fromkeys(r.chosen_model for r in batch))
+    what = f"{tiers} · {models}" if models else tiers
     lengths = set(seconds)
     if len(lengths) == 1:
         (each,) = lengths
-        return f"{_seconds(each)} s · {tiers}"
-    return f"{_seconds(sum(seconds))} s in all · {tiers}"
+        return f"{_seconds(each)} s · {what}"
+    return f"{_seconds(sum(seconds))} s in all · {what}"
 
 
 def _seconds(value: float) -> str:

@@ -5,7 +5,7 @@
   takes no frame), *continue clip*, *edit & rerun*, *edit this clip*, *use as a reference*, *same prompt, other
   task…*; each builds the next request with ``wan_nb.lab.chain`` (``parent`` = the card's task) and hands it to
   the panel, which fills the form with it.
-- :func:`estimate_html`: "12 tasks × 5 s · 720P ≈ ¥36.00, about 10 min at 2 at once", and the budget's
+- :func:`estimate_html`: "12 tasks × 5 s · 720P · wan2.7-i2v ≈ ¥36.00, about 10 min at 2 at once", and the budget's
   spent / left, shown beside Generate and above a grid before it is run.
 - :func:`stills`: the contact sheet a card shows, made in a worker thread (PyAV decodes off the kernel loop).
 """
