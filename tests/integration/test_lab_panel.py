@@ -80,7 +80,9 @@ async def test_generate_and_the_grid_show_their_estimates_before_anything_runs(
     panel.form.duration.value = 5
     assert "1 task × 5 s · 720P · wan2.7-i2v ≈ ¥3.00" in panel.estimates.single.value
     panel.compare.prompts.value = "a cat\na dog"
-    assert "6 tasks × 5 s · 720P · wan2.7-i2v ≈ ¥18.00" in panel.compare.estimate.value  # 2 prompts × seeds 1, 2, 3
+    assert (
+        "6 tasks × 5 s · 720P · wan2.7-i2v ≈ ¥18.00" in panel.compare.estimate.value
+    )  # 2 prompts × seeds 1, 2, 3
     assert "at 2 at once" in panel.compare.estimate.value
     panel.compare.values.value = "1, x"
     assert panel.compare.estimate.value == ""  # a bad value: no estimate, and nothing was sent
