@@ -119,6 +119,8 @@ class ModelSpec:
     voice: MediaLimits | None = None
     reference_seconds: float | None = None
     """Seconds of reference videos in all, and of reference audio in all, at most (Wan 3.0: 15 each)."""
+    video_in_and_out_seconds: float | None = None
+    """With reference videos, their seconds plus the output's, at most (Wan 3.0: 30)."""
     prompt_or_media: bool = False
     """An empty prompt needs at least one medium (Wan 3.0)."""
     official: bool = True
@@ -193,7 +195,8 @@ WAN27_EDIT = replace(
     source_video=_VIDEO_2_10, audio_settings=("auto", "origin"),
 )
 # Wan 3.0 (family.md §6): the endpoint and names are on Alibaba's pages [O]; the fields are [3P]: frames
-# (first ≤ 1, last ≤ 1) XOR references (images ≤ 10, videos ≤ 5, audio ≤ 5; videos and audio 15 s in all);
+# (first ≤ 1, last ≤ 1) XOR references (images ≤ 10, videos ≤ 5, audio ≤ 5; videos and audio 15 s in all; with
+# a video, input + output ≤ 30 s);
 # 480P/720P/1080P; ratio adds "adaptive"; duration 2-30 or -1 (the model picks); prompt ≤ 20000, or media alone;
 # no negative prompt; images may be Base64, video and audio links or uploads only.
 WAN30 = replace(
@@ -201,7 +204,7 @@ WAN30 = replace(
     frame_sets=_sets(" first_frame first_frame+last_frame"), resolutions=("480P", "720P", "1080P"),
     ratios=("adaptive", *_RATIOS), durations=(-1, *_seconds(2, 30)), prompt_chars=20000,
     negative_prompt_chars=0, references=(0, 20), reference_kinds={"image": 10, "video": 5, "audio": 5},
-    frames_exclude_references=True, prompt_or_media=True, reference_seconds=15,
+    frames_exclude_references=True, prompt_or_media=True, reference_seconds=15, video_in_and_out_seconds=30,
     reference_video=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(1, 15)),
     reference_audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(1, 15)),
 )

@@ -170,15 +170,16 @@ def validate(
         field: check_content(medium, _limits_of(field, spec, kinds), model) if medium.is_local else medium
         for field, medium in found.items()
     }
-    _check_reference_seconds(checked, spec, kinds, model)
+    _check_reference_seconds(checked, spec, kinds, model, request.chosen_duration)
     return checked
 
 
 def _check_reference_seconds(
-    checked: Checked, spec: ModelSpec, kinds: Sequence[ReferenceKind | None], model: str
+    checked: Checked, spec: ModelSpec, kinds: Sequence[ReferenceKind | None], model: str, duration: int
 ) -> None:
-    """Wan 3.0's reference videos, and its reference audio, last 15 s each in all (family.md §6): the local ones
-    are measured; a link's length is the service's to judge."""
+    """Wan 3.0's reference videos, and its reference audio, last 15 s each in all, and with a video the input
+    and output seconds together at most 30 (family.md §6, third-party): the local ones are measured; a link's
+    length, and the length the model picks (``-1``), are the service's to judge."""
     if spec.reference_seconds is None:
         return
     for kind in ("video", "audio"):
@@ -195,6 +196,13 @@ def _check_reference_seconds(
             raise ValidationError(
                 "references",
                 f"the {kind} references last {seconds:.1f} s in all; at most {spec.reference_seconds:g} s for {model}",
+            )
+        cap = spec.video_in_and_out_seconds
+        if kind == "video" and cap is not None and seconds and duration > 0 and seconds + duration > cap:
+            raise ValidationError(
+                "duration",
+                f"{duration} s out with {seconds:.1f} s of reference video in is {seconds + duration:.1f} s; "
+                f"{model} takes at most {cap:g} s in and out together (a shorter duration, or -1)",
             )
 
 

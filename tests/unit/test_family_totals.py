@@ -1,7 +1,9 @@
-"""Wan 3.0's reference videos last 15 s in all (family.md §6): local ones are measured before anything is sent."""
+"""Wan 3.0's reference videos last 15 s in all, and 30 s with the output (family.md §6): local ones are measured
+before anything is sent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,19 @@ def test_wan3_reference_videos_within_15_seconds_pass(clips: dict[int, Path]) ->
     )
     checked = validate(request, NATIVE)
     assert set(checked) == {"references[0]", "references[1]"}
+
+
+def test_wan3_reference_video_and_output_over_30_seconds_together_are_refused(clips: dict[int, Path]) -> None:
+    # 9 + 5 = 14 s of reference video: within its 15 s; with 20 s out, 34 s in and out together (family.md §6).
+    request = VideoRequest(
+        prompt="Video 1 meets Video 2",
+        model="wan3.0-video",
+        references=[Reference(clips[5]), Reference(clips[9])],
+        duration=20,
+    )
+    with pytest.raises(
+        ValidationError, match=r"^duration: 20 s out with 14\.0 s of reference video in is 34\.0 s"
+    ):
+        validate(request, NATIVE)
+    validate(replace(request, duration=16), NATIVE)  # 30 s together: allowed
+    validate(replace(request, duration=-1), NATIVE)  # the model picks a length that fits
