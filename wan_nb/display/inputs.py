@@ -37,6 +37,8 @@ THUMB_WIDTH = 64
 """Pixels a thumbnail is shown wide (made twice that, for sharp high-density screens)."""
 THUMB_SOURCE_CAP = 20 * 1024 * 1024
 """Largest image a thumbnail is made from (the service's own image limit, family.md §8)."""
+VIDEO_SOURCE_CAP = 100 * 1024 * 1024
+"""Largest uploaded video a still is decoded from (the service's own video limit, family.md §8)."""
 THUMBS_KEPT = 64
 """Thumbnails kept in memory, of files by identity and of bytes by digest (a few KB each)."""
 _MUTED = "color:#6b7280"
@@ -133,7 +135,11 @@ def _still(value: MediaInput, field: str, width: int) -> tuple[str, float | None
         return "", None, name  # a link: never fetched here
     try:
         if medium.kind != "file":
-            _, data = media.read(medium, THUMB_SOURCE_CAP)
+            video = media.reference_kind(medium) == "video"  # an uploaded source or reference clip
+            _, data = media.read(medium, VIDEO_SOURCE_CAP if video else THUMB_SOURCE_CAP)
+            if video:
+                info = media.video_info(medium, data)
+                return _bytes_thumbnail(data, width, video=True), info.duration_s if info else None, name
             return _bytes_thumbnail(data, width), None, name
         path = Path(str(medium.value))
         stat = path.stat()
@@ -148,12 +154,16 @@ def _still(value: MediaInput, field: str, width: int) -> tuple[str, float | None
 
 @functools.lru_cache(maxsize=THUMBS_KEPT)
 def _video_thumbnail(path: str, size: int, modified: int, width: int) -> str:
-    """The first frame of a video as a small JPEG ``data:`` URI ("" when it cannot be decoded)."""
+    """The first frame of a video file as a small JPEG ``data:`` URI ("" when it cannot be decoded)."""
     del size, modified  # part of the key: an edited file is read again
+    return _first_frame(path, width)
+
+
+def _first_frame(source: str | io.BytesIO, width: int) -> str:
     import av
 
     try:
-        with av.open(path) as container:
+        with av.open(source, mode="r") as container:
             frame: Any = next(container.decode(video=0))
             picture: Image.Image = frame.to_image()
     except (av.error.FFmpegError, StopIteration, ValueError, OSError):
@@ -175,14 +185,14 @@ _BYTES_SEEN: dict[tuple[str, int], str] = {}
 """Thumbnails of uploaded bytes by content digest (a compare grid shows one upload in every cell)."""
 
 
-def _bytes_thumbnail(data: bytes | None, width: int) -> str:
+def _bytes_thumbnail(data: bytes | None, width: int, *, video: bool = False) -> str:
     if data is None:
         return ""
     key = (hashlib.sha256(data).hexdigest(), width)
     if key not in _BYTES_SEEN:
         if len(_BYTES_SEEN) >= THUMBS_KEPT:
             del _BYTES_SEEN[next(iter(_BYTES_SEEN))]  # the oldest
-        _BYTES_SEEN[key] = _thumbnail(data, width)
+        _BYTES_SEEN[key] = _first_frame(io.BytesIO(data), width) if video else _thumbnail(data, width)
     return _BYTES_SEEN[key]
 
 
