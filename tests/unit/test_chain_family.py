@@ -300,5 +300,7 @@ def test_the_inputs_are_labelled_as_the_prompt_names_them(media: dict[str, Path]
     uploaded = inputs_html(VideoRequest(prompt="Image 1", references=[media["cat"].read_bytes()]))
     assert 'alt="Image 1" ' in uploaded and "data:image/jpeg;base64," in uploaded  # an upload's bytes
     assert not list(media["clip"].parent.glob("*.jpg"))  # nothing written beside a user's video
-    edit = inputs_html(VideoRequest(prompt="make it snow", video=media["clip"].read_bytes()))  # an uploaded clip
+    edit = inputs_html(
+        VideoRequest(prompt="make it snow", video=media["clip"].read_bytes())
+    )  # an uploaded clip
     assert 'alt="source"' in edit and "source · 3 s" in edit and "data:image/jpeg;base64," in edit
