@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from wan_nb.errors import BudgetExceeded, ConfigError
+from wan_nb.family import WAN27_I2V
 from wan_nb.lab.pricing import (
     Price,
     PriceKey,
@@ -92,7 +93,8 @@ class Meter:
         self.budget = budget
         self.region = region
         self.prices = prices
-        currency = price_of("wan2.7-i2v", "720P", region, prices).currency
+        # The region's currency, read off one row every region has: a region prices all its models in one.
+        currency = price_of(WAN27_I2V.model, "720P", region, prices).currency
         if budget.currency is None:
             budget.currency = currency
         elif budget.currency != currency:
