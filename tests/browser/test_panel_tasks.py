@@ -119,11 +119,15 @@ def test_each_task_runs_and_plays_in_chromium(page: Any, frontend: Any, lab_root
     source = page.locator(".wan-source-video")
     source.wait_for(timeout=LONG)
     _upload(page, source, ASSETS / "clip.mp4")
+    # The field held the chained clip a moment ago: wait for the upload's own name, length and poster.
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.wan-source-video img')].some(i => i.complete && i.naturalWidth > 0)",
+        """() => {
+          const field = document.querySelector('.wan-source-video');
+          const poster = [...field.querySelectorAll('img')].some(i => i.complete && i.naturalWidth > 0);
+          return poster && field.innerText.includes('clip.mp4') && field.innerText.includes('2.0 s');
+        }""",
         timeout=LONG,
     )
-    assert "2.0 s" in source.inner_text()
     page.wait_for_function(
         "() => document.querySelector('.wan-estimate-single')?.innerText.includes('s in')", timeout=LONG
     )
