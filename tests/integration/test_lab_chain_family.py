@@ -101,6 +101,10 @@ async def test_the_history_shows_which_try_came_from_which(tries: Tries) -> None
     assert "text-to-video · wan2.7-t2v" in cards[text.id].head.value
     assert re.search(r"billed 3 s out \+ 3(\.0\d)? s in", cards[edited.id].head.value)  # the journaled usage
     assert "billed 3 s out<" in cards[text.id].head.value  # no input video
+    # The inputs, by name (the journal keeps no payloads): the edited clip, the reference labelled as the prompt.
+    assert "source</figcaption>" in cards[edited.id].inputs.value and text.path is not None
+    assert text.path.name in cards[edited.id].inputs.value
+    assert "Image 1</figcaption>" in cards[referenced.id].inputs.value and cards[text.id].inputs.value == ""
     (button,) = [b for b in cards[edited.id].actions.children if getattr(b, "description", "") == "re-open"]
     button.click()
     assert reopened[-1].parent == edited.id  # a rerun comes from the re-opened try, not from its parent

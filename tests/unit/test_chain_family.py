@@ -14,7 +14,7 @@ from tests.fixtures.media import image, video, wav
 from wan_nb.client import Journal, JournalEntry
 from wan_nb.client._journal_rows import request_of
 from wan_nb.client.journal import fingerprint, summarize
-from wan_nb.display.inputs import billed_text, inputs_html, model_line
+from wan_nb.display.inputs import billed_text, inputs_html, journaled_inputs_html, model_line
 from wan_nb.errors import ValidationError
 from wan_nb.family import WAN27_EDIT, WAN27_I2V, WAN27_R2V, WAN27_T2V, WAN30
 from wan_nb.lab import chain
@@ -221,6 +221,37 @@ def test_the_earlier_helpers_set_the_parent_too(task: Task, media: dict[str, Pat
 
 
 # -- lineage in the journal ----------------------------------------------------------------------------------
+
+
+def test_the_journal_names_each_input_as_the_prompt_did(media: dict[str, Path]) -> None:
+    request = VideoRequest(
+        prompt="Image 1 and Video 1",
+        references=[media["cat"].read_bytes(), Reference(media["clip"], voice=media["voice"])],
+    )
+    described = summarize(request)["media"]
+    assert described["references[0]"] == {
+        "kind": "bytes",
+        "size": media["cat"].stat().st_size,
+        "reference": "image",
+    }
+    assert described["references[1]"]["reference"] == "video" and str(media["clip"].parent) not in repr(
+        described
+    )
+    shown = journaled_inputs_html(described)
+    assert re.findall(r"<figcaption[^>]*>([^<]+)<", shown) == ["Image 1", "Video 1 + voice"]
+    assert "an upload" in shown and "t-parent.mp4" in shown and "<img" not in shown  # names, no payloads
+    edit = journaled_inputs_html(summarize(VideoRequest(prompt="make it snow", video=media["clip"]))["media"])
+    assert "source</figcaption>" in edit and "t-parent.mp4" in edit
+    assert journaled_inputs_html(None) == "" and journaled_inputs_html({"references[0]": "junk"}) == ""
+    assert journaled_inputs_html({}) == ""
+
+
+def test_the_fingerprint_counts_references_and_the_source_video(media: dict[str, Path]) -> None:
+    cat = VideoRequest(prompt="Image 1 waves", references=[media["cat"]])
+    clip = VideoRequest(prompt="Image 1 waves", references=[media["clip"]])
+    assert fingerprint(cat) != fingerprint(clip) and fingerprint(cat) == fingerprint(replace(cat))
+    edit = VideoRequest(prompt="make it snow", video=media["clip"])
+    assert fingerprint(edit) != fingerprint(replace(edit, video=media["long"]))
 
 
 def test_the_journal_keeps_the_parent_outside_the_fingerprint(tmp_path: Path, task: Task) -> None:

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from wan_nb import media
+from wan_nb.errors import WanError
 from wan_nb.family import WAN27_I2V
 from wan_nb.models import (
     MediaInput,
@@ -75,6 +77,11 @@ def summarize(request: VideoRequest) -> dict[str, Any]:
         if value is not None:
             summary[name] = value
     summary["media"] = {field: _describe(value) for field, value in request.inputs().items()}
+    for index, reference in enumerate(request.references):
+        # Its kind, so the history labels it "Image 1"/"Video 1" as the prompt did, even when it was bytes.
+        kind = reference.kind or _reference_kind(reference.medium)
+        if kind is not None:
+            summary["media"][f"references[{index}]"]["reference"] = kind
     if request.parent is not None:
         summary["parent"] = request.parent  # lineage, for the history; not in the fingerprint
     return summary
@@ -130,6 +137,13 @@ def _describe(value: MediaInput) -> dict[str, Any]:
     return {"kind": type(value).__name__}
 
 
+def _reference_kind(value: MediaInput) -> str | None:
+    try:
+        return media.reference_kind(media.classify(value, "references"))
+    except (WanError, OSError, TypeError):
+        return None
+
+
 def fingerprint(request: VideoRequest, summary: dict[str, Any] | None = None) -> str:
     """A stable digest of everything that decides the output (full prompt, parameters, media identity).
 
@@ -140,7 +154,7 @@ def fingerprint(request: VideoRequest, summary: dict[str, Any] | None = None) ->
     summary = summary if summary is not None else summarize(request)
     identity = {**summary, "prompt": request.prompt, "negative_prompt": request.negative_prompt}
     identity.pop("parent", None)  # which try it came from does not decide the output
-    identity["media"] = {role: _identity(value) for role, value in request.media().items()}
+    identity["media"] = {field: _identity(value) for field, value in request.inputs().items()}
     text = json.dumps(identity, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -6,6 +6,8 @@ Shared by the panel's cards and ``wan_nb.report``, so both show a try the same w
 - :func:`inputs_html`: a row of small figures, each labelled as the prompt names it: reference images and
   videos "Image 1", "Video 1" (numbered per kind, in order, family.md §2.2), the source of an edit and a clip to
   continue with their poster and length, and (``frames=True``) the first and last frames.
+- :func:`journaled_inputs_html`: the same labels from a journal row's summary (the history's cards), each input
+  shown by its name (the journal keeps no payloads and no folders).
 - :func:`billed_text`: "billed 5 s out + 4.04 s in" once the service reported its usage (wan2.7 bills input
   video seconds at the output's rate: ``usage.duration`` is their sum, family.md §3).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +34,16 @@ from wan_nb.models import MediaInput, Usage, VideoRequest
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["THUMB_WIDTH", "billed", "billed_text", "inputs_html", "model_line", "out_and_in", "seconds"]
+__all__ = [
+    "THUMB_WIDTH",
+    "billed",
+    "billed_text",
+    "inputs_html",
+    "journaled_inputs_html",
+    "model_line",
+    "out_and_in",
+    "seconds",
+]
 
 THUMB_WIDTH = 64
 """Pixels a thumbnail is shown wide (made twice that, for sharp high-density screens)."""
@@ -79,7 +91,7 @@ def inputs_html(request: VideoRequest | None, *, frames: bool = False, width: in
     """The request's inputs as a row of labelled thumbnails; "" when it has none to show."""
     if request is None:
         return ""
-    shown: list[tuple[str, MediaInput, str]] = []  # (label, medium, field)
+    shown: list[tuple[str, MediaInput | None, str]] = []  # (label, medium, field)
     for role, value in request.media().items():
         if role == "first_clip" or (frames and role in ("first_frame", "last_frame")):
             shown.append((_ROLE_LABELS[role], value, role))
@@ -88,13 +100,49 @@ def inputs_html(request: VideoRequest | None, *, frames: bool = False, width: in
     counts: dict[str, int] = {}
     for index, reference in enumerate(request.references):
         field = f"references[{index}]"
-        kind = reference.kind or _kind_of(reference.medium, field) or "reference"
-        counts[kind] = counts.get(kind, 0) + 1
-        label = f"{kind.capitalize()} {counts[kind]}" + (" + voice" if reference.voice is not None else "")
-        shown.append((label, reference.medium, field))
+        kind = reference.kind or _kind_of(reference.medium, field)
+        shown.append((_reference_label(kind, counts, reference.voice is not None), reference.medium, field))
+    return _row([(label, value, field, None) for label, value, field in shown], width)
+
+
+def journaled_inputs_html(described: object, *, frames: bool = False) -> str:
+    """The inputs a journal row names (``summarize``'s ``media``: each field's kind and file name, and a
+    reference's kind), labelled as :func:`inputs_html` labels a live request's, each shown by its name: the
+    journal keeps neither payloads nor folders. "" when it names none."""
+    if not isinstance(described, Mapping):
+        return ""
+    shown: list[tuple[str, MediaInput | None, str, str | None]] = []
+    counts: dict[str, int] = {}
+    for field, about in described.items():
+        if not isinstance(field, str) or not isinstance(about, Mapping) or field.endswith(".voice"):
+            continue
+        name = about.get("name")
+        kept = name if isinstance(name, str) else _UNNAMED.get(str(about.get("kind")), "an input")
+        if field.startswith("references["):
+            kind = about.get("reference")
+            known = kind if kind in ("image", "video", "audio") else None
+            voiced = f"{field}.voice" in described
+            shown.append((_reference_label(known, counts, voiced), None, field, kept))
+        elif field == "video" or field == "first_clip" or (frames and field in _ROLE_LABELS):
+            shown.append((_ROLE_LABELS.get(field, "source"), None, field, kept))
+    return _row(shown, THUMB_WIDTH)
+
+
+_UNNAMED = {"bytes": "an upload", "data": "a data: URI"}
+"""How an input without a name is shown (``summarize`` keeps only its kind and size)."""
+
+
+def _reference_label(kind: str | None, counts: dict[str, int], voiced: bool) -> str:
+    """ "Image 2", "Video 1 + voice": numbered per kind in order, as the prompt names them (family.md §2.2)."""
+    noun = kind or "reference"
+    counts[noun] = counts.get(noun, 0) + 1
+    return f"{noun.capitalize()} {counts[noun]}" + (" + voice" if voiced else "")
+
+
+def _row(shown: list[tuple[str, MediaInput | None, str, str | None]], width: int) -> str:
     if not shown:
         return ""
-    figures = "".join(_figure(label, value, field, width) for label, value, field in shown)
+    figures = "".join(_figure(label, value, field, width, name) for label, value, field, name in shown)
     return f'<div class="wan-inputs" style="display:flex;flex-wrap:wrap;gap:6px;margin:2px 0">{figures}</div>'
 
 
@@ -108,8 +156,10 @@ def _kind_of(value: MediaInput, field: str) -> ReferenceKind | None:
         return None
 
 
-def _figure(label: str, value: MediaInput, field: str, width: int) -> str:
-    still, length, name = _still(value, field, width)
+def _figure(label: str, value: MediaInput | None, field: str, width: int, name: str | None = None) -> str:
+    """One labelled input: its still (and length) when ``value`` is there to read, else ``name``."""
+    still, length, found = _still(value, field, width) if value is not None else ("", None, "")
+    name = name or found
     caption = label + (f" · {seconds(length)}" if length else "")
     picture = (
         f'<img src="{escape(still)}" alt="{escape(label)}" style="max-width:{width}px;max-height:{width}px;'

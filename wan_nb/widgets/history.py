@@ -19,6 +19,7 @@ from dataclasses import replace
 import ipywidgets as widgets
 
 from wan_nb.client import AsyncWanClient, JournalEntry
+from wan_nb.display.inputs import journaled_inputs_html
 from wan_nb.models import TaskStatus, VideoRequest
 from wan_nb.widgets._code import resume_snippet
 from wan_nb.widgets._fold import Fold
@@ -186,6 +187,7 @@ def card_for(entry: JournalEntry, make: Callable[..., TaskCard]) -> TaskCard:
         started=time.monotonic() - age,
         timed=not task.done,  # how long a task took is not journaled; its age is not its run time
     )
+    card.inputs.value = journaled_inputs_html(entry.request.get("media"))  # the journal names them only
     card.set_code(resume_snippet(task.id, entry.provider))
     card.show(task)
     if task.path is not None:
