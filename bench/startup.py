@@ -2,7 +2,10 @@
 
 Import time: ``import wan_nb`` vs ``import httpx``, each in a fresh interpreter (``python -c`` timing only the
 import statement with ``perf_counter``; the interpreter's own start is the same for both and left out), runs
-interleaved, medians.
+interleaved, medians. Both read compiled bytecode, as after ``pip install`` (which compiles every module): the
+interpreters write theirs under one temporary ``PYTHONPYCACHEPREFIX`` during an untimed first import, even where
+the environment sets ``PYTHONDONTWRITEBYTECODE`` (this machine does; an editable checkout would then be compiled
+from source on every run while httpx's site-packages bytecode is read, a cost no installed user pays).
 
 Loop lag: the panel (``WanPanel``, headless: outside a kernel ipywidgets uses a dummy comm, so every widget
 update still runs its Python side) tracks 50 tasks on the served simulator (a child process, so its renders do
@@ -31,11 +34,13 @@ TICK = 0.010
 LAG_REPEATS = 3
 
 
-def import_seconds(module: str, *, preloaded: str = "") -> float:
-    """Seconds to import ``module`` in a fresh interpreter (after ``preloaded``, untimed, when given)."""
+def import_seconds(module: str, pycache: str, *, preloaded: str = "") -> float:
+    """Seconds to import ``module`` in a fresh interpreter (after ``preloaded``, untimed, when given), reading
+    (and on a first run writing) bytecode under ``pycache``."""
     first = f"import {preloaded}; " if preloaded else ""
     code = f"{first}import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": pycache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
@@ -45,10 +50,13 @@ def import_seconds(module: str, *, preloaded: str = "") -> float:
 def measure_imports() -> dict[str, list[float]]:
     """Fresh interpreters, and interpreters that already imported asyncio (as every Jupyter kernel has)."""
     runs: dict[str, list[float]] = {"wan_nb": [], "httpx": [], "wan_nb+asyncio": [], "httpx+asyncio": []}
-    for index in range(IMPORT_RUNS):
-        for module in ("wan_nb", "httpx") if index % 2 == 0 else ("httpx", "wan_nb"):
-            runs[module].append(import_seconds(module))
-            runs[f"{module}+asyncio"].append(import_seconds(module, preloaded="asyncio"))
+    with tempfile.TemporaryDirectory(prefix="wan-bench-pycache-") as pycache:
+        for module in ("wan_nb", "httpx"):
+            import_seconds(module, pycache)  # untimed: writes the bytecode both then read
+        for index in range(IMPORT_RUNS):
+            for module in ("wan_nb", "httpx") if index % 2 == 0 else ("httpx", "wan_nb"):
+                runs[module].append(import_seconds(module, pycache))
+                runs[f"{module}+asyncio"].append(import_seconds(module, pycache, preloaded="asyncio"))
     return runs
 
 
