@@ -97,6 +97,27 @@ def test_edit_clip_is_refused_where_videoedit_cannot_go(task: Task, media: dict[
         chain.edit_clip(Task(id="t-run", status=TaskStatus.RUNNING), request)
 
 
+def test_after_the_sync_facade_edit_and_reference_need_only_the_task(task: Task) -> None:
+    # wan_nb.generate(prompt=...) returns the Task alone: the next step must not need the request it built
+    edited = chain.edit_clip(task, prompt="make it night", dialect=NATIVE)
+    assert edited.model == WAN27_EDIT.model and edited.video == task.path and edited.parent == task.id
+    assert edited.prompt == "make it night" and edited.seed is None and edited.chosen_duration == 0
+    cast = chain.as_reference(task, prompt="Image 1 walks into a library", dialect=NATIVE)
+    assert cast.model == WAN27_R2V.model and cast.references[0].kind == "image" and cast.parent == task.id
+
+
+def test_a_prompt_where_the_request_belongs_is_named_in_one_line(task: Task) -> None:
+    with pytest.raises(
+        TypeError, match=r"^request: must be the VideoRequest that made task t-parent .*got str$"
+    ):
+        chain.edit_clip(task, "make it night")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^request: .*got str$"):
+        chain.animate_frame(task, "a cat")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^task: must be the Task to chain from, got VideoRequest$"):
+        chain.reuse_seed(text_request(), task)  # type: ignore[arg-type]
+    assert chain.reuse_seed(task, text_request()).parent == task.id  # positive control
+
+
 # -- as_reference --------------------------------------------------------------------------------------------
 
 

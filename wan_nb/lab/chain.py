@@ -17,7 +17,8 @@ text = chain.other_task(task, request, "wan3.0-video")      # the same prompt, s
 ```
 
 ``request`` is the request that made ``task`` (a Task does not carry it: ``client.map`` items and the panel's
-cards do). Every helper sets ``parent=task.id`` (the journal and the history show which try came from which;
+cards do); ``edit_clip`` and ``as_reference`` also go without it (after ``wan_nb.generate(prompt=...)``, which
+returns the Task alone), carrying over nothing but the result. Every helper sets ``parent=task.id`` (the journal and the history show which try came from which;
 it is never sent). Keyword ``changes`` are applied last, like ``dataclasses.replace``. With ``dialect=`` the
 new request is validated for it (``ValidationError`` naming the field, before anything is sent):
 ``continue_clip`` needs a dialect and model that take ``first_clip`` (native wan2.7; the gateway and wan2.6
@@ -76,6 +77,7 @@ def reuse_seed(
 
     ValidationError when the try had no seed: the service picks one then and does not report it.
     """
+    _arguments(task, request)
     if request.seed is None:
         raise ValidationError(
             "seed",
@@ -93,6 +95,7 @@ def next_from_last_frame(
     The previous request's ``last_frame``, ``first_clip`` and ``driving_audio`` belonged to that clip and are
     dropped; the prompt, seed and settings carry over.
     """
+    _arguments(task, request)
     still = poster(_finished_file(task), at="last")
     following = replace(
         request, first_frame=still, last_frame=None, first_clip=None, driving_audio=None, parent=task.id
@@ -110,6 +113,7 @@ def continue_clip(
     takes a clip to continue), keeping its prompt, seed and settings; an older image model keeps its name, and
     validation says it takes no clip.
     """
+    _arguments(task, request)
     clip = _finished_file(task)
     spec = spec_of(request.chosen_model)
     stays = spec.takes("first_clip") or spec.task == WAN27_I2V.task
@@ -122,24 +126,33 @@ def edit_and_rerun(
     task: Task, request: VideoRequest, *, dialect: Carriage | None = None, **changes: Any
 ) -> VideoRequest:
     """The request that made ``task``, with ``changes`` (a new prompt, duration...), to send again."""
+    _arguments(task, request)
     return _checked(replace(replace(request, parent=task.id), **changes), dialect)
 
 
 def edit_clip(
-    task: Task, request: VideoRequest, *, prompt: str = "", dialect: Carriage | None = None, **changes: Any
+    task: Task,
+    request: VideoRequest | None = None,
+    *,
+    prompt: str = "",
+    dialect: Carriage | None = None,
+    **changes: Any,
 ) -> VideoRequest:
     """Video editing (``wan2.7-videoedit``) of the task's result: ``prompt`` is the instruction ("make it
-    night"); ``duration`` None keeps the source's length, 2-10 cuts it from the start."""
+    night"); ``duration`` None keeps the source's length, 2-10 cuts it from the start. Without ``request``
+    (``wan_nb.generate(prompt=...)`` returns only the Task) nothing else carries over: the model's defaults."""
+    made = VideoRequest(prompt=prompt) if request is None else request
+    _arguments(task, made)
     clip = _finished_file(task)
     following = replace(
-        _carried(task, request, WAN27_EDIT), prompt=prompt, video=clip, references=(), duration=None
+        _carried(task, made, WAN27_EDIT), prompt=prompt, video=clip, references=(), duration=None
     )
     return _checked(replace(following, **changes), dialect)
 
 
 def as_reference(
     task: Task,
-    request: VideoRequest,
+    request: VideoRequest | None = None,
     *,
     prompt: str,
     kind: Literal["image", "video"] = "image",
@@ -150,7 +163,9 @@ def as_reference(
 ) -> VideoRequest:
     """References-to-video (``wan2.7-r2v``) with the task's result as ``references[0]``: its frame at ``at``
     (``kind="image"``: the prompt names it "Image 1") or the clip itself (``kind="video"``: "Video 1"), with
-    an optional ``voice`` (wav/mp3, 1-10 s)."""
+    an optional ``voice`` (wav/mp3, 1-10 s). Without ``request``, nothing else carries over."""
+    made = VideoRequest(prompt=prompt) if request is None else request
+    _arguments(task, made)
     clip = _finished_file(task)
     if kind == "image":
         medium: Path = _still(clip, at)
@@ -162,7 +177,7 @@ def as_reference(
         )
     spec = WAN27_R2V
     following = replace(
-        _carried(task, request, spec),
+        _carried(task, made, spec),
         **_NO_FRAMES,
         prompt=prompt,
         references=(Reference(medium, voice=voice, kind=kind),),
@@ -178,6 +193,7 @@ def animate_frame(
 ) -> VideoRequest:
     """Image-to-video (``wan2.7-i2v``) from the task's frame at ``at`` (full size), with the same prompt, seed
     and settings; the earlier frames, clip, audio, references and source video go."""
+    _arguments(task, request)
     still = _still(_finished_file(task), at)
     frames = {**_NO_FRAMES, "first_frame": still}
     following = replace(_carried(task, request, WAN27_I2V), **frames, references=())
@@ -198,6 +214,7 @@ def other_task(
     ValidationError naming the input ``model`` needs and the request lacks (``first_frame`` for
     image-to-video, ``references``, ``video``), unless ``changes`` gives it.
     """
+    _arguments(task, request)
     spec = model if isinstance(model, ModelSpec) else spec_of(model)
     following = replace(_carried(task, request, spec), **changes)
     if not isinstance(model, ModelSpec) and "model" not in changes:
@@ -298,6 +315,17 @@ def _finished_file(task: Task) -> Path:
     if not task.path.is_file():
         raise ValidationError("task", f"task {task.id}'s video {task.path} is gone; download it again")
     return task.path
+
+
+def _arguments(task: object, request: object) -> None:
+    """A clear line for the easy slip of passing a prompt, or a task, where the other belongs."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task: must be the Task to chain from, got {type(task).__name__}")
+    if not isinstance(request, VideoRequest):
+        raise TypeError(
+            f"request: must be the VideoRequest that made task {task.id} (a Task does not carry it), "
+            f"got {type(request).__name__}"
+        )
 
 
 def _checked(request: VideoRequest, dialect: Carriage | None) -> VideoRequest:
