@@ -178,6 +178,27 @@ async def test_each_chain_action_fills_the_form_with_its_request(tries: Tries) -
     assert request.model == WAN27_I2V.model and request.first_clip == text.path and request.ratio is None
 
 
+async def test_a_history_card_offers_only_the_chains_its_journaled_request_can_make(tries: Tries) -> None:
+    # The journal keeps the names of a try's media, not the media: an earlier references or edit try cannot be
+    # sent again from its card (re-open keeps the form's media instead), but its result can still be chained.
+    journaled = {entry.task_id: entry.to_request() for entry in Journal().entries()}
+    needs_media = {"reuse_seed", "edit_and_rerun"}
+    for request, task in (tries.reference, tries.edit):
+        live = ChainBar(request, NATIVE, lambda *_: None, lambda _: None)
+        live.refresh(task)
+        assert needs_media <= {name for _, name in live.options}  # positive control: the live card has them
+        earlier = ChainBar(journaled[task.id], NATIVE, lambda *_: None, lambda _: None)
+        earlier.refresh(task)
+        offered = {name for _, name in earlier.options}
+        assert not needs_media & offered and needs_media <= set(earlier.refusals)
+        assert {"edit_clip", "as_reference"} <= offered  # from the result itself
+    referenced = tries.reference[1]
+    earlier = ChainBar(journaled[referenced.id], NATIVE, lambda *_: None, lambda _: None)
+    earlier.refresh(referenced)
+    # r2v's last frame → next needs its references: a first frame cannot go alone there
+    assert "next_from_last_frame" in earlier.refusals and "alone" in earlier.refusals["next_from_last_frame"]
+
+
 async def test_the_gateway_offers_no_chain_to_a_task_it_cannot_carry(tries: Tries) -> None:
     bar, filled = bar_for(tries, GATEWAY)
     assert {"edit_clip", "as_reference", "other_task", "continue_clip"} <= set(bar.refusals)
@@ -186,7 +207,9 @@ async def test_the_gateway_offers_no_chain_to_a_task_it_cannot_carry(tries: Trie
     )
     # image-to-video is carried, but a text try has no frame for it: no other task takes it here
     assert "first_frame" in bar.refusals["other_task"] and "text-to-video" not in bar.refusals["other_task"]
-    assert [name for _, name in bar.options] == ["reuse_seed", "next_from_last_frame", "edit_and_rerun"]
+    # the same text-to-video again is not carried either: offered only what it can send
+    assert "text-to-video" in bar.refusals["reuse_seed"] and "text-to-video" in bar.refusals["edit_and_rerun"]
+    assert [name for _, name in bar.options] == ["next_from_last_frame"]
     bar.value = "next_from_last_frame"  # image-to-video: the gateway carries it
     assert filled[-1][0].model == WAN27_I2V.model
     edit_bar = ChainBar(tries.edit[0], GATEWAY, lambda *_: None, lambda _: None)

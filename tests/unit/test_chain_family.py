@@ -118,6 +118,22 @@ def test_a_prompt_where_the_request_belongs_is_named_in_one_line(task: Task) -> 
     assert chain.reuse_seed(task, text_request()).parent == task.id  # positive control
 
 
+def test_the_next_try_from_a_wan3_references_try_drops_them_for_its_frame(
+    task: Task, media: dict[str, Path]
+) -> None:
+    # Wan 3.0 takes frames or references, never both (family.md §6): the last frame replaces the references
+    omni = VideoRequest(prompt="the cat waves", model=WAN30.model, references=(media["cat"],), seed=7)
+    following = chain.next_from_last_frame(task, omni, dialect=NATIVE)
+    assert following.model == WAN30.model and following.references == () and following.first_frame is not None
+    with pytest.raises(ValidationError, match=r"^prompt: names Image 1, but there is no image reference"):
+        chain.next_from_last_frame(
+            task, replace(omni, prompt="Image 1 waves"), dialect=NATIVE
+        )  # the panel hides it
+    r2v = VideoRequest(prompt="Image 1 waves", references=(media["cat"],), seed=7)
+    kept = chain.next_from_last_frame(task, r2v, dialect=NATIVE)  # control: r2v's first frame needs them
+    assert kept.references == r2v.references and kept.first_frame is not None
+
+
 # -- as_reference --------------------------------------------------------------------------------------------
 
 

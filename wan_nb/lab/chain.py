@@ -93,12 +93,21 @@ def next_from_last_frame(
     """A request whose first frame is the task's last (``poster(task, at="last")``, full size).
 
     The previous request's ``last_frame``, ``first_clip`` and ``driving_audio`` belonged to that clip and are
-    dropped; the prompt, seed and settings carry over.
+    dropped (and on Wan 3.0, which never mixes frames and references, its references); the prompt, seed and
+    settings carry over.
     """
     _arguments(task, request)
     still = poster(_finished_file(task), at="last")
+    # Wan 3.0 takes frames or references, never both (family.md §6, third-party): the frame replaces them
+    references = () if spec_of(request.chosen_model).frames_exclude_references else request.references
     following = replace(
-        request, first_frame=still, last_frame=None, first_clip=None, driving_audio=None, parent=task.id
+        request,
+        first_frame=still,
+        last_frame=None,
+        first_clip=None,
+        driving_audio=None,
+        references=references,
+        parent=task.id,
     )
     return _checked(replace(following, **changes), dialect)
 

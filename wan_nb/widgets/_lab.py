@@ -81,17 +81,17 @@ class Build(Protocol):
 class Action:
     """One chain button: its name (the widget's value), label, tooltip, and the ``wan_nb.lab.chain`` call it makes.
 
-    ``build`` None: the action opens the choice of tasks (*same prompt, other task*). ``checked``: offered only
-    where its request validates for the dialect (the reason kept in ``ChainBar.refusals``); the others are
-    built when picked, and a refusal is said then. ``frameless_label``: the label on a try whose model takes
-    no frame (the action then changes the task).
+    ``build`` None: the action opens the choice of tasks (*same prompt, other task*). Each is offered only where
+    its request validates for the dialect (the reason kept in ``ChainBar.refusals``): a history card's request
+    has no media (the journal keeps their names only), so what needs them is not offered there (*re-open*
+    keeps the form's media instead). ``frameless_label``: the label on a try whose model takes no frame (the
+    action then changes the task).
     """
 
     name: str
     label: str
     tip: str
     build: Build | None
-    checked: bool = False
     frameless_label: str = ""
 
 
@@ -134,7 +134,6 @@ ACTIONS: tuple[Action, ...] = (
         "continue clip",
         "Continue this video (native first_clip)",
         chain.continue_clip,
-        checked=True,
     ),
     Action(
         "edit_and_rerun",
@@ -147,14 +146,12 @@ ACTIONS: tuple[Action, ...] = (
         "edit this clip",
         "Video editing of this result: type the instruction (wan2.7-videoedit)",
         chain.edit_clip,
-        checked=True,
     ),
     Action(
         "as_reference",
         "use as a reference",
         "References-to-video with this video's last frame as Image 1 (wan2.7-r2v)",
         _as_reference,
-        checked=True,
     ),
     Action(
         OTHER_TASK,
@@ -226,9 +223,10 @@ class ChainBar(widgets.ToggleButtons):  # type: ignore[misc]  # ipywidgets is un
         found = {
             action.name: self._refusal(action.build, task, self.request)
             for action in ACTIONS
-            if action.checked and action.build is not None
+            if action.build is not None
         }
-        found["reuse_seed"] = None if self.request.seed is not None else _NO_SEED
+        if self.request.seed is None:
+            found["reuse_seed"] = _NO_SEED
         found[OTHER_TASK] = self._no_other_task(task, self.request)
         return {name: reason for name, reason in found.items() if reason is not None}
 
