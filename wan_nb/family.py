@@ -20,6 +20,7 @@ Pure data and two small functions; imports nothing from wan_nb (a base module, l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -38,6 +39,7 @@ __all__ = [
     "ReferenceKind",
     "Task",
     "choose_model",
+    "snapshot_base",
     "spec_of",
 ]
 
@@ -265,6 +267,17 @@ def spec_of(model: str) -> ModelSpec:
     if bases:
         return MODELS[max(bases, key=len)]  # wan2.6-i2v-flash beats wan2.6-i2v
     return next(spec for prefixes, spec in _FAMILIES if model.startswith(prefixes))
+
+
+_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4,8}$")
+"""A dated snapshot's suffix: ``-2026-04-25`` (wan2.7's snapshots), ``-0425`` or ``-20260425``."""
+
+
+def snapshot_base(model: str) -> str | None:
+    """The table's model a dated snapshot pins (``wan2.7-t2v-2026-04-25`` → ``wan2.7-t2v``): it has that
+    model's rules and price; None for any other name."""
+    base = _SNAPSHOT.sub("", model)
+    return base if base != model and base in MODELS else None
 
 
 def choose_model(*, video: bool, references: bool, frames: bool) -> str:

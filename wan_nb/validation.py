@@ -72,6 +72,7 @@ __all__ = [
     "check_task_id",
     "model_limits",
     "nearest_resolution",
+    "ratio_of",
     "reference_kinds",
     "task_refusal",
     "unnamed_reference",
@@ -110,6 +111,29 @@ def nearest_resolution(size: str, model: str) -> str:
     """The model's resolution whose short side is nearest ``size``'s (ties go to the smaller)."""
     short = min(_parse_size(size))
     return min(model_limits(model).resolutions, key=lambda res: (abs(short - int(res[:-1])), int(res[:-1])))
+
+
+def ratio_of(request: VideoRequest) -> str | None:
+    """``ratio`` as sent: the request's, else, on a model that takes one, the ratio ``size`` has (validation
+    refuses a size of no such shape): ``size="1080x1920"`` on text-to-video is a portrait, as asked, not the
+    model's default 16:9 at 1080P (family.md §2.1: t2v/r2v/videoedit pick the shape by ``ratio`` only)."""
+    if request.ratio is not None or request.size is None or not _SIZE.match(request.size):
+        return request.ratio
+    return _shape_of(request.size, spec_of(request.chosen_model).ratios)
+
+
+def _shape_of(size: str, ratios: tuple[str, ...]) -> str | None:
+    """The ratio of ``ratios`` that ``size`` is, within 2% (the documented sizes round: 1104x832 is 4:3)."""
+    width, height = _parse_size(size)
+    for ratio in ratios:
+        across, _, down = ratio.partition(":")
+        if (
+            across.isdigit()
+            and down.isdigit()
+            and abs(width * int(down) / (height * int(across)) - 1) <= 0.02
+        ):
+            return ratio
+    return None
 
 
 def check_task_id(task_id: object) -> str:
@@ -366,6 +390,20 @@ def _check_resolution(request: VideoRequest, spec: ModelSpec) -> None:
     if resolution is not None and nearest != resolution.upper():
         raise ValidationError(
             "size", f"{size} is {nearest} but resolution is {resolution}; give one or the other"
+        )
+    shapes = [ratio for ratio in spec.ratios if ":" in ratio]
+    if not shapes:
+        return  # the output takes the input's shape (image-to-video): size picks the resolution only
+    shape = _shape_of(size, spec.ratios)
+    if shape is None:
+        raise ValidationError(
+            "size",
+            f"{size} is none of the shapes {request.chosen_model} makes ({', '.join(shapes)}); "
+            "give ratio= and resolution= instead",
+        )
+    if request.ratio is not None and request.ratio != shape:
+        raise ValidationError(
+            "size", f"{size} is {shape} but ratio is {request.ratio}; give one or the other"
         )
 
 

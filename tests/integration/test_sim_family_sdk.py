@@ -112,3 +112,17 @@ def test_videoedit_call_with_a_local_source(sdk: str, tmp_path: Path) -> None:
     assert result.usage.duration == round(2 * seconds, 2)
     video = _video(result.output.video_url, seconds, (1280, 720))
     assert saturation(frame_at(video, 10)) < 0.05
+
+
+def test_an_edit_without_a_prompt_as_the_sdk_sends_it(sdk: str, tmp_path: Path) -> None:
+    """The prompt is optional on videoedit; the SDK then sends ``"prompt": null`` (and the service takes it)."""
+    from dashscope import VideoSynthesis
+
+    source = tmp_path / "source.mp4"
+    still = data_uri(png_bytes(640, 360, "teal"))
+    source.write_bytes(render(RenderSpec({"first_frame": still}, 2, 360, seed=2), lambda url: None))
+    result = VideoSynthesis.call(
+        api_key=KEY, model="wan2.7-videoedit", media=[{"type": "video", "url": source.as_uri()}]
+    )
+    assert result.output.task_status == "SUCCEEDED", (result.code, result.message, result.output)
+    assert abs(result.usage.input_video_duration - 2) < 0.1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -74,6 +75,27 @@ def test_a_model_without_a_row_says_how_to_add_one() -> None:
         estimate(older, region=None, concurrency=1)
     extra = {("wan2.2-i2v-flash", "720P", "cn-beijing"): pricing.Price(0.2, "CNY")}
     assert math.isclose(estimate(older, region=None, concurrency=1, prices=extra).cost, 1.0)
+
+
+async def test_a_dated_snapshot_costs_what_its_base_model_costs() -> None:
+    # wan2.7-t2v-2026-04-25 is the name in Alibaba's own t2v example: validation sends it, so it must be priced
+    pinned = VideoRequest(prompt="a lighthouse", model="wan2.7-t2v-2026-04-25", duration=2)
+    assert cost(pinned) == cost(replace(pinned, model="wan2.7-t2v")) == (2.0, pytest.approx(1.2), "CNY")
+    assert cost(replace(pinned, model="wan2.7-i2v-2026-04-25", first_frame="https://example.com/a.png"))[
+        1
+    ] == (pytest.approx(1.2))
+    own = {("wan2.7-t2v-2026-04-25", "720P", "cn-beijing"): pricing.Price(1.0, "CNY")}
+    assert estimate(pinned, region=None, concurrency=1, prices=own).cost == pytest.approx(
+        2.0
+    )  # its own row wins
+    with pytest.raises(ValidationError, match=r"^model: no price for wan2\.7-t2v-extra"):
+        cost(replace(pinned, model="wan2.7-t2v-extra", allow_unknown_model=True))  # not a snapshot: no guess
+    service = FakeService()
+    async with make_client(service, provider="relay", budget=2.0) as client:  # a budget prices before sending
+        await client.submit(pinned)
+        assert client.budget is not None and client.budget.spent == pytest.approx(1.2)
+    (create,) = service.seen("POST", "/video-synthesis")
+    assert b"wan2.7-t2v-2026-04-25" in create.content
 
 
 # -- estimates ------------------------------------------------------------------------------------------------

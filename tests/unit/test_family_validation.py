@@ -17,7 +17,7 @@ from tests.fixtures.media import image, mp3, video, wav
 from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ValidationError
 from wan_nb.models import Reference, VideoRequest
-from wan_nb.protocols import dialect
+from wan_nb.protocols import dialect, native
 from wan_nb.validation import validate
 
 NATIVE = dialect("native").capabilities
@@ -447,3 +447,30 @@ async def test_the_client_refuses_on_the_gateway_before_any_request(m: dict[str,
             await client.submit(r2v(m))
     assert caught.value.field == "model" and "providers that take it" in str(caught.value)
     assert sent == []
+
+
+# -- size on models that pick their shape by ratio ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "ratio", "resolution"),
+    [("1080x1920", "9:16", "1080P"), ("1280x720", "16:9", "720P"), ("832x1104", "3:4", "720P"),
+     ("1104*832", "4:3", "720P"), ("1440x1440", "1:1", "1080P")],
+)  # fmt: skip
+def test_a_size_on_text_to_video_keeps_its_shape(size: str, ratio: str, resolution: str) -> None:
+    request = VideoRequest(prompt="a tall tower", size=size)
+    passes(request)
+    assert (
+        native.parameters(request)["ratio"] == ratio
+        and native.parameters(request)["resolution"] == resolution
+    )
+
+
+def test_a_size_of_no_shape_the_model_makes_or_against_the_ratio_is_refused() -> None:
+    refused(
+        VideoRequest(prompt="x", size="1000x300"), "size", "1000x300", "16:9, 9:16, 1:1, 4:3, 3:4", "ratio="
+    )
+    refused(VideoRequest(prompt="x", size="1080x1920", ratio="16:9"), "size", "is 9:16 but ratio is 16:9")
+    passes(VideoRequest(prompt="x", size="1920x1080", ratio="16:9"))  # control: the same shape twice
+    # image-to-video takes the frame's shape: a size picks the resolution only, as before
+    passes(VideoRequest(prompt="x", first_frame="https://example.com/a.png", size="1000x300"))

@@ -292,6 +292,14 @@ def test_wan3_frames_example_third_party() -> None:
     }  # fmt: skip
 
 
+def test_wan3_from_a_prompt_alone_sends_no_media_key() -> None:
+    """No example sends an empty ``media`` and the official SDK leaves the key out when there is none."""
+    body = body_of(VideoRequest(prompt="一只猫", model="wan3.0-video", resolution="480P", duration=-1))
+    assert body["input"] == {"prompt": "一只猫"}
+    framed = body_of(VideoRequest(prompt="一只猫", model="wan3.0-video", first_frame="https://e.com/a.png"))
+    assert framed["input"]["media"] == [{"type": "first_frame", "url": "https://e.com/a.png"}]  # control
+
+
 def test_wan3_smart_duration_and_reference_audio() -> None:
     request = VideoRequest(
         prompt="Image 1 speaks with Audio 1",

@@ -24,7 +24,7 @@ from types import MappingProxyType
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
-from wan_nb.family import spec_of
+from wan_nb.family import snapshot_base, spec_of
 from wan_nb.models import Reference, Usage, VideoRequest
 from wan_nb.validation import nearest_resolution
 
@@ -254,16 +254,21 @@ def _video_seconds(value: object, field: str, unknown: float) -> float:
 def price_of(
     model: str, tier: str, region: str | None, prices: Mapping[PriceKey, Price] | None = None
 ) -> Price:
-    """The price of one second; ValidationError naming what to set when the table has no entry."""
+    """The price of one second; ValidationError naming what to set when the table has no entry.
+
+    A dated snapshot (``wan2.7-t2v-2026-04-25``, the name in Alibaba's own t2v example) costs what its base
+    model costs, unless the table prices it itself."""
     table = active_prices(prices)
     key = (model, tier, region or DEFAULT_REGION)
-    if key not in table:
+    base = snapshot_base(model)
+    found = table.get(key) or (table.get((base, tier, key[2])) if base is not None else None)
+    if found is None:
         raise ValidationError(
             "model",
             f"no price for {key[0]} at {key[1]} in {key[2]}; add it with "
             f"wan_nb.lab.pricing.set_prices({{{key!r}: Price(per_second, currency)}})",
         )
-    return table[key]
+    return found
 
 
 def money(amount: float, currency: str) -> str:

@@ -24,7 +24,7 @@ from wan_nb.protocols.oss_upload import oss_url as oss_url
 from wan_nb.protocols.oss_upload import parse_upload_policy as parse_upload_policy
 from wan_nb.protocols.oss_upload import upload_form as upload_form
 from wan_nb.protocols.oss_upload import upload_policy_call as upload_policy_call
-from wan_nb.validation import model_limits, nearest_resolution, reference_kinds
+from wan_nb.validation import model_limits, nearest_resolution, ratio_of, reference_kinds
 
 NAME = "native"
 API = "/api/v1"
@@ -135,8 +135,9 @@ def create_body(request: VideoRequest, media_urls: Mapping[str, str]) -> CreateB
         # t2v has no media: its soundtrack is input.audio_url (family.md §2.1)
         if "driving_audio" in media_urls:
             payload["audio_url"] = media_urls["driving_audio"]
-    else:
-        payload["media"] = media_items(request, media_urls)
+    elif items := media_items(request, media_urls):
+        # Wan 3.0 from a prompt alone has none: the key is left out, as the official SDK does (family.md §6)
+        payload["media"] = items
     return {"model": model, "input": payload, "parameters": parameters(request)}
 
 
@@ -170,7 +171,7 @@ def parameters(request: VideoRequest) -> dict[str, Any]:
     """``parameters``: resolution and duration always; the rest only when the user set them."""
     params: dict[str, Any] = {"resolution": resolution_of(request), "duration": request.chosen_duration}
     optional = {
-        "ratio": request.ratio,
+        "ratio": ratio_of(request),
         "audio_setting": request.audio_setting,
         "prompt_extend": request.prompt_extend,
         "watermark": request.watermark,

@@ -375,7 +375,10 @@ def _choice(params: Mapping[str, Any], name: str, allowed: tuple[str, ...], defa
 
 
 def _text(payload: Mapping[str, Any], name: str, limit: int) -> str:
-    value = payload.get(name, "")
+    # null is no text: the dashscope SDK 1.x always sends "prompt": null when the caller gives none (an edit or
+    # an i2v try without a prompt, its own examples), and the service takes those calls
+    value = payload.get(name)
+    value = "" if value is None else value
     if not isinstance(value, str):
         raise bad(f"Input should be a valid string: input.{name}")
     if len(value) > limit:
