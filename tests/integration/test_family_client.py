@@ -178,6 +178,28 @@ async def test_r2v_local_reference_and_voice_are_each_uploaded_once(
     assert [r.url.path for r in wire.requests if r.url.path == "/oss-upload"] == ["/oss-upload"] * 2
 
 
+async def test_the_same_file_in_two_fields_is_uploaded_once(
+    client_of: Callable[..., Any], media: dict[str, Path]
+) -> None:
+    client, wire = client_of()
+    request = VideoRequest(
+        prompt="Image 1 and Image 2 say hello",
+        first_frame=media["blue.png"],  # r2v's first frame, also Image 1
+        references=[
+            Reference(media["blue.png"], voice=media["voice.wav"]),
+            Reference(media["red.png"], voice=media["voice.wav"]),
+        ],
+        duration=2,
+    )
+    await client.submit(request)
+    uploads = [r for r in wire.requests if r.url.path == "/oss-upload"]
+    assert len(uploads) == 3  # blue, red and the voice: 3 files in 5 fields
+    media_items = json.loads(wire.requests[-1].content)["input"]["media"]
+    assert media_items[0]["type"] == "first_frame" and media_items[0]["url"] == media_items[1]["url"]
+    assert media_items[1]["reference_voice"] == media_items[2]["reference_voice"]
+    assert media_items[1]["url"] != media_items[2]["url"]  # control: another picture, another upload
+
+
 # -- video editing --------------------------------------------------------------------------------------------
 
 

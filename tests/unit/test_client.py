@@ -317,7 +317,8 @@ def upload_service() -> FakeService:
 
 async def test_native_local_files_go_through_the_temporary_upload(tmp_path: Path) -> None:
     service = upload_service()
-    first, last = png(tmp_path / "first frame.png"), png(tmp_path / "last.png")
+    # two different pictures (the same content in two fields is uploaded once)
+    first, last = png(tmp_path / "first frame.png"), png(tmp_path / "last.png", (256, 320))
     async with make_client(service) as client:
         await client.submit(VideoRequest(prompt="x", first_frame=first, last_frame=last))
     policy, upload = (

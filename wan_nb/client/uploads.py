@@ -17,6 +17,7 @@ Must not import anything above ``wan_nb.protocols``, nor a dialect module (the d
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -42,17 +43,23 @@ async def media_urls(
     checked: Mapping[str, media.Medium | media.Content], upload: Uploader | None
 ) -> dict[str, str]:
     """role → URL for every medium ``validate`` returned: links and ``data:`` URIs as written; local content,
-    read once by validation, uploaded (with an ``upload``: the dialect has ``uploads``) or inlined as ``data:``."""
+    read once by validation, uploaded (with an ``upload``: the dialect has ``uploads``) or inlined as ``data:``.
+    The same content in two fields (r2v's first frame that is also Image 1, one voice on two references) goes
+    once and both carry its URL."""
     urls: dict[str, str] = {}
+    sent: dict[bytes, str] = {}  # content digest → its URL
     for role, item in checked.items():
         if isinstance(item, media.Medium):  # a link
             urls[role] = str(item.value)
         elif item.medium.kind == "data":  # a data: URI, checked by validation
             urls[role] = str(item.medium.value)
-        elif upload is not None:
-            urls[role] = await upload(item)
         else:
-            urls[role] = media.to_data_uri(item.data, item.mime)
+            digest = hashlib.sha256(item.data).digest()
+            if digest not in sent:
+                sent[digest] = (
+                    await upload(item) if upload is not None else media.to_data_uri(item.data, item.mime)
+                )
+            urls[role] = sent[digest]
     return urls
 
 
