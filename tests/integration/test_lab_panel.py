@@ -89,6 +89,29 @@ async def test_generate_and_the_grid_show_their_estimates_before_anything_runs(
     assert sum(app.stats.requests.values()) == 0
 
 
+async def test_a_provider_not_opened_yet_has_its_estimate_in_its_own_currency(workdir: Path) -> None:
+    panel = wan_nb.panel(provider="sim", prompt="a cat", first_frame=CAT, history=False)
+    try:
+        panel.form.duration.value = 2
+        assert "≈ ¥1.20, about 2 s" in panel.estimates.single.value  # the positive control: sim, opened
+        for simulator in ("sim-gateway", "sim-relay"):  # no key needed, no client opened for the estimate
+            panel.picker.dropdown.value = simulator
+            assert panel.client is None
+            assert "1 task × 2 s · 720P · wan2.7-i2v ≈ ¥1.20, about 2 s" in panel.estimates.single.value
+            assert "3 tasks × 2 s" in panel.compare.estimate.value
+        panel.form.first_frame.set(None)
+        panel.generate.click()  # refused (no frame) once the keyless client opened: the estimate stays
+        assert panel.client is not None and panel.cards == [] and "first_frame" in panel.form.errors
+        assert "≈ ¥1.20" in panel.estimates.single.value
+        panel.picker.dropdown.value = "dashscope-intl"  # no key yet: prices of Singapore, in US dollars
+        assert panel.client is None
+        assert "≈ $0.20, about 40 s" in panel.estimates.single.value
+        panel.form.duration.value = 5
+        assert "≈ $0.50" in panel.estimates.single.value
+    finally:
+        await panel.aclose()
+
+
 async def test_a_panel_budget_refuses_on_its_card_and_shows_spent_and_left(workdir: Path) -> None:
     panel = wan_nb.panel(provider="sim", prompt="a cat", first_frame=CAT, budget=2.0, history=False)
     try:

@@ -16,7 +16,7 @@ from wan_nb.cli import main
 from wan_nb.client import AsyncWanClient, BatchItem, PollSchedule
 from wan_nb.errors import ValidationError
 from wan_nb.lab import pricing
-from wan_nb.models import Task, TaskStatus, VideoRequest
+from wan_nb.models import Task, TaskStatus, Usage, VideoRequest
 from wan_nb.sim import SimApp, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,6 +96,31 @@ async def test_a_large_video_is_linked_beside_the_page(
     (video,) = page.all("video")
     assert done.path is not None and video["src"] == f"videos/{done.path.name}"
     assert (tmp_path / video["src"]).is_file()
+
+
+def test_the_page_names_ratio_sound_and_durations_that_are_no_length(tmp_path: Path) -> None:
+    def facts(request: VideoRequest, task: Task) -> dict[str, str]:
+        page = Page(wan_nb.report([(request, task)], tmp_path / "one.html").read_text())
+        cells = [text.strip() for text in page.text if text.strip()]
+        return {cells[i]: cells[i + 1] for i in range(len(cells) - 1)}
+
+    waiting = Task(id="t-1", status=TaskStatus.RUNNING, provider="sim")
+    edit = VideoRequest(
+        prompt="snow", video="https://example.com/v.mp4", ratio="9:16", audio_setting="origin"
+    )
+    shown = facts(edit, waiting)
+    assert shown["ratio"] == "9:16" and shown["audio_setting"] == "origin"
+    assert shown["duration"] == "the source's length"  # videoedit's 0, not "0 s"
+    done = waiting.evolve(
+        status=TaskStatus.SUCCEEDED, usage=Usage(10.04, video_seconds=5.04, input_seconds=5.0, resolution=720)
+    )
+    assert facts(edit, done)["duration"] == "the source's length (5.04 s)"  # as the usage reports it
+    smart = VideoRequest(model="wan3.0-video", prompt="a kite", duration=-1)
+    assert facts(smart, waiting)["duration"] == "the model picks"  # Wan 3.0's -1, not "-1 s"
+    picked = waiting.evolve(status=TaskStatus.SUCCEEDED, usage=Usage(12.0, video_seconds=12, resolution=720))
+    assert facts(smart, picked)["duration"] == "the model picks (12 s)"
+    plain = facts(VideoRequest(prompt="a kite", duration=7), waiting)  # the positive control: a length
+    assert plain["duration"] == "7 s" and "ratio" not in plain and "audio_setting" not in plain
 
 
 def test_a_report_needs_an_html_name(tmp_path: Path) -> None:

@@ -246,6 +246,83 @@ def test_references_are_numbered_per_kind_in_order_as_the_prompt_names_them() ->
     assert all(r.voice is None for r in form.request().references)
 
 
+async def test_a_reference_the_new_task_does_not_take_is_flagged_on_the_switch_not_at_generate(
+    workdir: Path, sim_apps: Any, clients: Factory, panels: Any
+) -> None:
+    app = sim_apps()
+    panel = panels(clients(app), prompt="Video 1 glows")
+    form, listed = panel.form, panel.form.references
+    form.task.value = LABEL[WAN27_R2V.model]
+    (row,) = [listed.add_row(assets.clip)]
+    # The positive control: references-to-video takes videos.
+    assert listed.names() == ["Video 1"] and row.field.note.value == ""
+    assert "#6b7280" in listed.note.value and form.prompt_hint.value == ""
+    assert form.refusal() is None and "≈ ¥" in panel.estimates.single.value
+    form.task.value = LABEL[WAN27_EDIT.model]
+    form.video.set(assets.clip)
+    # On the switch, before Generate: the row, the count, the prompt's hint and the estimate say it.
+    assert listed.names() == ["Video (not taken)"] and row.field.label == "Video (not taken)"
+    assert "takes images as references, not videos" in row.field.note.value
+    assert "#b91c1c" in listed.note.value and "videos not taken" in listed.note.value
+    assert "names Video 1, but there is no video reference" in form.prompt_hint.value
+    single = panel.estimates.single.value
+    assert "no estimate" in single and "not videos" in single and "≈" not in single
+    assert "no estimate" in panel.compare.estimate.value and "≈" not in panel.compare.estimate.value
+    panel.generate.click()  # and Generate refuses beside the row, sending nothing
+    assert "takes images as references" in form.errors["references[0]"]
+    assert panel.cards == [] and creates(app) == 0
+    listed.remove(row)  # without it the edit can be sent: the estimate is a price again
+    form.prompt.value = "snow"
+    assert "#6b7280" in listed.note.value and form.refusal() is None
+    assert "≈ ¥" in panel.estimates.single.value and "2 s out + 2.0 s in" in panel.estimates.single.value
+
+
+def test_a_reference_keeps_its_chosen_kind_across_tasks() -> None:
+    form = InputForm()
+    form.task.value = LABEL[WAN27_R2V.model]
+    listed = form.references
+    row = listed.add_row("https://example.com/media/abc")  # no extension: the kind is the user's to say
+    assert listed.names() == ["Reference ?"]
+    row.kind.value = "video"
+    assert listed.names() == ["Video 1"]
+    form.task.value = LABEL[WAN27_EDIT.model]  # takes images only: the choice stays, marked and refused
+    assert row.kind.value == "video" and listed.names() == ["Video (not taken)"]
+    assert ("kind: video (not taken here)", "video") in row.kind.options
+    assert "not videos" in (form.refusal() or "")
+    form.task.value = LABEL[WAN27_R2V.model]
+    assert row.kind.value == "video" and listed.names() == ["Video 1"]
+    assert ("kind: video (not taken here)", "video") not in row.kind.options
+    assert form.request().references == (Reference("https://example.com/media/abc", kind="video"),)
+    form.task.value = LABEL[WAN30.model]  # Wan 3.0 takes videos too
+    assert row.kind.value == "video" and listed.names() == ["Video 1"]
+    row.kind.value = "image"  # a new choice is kept the same way
+    form.task.value = LABEL[WAN27_EDIT.model]
+    assert row.kind.value == "image" and listed.names() == ["Image 1"] and form.refusal() is None
+    # A filled request's kind is kept even where the task does not take it (and said so).
+    listed.fill((Reference("https://example.com/media/xyz", kind="video"),))
+    assert listed.rows[0].kind.value == "video" and listed.names() == ["Video (not taken)"]
+
+
+async def test_an_edit_has_no_price_until_its_source_is_given(
+    workdir: Path, clients: Factory, panels: Any
+) -> None:
+    panel = panels(clients(), prompt="make it snow")
+    form = panel.form
+    form.task.value = LABEL[WAN27_EDIT.model]
+    assert form.duration_auto.value  # duration 0: the source's length
+    single = panel.estimates.single.value
+    assert "pick the source clip" in single and "its length decides the price" in single
+    assert "≈" not in single and "0 s" not in single
+    assert "pick the source clip" in panel.compare.estimate.value
+    form.duration_auto.value = False  # a set length: the source's seconds are still billed as input
+    assert "pick the source clip" in panel.estimates.single.value
+    assert "billed as input" in panel.estimates.single.value
+    form.duration_auto.value = True
+    form.video.set(assets.clip)  # 2.0 s: the positive control
+    single = panel.estimates.single.value
+    assert "1 task × 4 s · 720P · wan2.7-videoedit ≈ ¥2.40" in single and "pick the source" not in single
+
+
 async def test_an_earlier_result_and_its_first_frame_become_references(
     workdir: Path, clients: Factory, panels: Any
 ) -> None:

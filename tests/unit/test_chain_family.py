@@ -14,7 +14,13 @@ from tests.fixtures.media import image, video, wav
 from wan_nb.client import Journal, JournalEntry
 from wan_nb.client._journal_rows import request_of
 from wan_nb.client.journal import fingerprint, summarize
-from wan_nb.display.inputs import billed_text, inputs_html, journaled_inputs_html, model_line
+from wan_nb.display.inputs import (
+    billed_text,
+    duration_text,
+    inputs_html,
+    journaled_inputs_html,
+    model_line,
+)
 from wan_nb.errors import ValidationError
 from wan_nb.family import WAN27_EDIT, WAN27_I2V, WAN27_R2V, WAN27_T2V, WAN30
 from wan_nb.lab import chain
@@ -348,6 +354,20 @@ def test_billed_seconds_and_the_model_line() -> None:
     assert billed_text(Usage(8.5, input_seconds=3.5)) == "billed 5 s out + 3.5 s in"  # output = the rest
     assert model_line(VideoRequest(prompt="a cat")) == "text-to-video · wan2.7-t2v"
     assert model_line(VideoRequest(video="x.mp4")) == "video editing · wan2.7-videoedit"
+
+
+def test_a_duration_that_is_no_length_says_what_it_means() -> None:
+    assert duration_text(VideoRequest(prompt="a cat", duration=7)) == "7 s"
+    edit = VideoRequest(video="x.mp4", duration=0)
+    assert duration_text(edit) == "the source's length"
+    assert (
+        duration_text(edit, Usage(10.04, video_seconds=5.04, input_seconds=5.0))
+        == "the source's length (5.04 s)"
+    )
+    assert duration_text(replace(edit, duration=4)) == "4 s"
+    smart = VideoRequest(model=WAN30.model, prompt="a kite", duration=-1)
+    assert duration_text(smart) == "the model picks" and duration_text(smart, Usage()) == "the model picks"
+    assert duration_text(smart, Usage(12.0)) == "the model picks (12 s)"
 
 
 def test_the_inputs_are_labelled_as_the_prompt_names_them(media: dict[str, Path]) -> None:

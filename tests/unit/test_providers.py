@@ -239,3 +239,20 @@ def test_a_missing_renderer_dependency_is_a_config_error_naming_the_pip_line(
     monkeypatch.setattr(providers, "SIM_MODULES", ("av", "wan_nb_no_such_module"))
     with pytest.raises(ConfigError, match=r'wan_nb_no_such_module.*pip install "wan_nb" "av>=14.0"'):
         AsyncWanClient(provider="sim", journal=False)  # before anything is submitted
+
+
+async def test_an_estimate_needs_the_provider_not_a_client() -> None:
+    from wan_nb.client import estimate_on
+    from wan_nb.lab import pricing
+    from wan_nb.models import VideoRequest
+
+    request = VideoRequest(prompt="a cat", duration=5)
+    for name in PROVIDERS:  # the same as an opened client's, for every provider (no key needed here)
+        found = estimate_on(name, request, concurrency=2)
+        if PROVIDERS[name].key_env is None:
+            async with AsyncWanClient(name, journal=False) as client:
+                assert client.estimate(request, concurrency=2) == found
+    assert estimate_on("sim-gateway", request).currency == "CNY"  # no region: priced as Beijing
+    assert estimate_on("sim-relay", request).wall_seconds == pricing.SIM_RUN.typical
+    intl = estimate_on("dashscope-intl", request)
+    assert intl.currency == "USD" and intl.wall_seconds == pricing.SERVICE_RUN.typical

@@ -8,7 +8,7 @@ from __future__ import annotations
 from wan_nb.client._batch import BatchItem
 from wan_nb.client._budget import Budget
 from wan_nb.client._poll import PollSchedule
-from wan_nb.client.client import AsyncWanClient, capabilities_of
+from wan_nb.client.client import AsyncWanClient, capabilities_of, estimate_on
 from wan_nb.client.journal import Journal, JournalEntry
 from wan_nb.client.providers import PROVIDERS, Provider, available_providers
 from wan_nb.protocols.base import Capabilities
@@ -25,4 +25,5 @@ __all__ = [
     "Provider",
     "available_providers",
     "capabilities_of",
+    "estimate_on",
 ]

@@ -225,10 +225,7 @@ class AsyncWanClient:
         Prices come from ``wan_nb.lab.pricing`` (a dated table, overridable); run times from the service's
         figures, or the simulator's own few seconds on a simulator provider. Sends nothing.
         """
-        run = pricing.SIM_RUN if self._row.is_sim else pricing.SERVICE_RUN
-        return pricing.estimate(
-            requests, region=self._row.region, concurrency=concurrency, run=run, prices=prices
-        )
+        return estimate_on(self.provider, requests, concurrency=concurrency, prices=prices)
 
     async def get(self, task: Task | str) -> Task:
         """The task's current state (one GET, retried on transient failures)."""
@@ -333,6 +330,21 @@ class AsyncWanClient:
 def capabilities_of(provider: str) -> Capabilities:
     """What the dialect of a provider of ``PROVIDERS`` can do, without opening a client (the panel's picker)."""
     return dialect_named(PROVIDERS[provider].dialect).capabilities
+
+
+def estimate_on(
+    provider: str,
+    requests: VideoRequest | Iterable[VideoRequest],
+    *,
+    concurrency: int = 4,
+    prices: Mapping[pricing.PriceKey, pricing.Price] | None = None,
+) -> pricing.Estimate:
+    """:meth:`AsyncWanClient.estimate` for a provider of ``PROVIDERS``, without opening a client: an estimate
+    needs the provider's region (its prices and currency) and whether it is a simulator (its run times), not a
+    connection nor a key (the panel's estimate of a provider picked but not opened yet)."""
+    row = PROVIDERS[provider]
+    run = pricing.SIM_RUN if row.is_sim else pricing.SERVICE_RUN
+    return pricing.estimate(requests, region=row.region, concurrency=concurrency, run=run, prices=prices)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ Shared by the panel's cards and ``wan_nb.report``, so both show a try the same w
   shown by its name (the journal keeps no payloads and no folders).
 - :func:`billed_text`: "billed 5 s out + 4.04 s in" once the service reported its usage (wan2.7 bills input
   video seconds at the output's rate: ``usage.duration`` is their sum, family.md §3).
+- :func:`duration_text`: "5 s"; a duration that is no length says what it means: "the source's length" (an
+  edit's 0), "the model picks" (Wan 3.0's -1), with the length made once the usage reports it.
 
 Thumbnails are ``data:`` JPEGs made from local media only (a link is shown by its name: the report page fetches
 nothing, and a card never makes the browser call a signed URL); a video's still is its first frame, decoded in
@@ -38,6 +40,7 @@ __all__ = [
     "THUMB_WIDTH",
     "billed",
     "billed_text",
+    "duration_text",
     "inputs_html",
     "journaled_inputs_html",
     "model_line",
@@ -80,6 +83,22 @@ def billed_text(usage: Usage | None) -> str:
 def out_and_in(made: float, taken: float) -> str:
     """``"5 s out + 4.04 s in"``; ``"5 s out"`` when no input video was billed."""
     return f"{seconds(made)} out" + (f" + {seconds(taken)} in" if taken else "")
+
+
+def duration_text(request: VideoRequest, usage: Usage | None = None) -> str:
+    """The try's duration as a person reads it: ``"5 s"``; videoedit's 0 is ``"the source's length"`` and Wan
+    3.0's -1 ``"the model picks"`` (family.md §8), each followed by the length made once the usage says it
+    (``"the model picks (12 s)"``)."""
+    duration = request.chosen_duration
+    spec = spec_of(request.chosen_model)
+    if duration == 0 and spec.source_video is not None:
+        said = "the source's length"
+    elif duration < 0 and duration in spec.durations:
+        said = "the model picks"
+    else:
+        return seconds(duration)
+    found = billed(usage)
+    return said + (f" ({seconds(found[0])})" if found is not None and found[0] > 0 else "")
 
 
 def seconds(value: float) -> str:

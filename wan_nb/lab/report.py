@@ -2,8 +2,9 @@
 
 Each try shows its poster, its video, the prompt and what the service made of it (a word diff, ``promptdiff``),
 its task and model, its inputs (reference thumbnails labelled "Image 1", "Video 1", the source clip's poster and
-length, the first frame), the try it was chained from, its parameters, seed, ids, billed seconds (output and
-input video) and cost; the header sums the seconds and the cost. Posters are ``data:`` URIs; a video up to ``video_cap`` bytes is embedded
+length, the first frame), the try it was chained from, its duration (an edit's 0 as "the source's length", Wan
+3.0's -1 as "the model picks", with the length made once known), its parameters (ratio and ``audio_setting``
+included), seed, ids, billed seconds (output and input video) and cost; the header sums the seconds and the cost. Posters are ``data:`` URIs; a video up to ``video_cap`` bytes is embedded
 as a ``data:`` URI too, so the file opens and plays offline, anywhere (a mail attachment, a static site); a
 larger one is linked by its path relative to the page (keep the folder together). Nothing else is fetched: no
 script, font or stylesheet from elsewhere. Every piece of text is escaped (prompts and errors come from users
@@ -23,7 +24,7 @@ from typing import Protocol
 from urllib.parse import quote
 
 from wan_nb.display.html import escape, poster_uri, video_data_uri, video_tag
-from wan_nb.display.inputs import billed, inputs_html, model_line, out_and_in
+from wan_nb.display.inputs import billed, duration_text, inputs_html, model_line, out_and_in
 from wan_nb.errors import ValidationError
 from wan_nb.family import WAN27_I2V
 from wan_nb.lab.pricing import Price, PriceKey, billed_seconds, money, price_of, tier_of, tier_of_usage
@@ -163,7 +164,7 @@ def _prompts(request: VideoRequest | None, task: Task) -> str:
 def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
     facts: list[tuple[str, str]] = [("provider", task.provider)]
     if request is not None:
-        facts += [("model", model_line(request)), ("duration", f"{request.chosen_duration} s")]
+        facts += [("model", model_line(request)), ("duration", duration_text(request, task.usage))]
         if request.parent:
             facts.append(("chained from", request.parent))
         facts += [
@@ -183,7 +184,10 @@ def _facts(request: VideoRequest | None, task: Task, cost: str) -> str:
     return f'<table class="facts">{cells}</table>'
 
 
-_SETTINGS = ("resolution", "size", "seed", "prompt_extend", "negative_prompt", "watermark", "audio")
+_SETTINGS = (
+    "resolution", "size", "ratio", "audio_setting", "seed", "prompt_extend", "negative_prompt", "watermark",
+    "audio",
+)  # fmt: skip
 
 
 def _medium(value: object) -> str:

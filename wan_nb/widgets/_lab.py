@@ -6,7 +6,9 @@
   task…*; each builds the next request with ``wan_nb.lab.chain`` (``parent`` = the card's task) and hands it to
   the panel, which fills the form with it.
 - :func:`estimate_html`: "12 tasks × 5 s · 720P · wan2.7-i2v ≈ ¥36.00, about 10 min at 2 at once", and the budget's
-  spent / left, shown beside Generate and above a grid before it is run.
+  spent / left, shown beside Generate and above a grid before it is run, priced for the picked provider (no
+  client needed); an edit without its source gets no price but what it waits for, and a form that cannot be
+  sent as it is (:meth:`InputForm.refusal`) no price but why.
 - :func:`stills`: the contact sheet a card shows, made in a worker thread (PyAV decodes off the kernel loop).
 """
 
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as widgets
 
+from wan_nb.client import capabilities_of, estimate_on
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.family import MODELS, ModelSpec, spec_of
 from wan_nb.lab import chain
@@ -30,7 +33,7 @@ from wan_nb.models import Task, TaskStatus, VideoRequest
 from wan_nb.validation import unnamed_reference
 
 if TYPE_CHECKING:
-    from wan_nb.client import AsyncWanClient, Capabilities
+    from wan_nb.client import AsyncWanClient, Budget, Capabilities
     from wan_nb.validation import Carriage
     from wan_nb.widgets.compare import CompareView
     from wan_nb.widgets.inputs import InputForm
@@ -43,6 +46,7 @@ __all__ = [
     "Estimates",
     "budget_refusal",
     "estimate_html",
+    "refusal_html",
     "rewrite_html",
     "seconds_text",
     "stills",
@@ -373,19 +377,44 @@ def budget_refusal(client: AsyncWanClient, requests: list[VideoRequest]) -> str 
     )
 
 
-def estimate_html(client: AsyncWanClient, requests: list[VideoRequest], concurrency: int) -> str:
-    """One line: the estimate of ``requests`` on ``client``, the input seconds it bills when there are any
-    ("5 s out + 4.0 s in"), and its budget's spent / left when it has one."""
+def estimate_html(
+    provider: str, budget: Budget | None, requests: list[VideoRequest], concurrency: int
+) -> str:
+    """One line: the estimate of ``requests`` on ``provider`` (its region's prices and currency: no client
+    needed), the input seconds it bills when there are any ("5 s out + 4.0 s in"), and ``budget``'s spent / left
+    when there is one. An edit without its source gets no price, but what the price waits for."""
+    waiting = next((said for request in requests if (said := _needs_source(request))), None)
+    if waiting is not None:
+        return f'<small class="wan-estimate" style="color:#6b7280">{html.escape(waiting)}</small>'
     try:
-        found: Estimate | str = client.estimate(requests, concurrency=concurrency)
+        found: Estimate | str = estimate_on(provider, requests, concurrency=concurrency)
     except ValidationError as exc:
         found = f"no estimate: {exc.message}"
     parts = [html.escape(str(found))]
     if isinstance(found, Estimate):
         parts += [html.escape(said)] if (said := seconds_text(requests)) else []
-    if client.budget is not None:
-        parts.append(f"budget: {html.escape(str(client.budget))}")
+    if budget is not None:
+        parts.append(f"budget: {html.escape(str(budget))}")
     return f'<small class="wan-estimate" style="color:#374151">{" · ".join(parts)}</small>'
+
+
+def refusal_html(refusal: str) -> str:
+    """The estimate's place while the form cannot be sent: no price, but why (as said beside the input)."""
+    return f'<small class="wan-estimate" style="color:#b45309">⚠ no estimate: {html.escape(refusal)}</small>'
+
+
+def _needs_source(request: VideoRequest) -> str | None:
+    """What an edit's price waits for before its source is picked: the source's seconds are billed as input,
+    and with duration 0 the output keeps the source's length too (``usage.duration`` is input + output,
+    family.md §3); None when the model takes no source or it is given."""
+    if spec_of(request.chosen_model).source_video is None or request.video is not None:
+        return None
+    if request.chosen_duration == 0:
+        return (
+            "no estimate yet: pick the source clip; its length decides the price (the edit keeps it, and bills "
+            "its seconds in + out)"
+        )
+    return "no estimate yet: pick the source clip; its seconds are billed as input too"
 
 
 def seconds_text(requests: list[VideoRequest]) -> str:
@@ -410,18 +439,24 @@ async def stills(task: Task) -> bytes | None:
 
 
 class Estimates:
-    """Keeps the estimate beside Generate and the one above the grid current as the inputs change."""
+    """Keeps the estimate beside Generate and the one above the grid current as the inputs change.
+
+    ``provider`` is the picked provider's name: its prices need no client, so a provider not opened yet (a
+    simulator of another dialect, a service before its key) has its estimate too. ``budget``: the budget to
+    show (the opened client's, else the panel's)."""
 
     def __init__(
         self,
         form: InputForm,
         compare: CompareView,
-        client: Callable[[], AsyncWanClient | None],
+        provider: Callable[[], str],
+        budget: Callable[[], Budget | None],
         concurrency: int,
     ) -> None:
         self.form = form
         self.compare = compare
-        self._client = client
+        self._provider = provider
+        self._budget = budget
         self.concurrency = concurrency
         self.single = widgets.HTML()
         self.single.add_class("wan-estimate-single")
@@ -443,15 +478,18 @@ class Estimates:
 
     def refresh(self) -> None:
         """Recompute both lines (after an input changed, or a create spent part of the budget)."""
-        client = self._client()
-        if client is None:
-            self.single.value = self.compare.estimate.value = ""
+        refusal = self.form.refusal()
+        if refusal is not None:
+            # The form cannot be sent as it is (said beside its input): no price that looks like a valid try.
+            self.single.value = self.compare.estimate.value = refusal_html(refusal)
             return
+        provider, budget = self._provider(), self._budget()
         base = self.form.request()
-        self.single.value = estimate_html(client, [base], self.concurrency)
+        self.single.value = estimate_html(provider, budget, [base], self.concurrency)
         try:
-            cells = [request for row in self.compare.cells(base, client.capabilities) for _, request in row]
+            rows = self.compare.cells(base, capabilities_of(provider))
         except ValidationError:
             self.compare.estimate.value = ""
             return
-        self.compare.estimate.value = estimate_html(client, cells, self.concurrency)
+        cells = [request for row in rows for _, request in row]
+        self.compare.estimate.value = estimate_html(provider, budget, cells, self.concurrency)

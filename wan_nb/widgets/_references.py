@@ -5,12 +5,16 @@ the order given), so each row is labelled with exactly that name, renumbered as 
 changed. A row's medium is a picked file, a URL or path, or an earlier result of the panel (a finished card's
 video, or its first frame); an optional voice (r2v's ``reference_voice``) shows only where the model takes one.
 How many rows, and of which kinds, comes from the model's row (``spec.references``, ``spec.reference_kinds``).
+Another task keeps the rows: one of a kind the new task does not take is labelled "Video (not taken)", numbered
+with no other, explained beside it and in the count, and its chosen kind is kept (for the task it came from);
+:meth:`ReferenceList.refusal` says why the list cannot be sent as it is, before Generate.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +48,7 @@ class ReferenceRow:
             "references", "Reference", accept=",".join(_ACCEPT[k] for k in kinds), shows="any"
         )
         self.kind = widgets.Dropdown(
-            options=_kind_options(kinds), value="", layout=widgets.Layout(width="170px")
+            options=_kind_options(kinds), value="", layout=widgets.Layout(width="190px")
         )
         self.voice = MediaField("voice", "Voice (optional)", accept=_ACCEPT["audio"], shows="none")
         self.remove = widgets.Button(description="remove", icon="trash", layout=widgets.Layout(width="auto"))
@@ -89,6 +93,18 @@ class ReferenceRow:
     def show_voice(self, shown: bool) -> None:
         self.voice.row.layout.display = "" if shown else "none"
 
+    def offer_kinds(self, kinds: tuple[ReferenceKind, ...], chosen: str | None = None) -> None:
+        """Offer ``kinds`` in the menu, keeping the chosen kind (or choosing ``chosen``): a kind the task does
+        not take stays chosen, marked, so the row says why it is refused and the choice is there again when
+        the user goes back to a task that takes it (setting a Dropdown's options resets its value)."""
+        kept = str(self.kind.value) if chosen is None else chosen
+        options = _kind_options(kinds)
+        if kept and kept not in kinds:
+            options.append((f"kind: {kept} (not taken here)", kept))
+        with self.owner.settling():
+            self.kind.options = options
+            self.kind.value = kept
+
 
 class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     """The rows, an "add a reference" button, and a line saying how many the model takes."""
@@ -106,6 +122,7 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
         self.add.on_click(lambda _button: self.add_row())
         self.note = widgets.HTML()
         self.rows_box = widgets.VBox()
+        self._settling = False
         super().__init__(
             [widgets.HTML("<b>References</b>"), self.rows_box, widgets.HBox([self.add, self.note])]
         )
@@ -120,8 +137,21 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
         self.spec = spec
         for row in self.rows:
             row.show_voice(spec.voices)
-            row.kind.options = _kind_options(self.kinds_taken())
+            row.offer_kinds(self.kinds_taken())
         self.renumber()
+
+    @contextmanager
+    def settling(self) -> Iterator[None]:
+        """Hold the renumbering (and the listeners after it) while a row's menu is rebuilt."""
+        held, self._settling = self._settling, True
+        try:
+            yield
+        finally:
+            self._settling = held
+
+    def not_taken(self, kind: ReferenceKind | None) -> bool:
+        """Whether a row of ``kind`` is one the task does not take (refused at Generate, named by no prompt)."""
+        return kind is not None and kind not in self.kinds_taken()
 
     def add_row(
         self, value: Any = None, *, voice: Any = None, kind: ReferenceKind | None = None
@@ -130,8 +160,8 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
         row = ReferenceRow(self)
         self.rows.append(row)
         self.rows_box.children = tuple(r.box for r in self.rows)
-        if kind is not None and kind in self.kinds_taken():
-            row.kind.value = kind
+        if kind is not None:
+            row.offer_kinds(self.kinds_taken(), kind)
         if voice is not None:
             row.voice.set(voice)
         if value is not None:
@@ -161,7 +191,8 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
         return [row.kind_now() for row in self.rows if row.value is not None]
 
     def names(self) -> list[str]:
-        """Each row's label: "Image 1", "Video 1"... per kind in order; an empty or unknown row says so."""
+        """Each row's label: "Image 1", "Video 1"... per kind in order; an empty or unknown row, or one of a
+        kind the task does not take ("Video (not taken)"), says so."""
         counts: dict[ReferenceKind, int] = {}
         labels = []
         for row in self.rows:
@@ -172,6 +203,9 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
             if kind is None:
                 labels.append("Reference ?")
                 continue
+            if self.not_taken(kind):
+                labels.append(f"{_NOUN[kind]} (not taken)")
+                continue
             counts[kind] = counts.get(kind, 0) + 1
             labels.append(f"{_NOUN[kind]} {counts[kind]}")
         return labels
@@ -181,12 +215,42 @@ class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
         for row in self.rows:
             row.earlier.offer(results)
 
+    def named_kinds(self) -> list[ReferenceKind | None]:
+        """The kinds the prompt may name, in order: :meth:`kinds` without a row of a kind the task does not
+        take (its label names no number; numbering is per kind, so the others keep theirs)."""
+        return [kind for kind in self.kinds() if not self.not_taken(kind)]
+
+    def refusal(self) -> str | None:
+        """Why the rows cannot be sent to the task's model as they are (a kind it does not take, more than it
+        takes, in all or of a kind), as validation will refuse them at Generate; None when they can (or the
+        task takes no references: then none are sent)."""
+        most = self.spec.references[1]
+        if not most:
+            return None
+        for row, label in zip(self.rows, self.names(), strict=True):
+            kind = row.kind_now() if row.value is not None else None
+            if kind is not None and self.not_taken(kind):
+                takes = " and ".join(_PLURAL[k] for k in self.kinds_taken())
+                return f"{label}: {self.spec.model} takes {takes} as references, not {_PLURAL[kind]}"
+        kinds = self.kinds()
+        if len(kinds) > most:
+            return f"{len(kinds)} references; {self.spec.model} takes at most {most}"
+        for kind, cap in (self.spec.reference_kinds or {}).items():
+            if kinds.count(kind) > cap:
+                return f"{kinds.count(kind)} {_PLURAL[kind]}; {self.spec.model} takes at most {cap}"
+        return None
+
     def renumber(self) -> None:
+        if self._settling:
+            return
         for row, label in zip(self.rows, self.names(), strict=True):
             row.field.relabel(label)
+            kind = row.kind_now() if row.value is not None else None
             row.field.note.value = (
                 '<small style="color:#b45309">cannot tell an image from a video: pick its kind</small>'
                 if label == "Reference ?"
+                else f'<small style="color:#b91c1c">{html.escape(_not_taken_text(self.spec, kind))}</small>'
+                if kind is not None and self.not_taken(kind)
                 else ""
             )
         most = self.spec.references[1]
@@ -203,10 +267,23 @@ def _count_html(spec: ModelSpec, kinds: list[ReferenceKind | None]) -> str:
     said.append(", ".join(f"{_PLURAL[kind]} ≤ {cap}" for kind, cap in caps.items()))
     if spec.frames_exclude_references:  # Wan 3.0 (family.md §6)
         said.append("frames or references, never both")
+    refused = sorted({kind for kind in kinds if kind is not None and kind not in caps})
+    if refused:
+        said.append(" and ".join(_PLURAL[kind] for kind in refused) + " not taken: remove them")
     over = [kind for kind, cap in caps.items() if kinds.count(kind) > cap]
-    colour = "#b91c1c" if over or len(kinds) > most else "#6b7280"
+    colour = "#b91c1c" if over or refused or len(kinds) > most else "#6b7280"
     text = " · ".join(said) + "; the prompt names them as labelled (Image 1, Video 1…)"
     return f'<small style="color:{colour}">{html.escape(text)}</small>'
+
+
+def _not_taken_text(spec: ModelSpec, kind: ReferenceKind) -> str:
+    """``wan2.7-videoedit takes images as references, not videos: remove this one, or pick a task that takes
+    videos`` (validation's refusal at Generate, said as soon as the task changes)."""
+    takes = " and ".join(_PLURAL[k] for k in spec.reference_kinds or {})
+    return (
+        f"{spec.model} ({spec.task_name}) takes {takes} as references, not {_PLURAL[kind]}: remove this one, "
+        f"or pick a task that takes {_PLURAL[kind]}"
+    )
 
 
 def _kind_options(kinds: tuple[ReferenceKind, ...]) -> list[tuple[str, str]]:

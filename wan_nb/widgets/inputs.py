@@ -208,7 +208,9 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
     def _hint_names(self) -> None:
         # The same words validation refuses at Generate ("Image 3" with two images), said while typing.
         missing = (
-            unnamed_reference(self.prompt.value, self.references.kinds()) if self.spec.references[1] else None
+            unnamed_reference(self.prompt.value, self.references.named_kinds())
+            if self.spec.references[1]
+            else None
         )
         self.prompt_hint.value = (
             f'<small class="wan-prompt-hint" style="color:#b45309">⚠ the prompt {html.escape(missing)}</small>'
@@ -275,6 +277,14 @@ class InputForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             f'<small class="wan-task-note" style="color:#b45309">⚠ {html.escape(chosen)}</small>'
             if chosen
             else f'<small class="wan-task-note" style="color:#6b7280">{html.escape(self.choice.tip)}</small>'
+        )
+
+    def refusal(self) -> str | None:
+        """Why the form cannot be sent as it is, already said beside its input before Generate (the task's
+        note, the reference list): a task the dialect does not carry, references the task does not take.
+        None: nothing known yet (Generate validates everything)."""
+        return (
+            task_refusal(self.spec, self.capabilities, provider_capabilities()) or self.references.refusal()
         )
 
     def _set_sizes(self) -> None:

@@ -193,7 +193,14 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.compare.run.on_click(self._on_compare)
         self.form.task.observe(lambda _change: self._retitle(), names="value")
         self._retitle()
-        self.estimates = Estimates(self.form, self.compare, lambda: self.client, self.concurrency)
+        self.estimates = Estimates(
+            self.form, self.compare, lambda: self.picker.value, self._budget_shown, self.concurrency
+        )
+
+    def _budget_shown(self) -> Budget | None:
+        """The budget beside the estimate: the picked provider's client's, else the one its client will share."""
+        client = self.client
+        return client.budget if client is not None else self.budget
 
     def _retitle(self) -> None:
         spec = self.form.spec
@@ -242,6 +249,7 @@ class WanPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             self._clients[name] = self._open(name, api_key=key)
         except ConfigError as exc:
             self.picker.flag(exc.message)
+        self.estimates.refresh()  # its budget may be another's now
 
     def _client_or_raise(self) -> AsyncWanClient:
         name = self.picker.value
