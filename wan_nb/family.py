@@ -127,6 +127,11 @@ class ModelSpec:
     """An empty prompt needs at least one medium (Wan 3.0)."""
     official: bool = True
     """False when the rules come from third parties (Wan 3.0's fields)."""
+    inline_images_only: bool = False
+    """Base64 ``data:`` URIs are taken for images only: videos and audio (a source video, reference videos,
+    voices, reference audio) go by URL or ``oss://`` (r2v, videoedit: family.md §2.2; Wan 3.0: §6; §8)."""
+    ratio_follows_first_frame: bool = False
+    """The service ignores ``ratio`` when a first frame is given: the video takes its aspect (r2v, family.md §8)."""
 
     def takes(self, role: FrameRole) -> bool:
         """Whether ``role`` appears in any allowed combination."""
@@ -182,8 +187,8 @@ WAN27_T2V = replace(
 # duration 2-10 with a reference video, else 2-15; ratio ignored by the service when a first frame is given.
 WAN27_R2V = replace(
     WAN27_I2V, model="wan2.7-r2v", task="references", frame_sets=_sets(" first_frame"), prompt_required=True,
-    ratios=_RATIOS, references=(1, 5), voices=True, frame_needs_reference=True,
-    reference_video_durations=_seconds(2, 10),
+    ratios=_RATIOS, references=(1, 5), voices=True, frame_needs_reference=True, inline_images_only=True,
+    ratio_follows_first_frame=True, reference_video_durations=_seconds(2, 10),
     reference_video=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(1, 30)),
     voice=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(1, 10)),
     reference_kinds={"image": 5, "video": 5},
@@ -194,7 +199,7 @@ WAN27_R2V = replace(
 WAN27_EDIT = replace(
     WAN27_I2V, model="wan2.7-videoedit", task="edit", frame_sets=_sets(""), ratios=_RATIOS,
     references=(0, 4), reference_kinds={"image": 4}, durations=(0, *_seconds(2, 10)), default_duration=0,
-    source_video=_VIDEO_2_10, audio_settings=("auto", "origin"),
+    source_video=_VIDEO_2_10, audio_settings=("auto", "origin"), inline_images_only=True,
 )
 # Wan 3.0 (family.md §6): the endpoint and names are on Alibaba's pages [O]; the fields are [3P]: frames
 # (first ≤ 1, last ≤ 1) XOR references (images ≤ 10, videos ≤ 5, audio ≤ 5; videos and audio 15 s in all; with
@@ -207,6 +212,7 @@ WAN30 = replace(
     ratios=("adaptive", *_RATIOS), durations=(-1, *_seconds(2, 30)), prompt_chars=20000,
     negative_prompt_chars=0, references=(0, 20), reference_kinds={"image": 10, "video": 5, "audio": 5},
     frames_exclude_references=True, prompt_or_media=True, reference_seconds=15, video_in_and_out_seconds=30,
+    inline_images_only=True,
     reference_video=MediaLimits("a video", ("mp4", "mov"), 100, side=(240, 4096), aspect=8, seconds=(1, 15)),
     reference_audio=MediaLimits("audio", ("wav", "mp3"), 15, seconds=(1, 15)),
 )

@@ -149,6 +149,14 @@ class VideoRequest:
 
     def __post_init__(self) -> None:
         given: object = self.references
+        if given is None:  # None means no references, as for every other input
+            object.__setattr__(self, "references", ())
+            return
+        if isinstance(given, Mapping):  # iterating would give its keys: "file not found: a"
+            raise TypeError(
+                f"references: got a {type(given).__name__}; pass a list of media or wan_nb.Reference(medium, "
+                "voice=..., kind=...)"
+            )
         if not isinstance(given, tuple) or not all(isinstance(item, Reference) for item in given):
             if isinstance(given, str | bytes | os.PathLike) or not isinstance(given, Iterable):
                 given = (given,)  # one medium where a list was meant

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, get_args
 
 from wan_nb import media
 from wan_nb.errors import ValidationError
@@ -188,8 +189,11 @@ def validate(
     for field, medium in found.items():
         if medium.kind == "oss" and not dialect.accepts_oss:
             raise ValidationError(field, _OSS_ELSEWHERE.format(dialect.name))
+        if spec.inline_images_only:
+            _check_linked(medium, _moving_kind(field, kinds), model, dialect, providers or {})
         if medium.kind == "url" and cloud:
             check_reachable(medium)
+    _warn_ignored_ratio(request, spec)
     checked: Checked = {
         field: check_content(medium, _limits_of(field, spec, kinds), model) if medium.is_local else medium
         for field, medium in found.items()
@@ -230,6 +234,50 @@ def _check_reference_seconds(
             )
 
 
+def _moving_kind(field: str, kinds: Sequence[ReferenceKind | None]) -> str | None:
+    """``"video"`` or ``"audio"`` when the medium at ``field`` is one; None for an image."""
+    if field in ("video", "first_clip"):
+        return "video"
+    if field == "driving_audio" or field.endswith(".voice"):
+        return "audio"
+    if field.startswith("references["):
+        kind = kinds[int(field[len("references[") : field.index("]")])]
+        return kind if kind in ("video", "audio") else None
+    return None
+
+
+def _check_linked(
+    medium: media.Medium, kind: str | None, model: str, dialect: Carriage, providers: Mapping[str, Carriage]
+) -> None:
+    """r2v, videoedit and Wan 3.0 take Base64 for images only; a video or audio goes by URL or ``oss://``
+    (family.md §2.2, §6, §8). A dialect that cannot upload would inline a local file as ``data:`` (uploads.py)."""
+    if kind is None or medium.kind in ("url", "oss"):
+        return
+    uploaders = [name for name, carriage in providers.items() if carriage.accepts_oss]
+    native = f"a native provider ({', '.join(uploaders)})" if uploaders else "a native provider"
+    if medium.kind == "data":
+        why, fix = "not as a data: URI", f"or a local file with {native}, which uploads it"
+    elif dialect.accepts_oss:
+        return
+    else:
+        why = f"and the {dialect.name} dialect cannot upload a local file (it would go as Base64)"
+        fix = f"or use {native}, which uploads local files"
+    raise ValidationError(
+        medium.field, f"{model} takes {kind} by URL or oss:// only, {why}; give a public http(s) URL, {fix}"
+    )
+
+
+def _warn_ignored_ratio(request: VideoRequest, spec: ModelSpec) -> None:
+    """r2v takes the first frame's aspect, ignoring ``ratio`` (family.md §8: "warn it is ignored")."""
+    if spec.ratio_follows_first_frame and request.ratio is not None and request.first_frame is not None:
+        warnings.warn(
+            f"ratio: {request.ratio!r} is ignored by {request.chosen_model} when a first_frame is given: the "
+            "video takes the first frame's aspect",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def reference_kinds(request: VideoRequest) -> list[ReferenceKind | None]:
     """Each reference's kind: its ``Reference.kind``, else what its header or name says (None: cannot tell)."""
     return [
@@ -254,11 +302,12 @@ _OSS_ELSEWHERE = (
 
 # Other Wan task families (native.md §1): each has its own endpoint and inputs; a request to them is billed
 # and cannot work. Matched on the name's parts, so "wan2.5-t2v-preview" and "wanx2.1-t2i-turbo" are both seen.
+_OLDER = "of an older generation"
 _OTHER_FAMILIES = (
-    ("t2v", "a text-to-video model of an older generation"),
-    ("r2v", "a reference-to-video model of an older generation"),
+    ("t2v", f"a text-to-video model {_OLDER}"),
+    ("r2v", f"a reference-to-video model {_OLDER}"),
     ("kf2v", "a first-and-last-frame model with its own endpoint"),
-    ("videoedit", "a video-editing model of an older generation"),
+    ("videoedit", f"a video-editing model {_OLDER}"),
     ("vace", "a video-editing model"),
     ("s2v", "a speech-to-video model with its own endpoint"),
     ("animate", "a character-animation model"),
@@ -282,15 +331,30 @@ def _check_model(model: object, allow_unknown: object) -> ModelSpec:
         return spec_of(model)
     if allow_unknown is True:
         return spec_of(model)
-    parts = re.split(r"[-_.\s]+", model.lower())
+    lower = model.strip().lower()
+    if lower in MODELS or (_SNAPSHOT.search(lower) and _SNAPSHOT.sub("", lower) in MODELS):
+        # The service's model names are exact and case-sensitive: a variant is "Model not exist", not another
+        # family.
+        raise ValidationError(
+            "model",
+            f"{model!r} is not a model name (names are exact, case-sensitive): did you mean {lower!r}?",
+        )
+    parts = re.split(r"[-_.\s]+", lower)
     # A variant of a model wan_nb sends (wan2.7-t2v-turbo) is no older family: suggest the model itself.
-    bases = [name for name in MODELS if model.lower().startswith(f"{name}-")]
+    bases = [name for name in MODELS if lower.startswith(f"{name}-")]
+    # A task of a generation whose one model does every task (wan3.0-t2v: "Model not exist", family.md §6) is
+    # no older family either: suggest that model.
+    generation = lower.split("-")[0]
+    omni = [name for name, spec in MODELS.items() if spec.task == "omni" and name.split("-")[0] == generation]
     family = None if bases else next((what for part, what in _OTHER_FAMILIES if part in parts), None)
-    if family is not None:
+    if family is not None and omni and family.endswith(_OLDER):
+        said = f"{model!r} is not a model name (did you mean {omni[0]!r}? one model for "
+        said += f"{MODELS[omni[0]].task_name})"
+    elif family is not None:
         said = f"{model!r} is {family}, which wan_nb does not send"
     else:
         close = [max(bases, key=len)] if bases else []
-        close = close or difflib.get_close_matches(model.strip().lower(), MODELS, n=1, cutoff=0.6)
+        close = close or difflib.get_close_matches(lower, MODELS, n=1, cutoff=0.6)
         said = f"{model!r} is not a known Wan video model" + (f" (did you mean {close[0]}?)" if close else "")
     raise ValidationError(
         "model",
@@ -488,7 +552,8 @@ def _check_frames(request: VideoRequest, spec: ModelSpec) -> None:
     stray = [role for role in MEDIA_ROLES if role in given and role not in offered]
     if stray and spec.task != "image":  # an i2v model's refusal names the allowed sets, below
         raise ValidationError(
-            stray[0], f"is not an input of {request.chosen_model} ({spec.task_name}){_hint(stray[0])}"
+            stray[0],
+            f"is not an input of {request.chosen_model} ({spec.task_name}){_hint(stray[0], request, spec)}",
         )
     starts = [role for role in _SHOWN_ORDER[:2] if role in offered]
     if starts and not given & set(starts):
@@ -505,10 +570,19 @@ def _check_frames(request: VideoRequest, spec: ModelSpec) -> None:
     )
 
 
-def _hint(role: MediaRole) -> str:
-    if role in ("first_frame", "last_frame", "first_clip"):
-        return f"; leave model=None to animate it ({WAN27_I2V.model}), or pass it as a reference"
-    return ""
+def _hint(role: MediaRole, request: VideoRequest, spec: ModelSpec) -> str:
+    """How to animate a frame or continue a clip the chosen model does not take: with ``model=None`` the model
+    was chosen by the inputs (a video to edit, else references), so say which one chose it."""
+    if role not in ("first_frame", "last_frame", "first_clip"):
+        return ""
+    kind: ReferenceKind = "video" if role == "first_clip" else "image"
+    as_reference = ", or pass it as a reference" if kind in (spec.reference_kinds or {}) else ""
+    use = f"{'continue' if role == 'first_clip' else 'animate'} it ({WAN27_I2V.model}){as_reference}"
+    if request.model is not None:
+        return f"; leave model=None to {use}"
+    chooser = "video" if request.video is not None else "references"
+    chose = {"video": "the video to edit chose", "references": "the references chose"}[chooser]
+    return f", which {chose}; leave out {chooser} to {use}"
 
 
 def _check_references(request: VideoRequest, spec: ModelSpec) -> list[ReferenceKind | None]:
@@ -529,11 +603,16 @@ def _check_references(request: VideoRequest, spec: ModelSpec) -> list[ReferenceK
     for index, (reference, kind) in enumerate(zip(request.references, kinds, strict=True)):
         field = f"references[{index}]"
         if kind is None:
+            named = " or ".join(f"kind={name!r}" for name in caps)
             raise ValidationError(
                 field,
-                "cannot tell an image from a video here (no extension, no known header); pass "
-                "wan_nb.Reference(..., kind='image') or kind='video'",
+                f"cannot tell an image from a video here (no extension, no known header); pass "
+                f"wan_nb.Reference(..., kind=...) with {named} (on the command line: --reference "
+                f"LINK:kind={'|'.join(caps)})",
             )
+        if kind not in get_args(ReferenceKind):
+            allowed = " or ".join(f"kind={name!r}" for name in caps)
+            raise ValidationError(field, f"kind={kind!r} is no kind; {request.chosen_model} takes {allowed}")
         if kind not in caps:
             takes = " and ".join(f"{k}s" for k in caps)
             raise ValidationError(field, f"is {_a(kind)}; {request.chosen_model} takes {takes} as references")
@@ -565,7 +644,15 @@ def _check_source(request: VideoRequest, spec: ModelSpec) -> None:
 
 
 # "Image 1", "Video 2", "Audio 1" (family.md §2.2: capitalised, a space before the digit) and 图1/视频2/音频1.
-_NAMED = re.compile(r"\b(Image|Video|Audio) ?(\d+)\b|(图|视频|音频)(\d+)")
+# A number that goes on into a unit is a quantity, not a name: "视频10秒" (a 10-second video), "Video 30 fps",
+# "Image 4k"; the Chinese form has no word boundaries, so its number must end before another digit or a unit.
+_UNIT = (
+    r"(?:\.\d|\s*(?:秒|分钟|分|小时|帧|年|岁|个|次|天|倍|%|米)|(?:s|ms|p|k|K)\b"
+    r"|\s*(?:sec|secs|seconds?|min|mins|minutes?|hours?|fps|px|frames?|years?|yrs?|times)\b)"
+)
+_NAMED = re.compile(rf"\b(Image|Video|Audio) ?(\d+)(?!\d|{_UNIT})\b|(?<!\d)(图|视频|音频)(\d+)(?!\d|{_UNIT})")
+# The most references of one kind any model takes: a larger number ("Video 2000") names no reference.
+_MOST_OF_A_KIND = max(count for spec in MODELS.values() for count in (spec.reference_kinds or {}).values())
 _KIND_NAMED: dict[str, ReferenceKind] = {
     "Image": "image", "Video": "video", "Audio": "audio", "图": "image", "视频": "video", "音频": "audio",
 }  # fmt: skip
@@ -589,10 +676,11 @@ def unnamed_reference(prompt: str, kinds: Sequence[ReferenceKind | None]) -> str
         number = int(match.group(2) or match.group(4))
         kind = _KIND_NAMED[word]
         have = kinds.count(kind)
-        if 1 <= number <= have:
+        if 1 <= number <= have or number > _MOST_OF_A_KIND:
             continue
-        there = {0: f"no {kind} reference", 1: f"one {kind} reference ({word} 1)"}.get(
-            have, f"{have} {kind} references ({word} 1-{have})"
+        label = word if match.group(3) else f"{word} "  # 图1, Image 1
+        there = {0: f"no {kind} reference", 1: f"one {kind} reference ({label}1)"}.get(
+            have, f"{have} {kind} references ({label}1-{have})"
         )
         verb = "are" if have > 1 else "is"
         return f"names {match.group(0)}, but there {verb} {there}; references are numbered per kind, in order"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import wan_nb
-from tests.fixtures.sim import data_uri, png_bytes, probe
+from tests.fixtures.sim import data_uri, loopback_server, png_bytes, probe
 from tests.fixtures.sim_family import frame, loudest_hertz, saturation, tone_wav
 from wan_nb.cli import main
 from wan_nb.client import AsyncWanClient, Journal, PollSchedule
@@ -273,22 +273,32 @@ async def test_the_gateway_refuses_r2v_before_any_request(
     assert task.id and len(wire.requests) == 1
 
 
-async def test_the_relay_carries_references_and_voices_as_data_uris(
+async def test_the_relay_carries_reference_images_as_data_uris_and_voices_by_url(
     client_of: Callable[..., Any], media: dict[str, Path], tmp_path: Path
 ) -> None:
+    """The relay cannot upload: a local image goes as a data: URI, but r2v takes a voice by URL or oss:// only
+    (family.md §2.2), so a local voice is refused before anything is sent and a link goes as written."""
     client, wire = client_of("sim-relay")
-    request = VideoRequest(
+    local = VideoRequest(
         prompt="Image 1 says hello",
         references=[Reference(media["blue.png"], voice=media["voice.wav"])],
         duration=2,
     )
-    task = await client.generate(request, out=tmp_path)
+    with pytest.raises(ValidationError, match=r"^references\[0\]\.voice: wan2.7-r2v takes audio by URL"):
+        await client.generate(local, out=tmp_path)
+    assert wire.creates() == []
+    voice = media["voice.wav"].read_bytes()
+    with loopback_server(lambda path: (200, {"Content-Type": "audio/wav"}, voice)) as base:
+        linked = VideoRequest(
+            prompt="Image 1 says hello",
+            references=[Reference(media["blue.png"], voice=f"{base}/voice.wav")],
+            duration=2,
+        )
+        task = await client.generate(linked, out=tmp_path)
     (create,) = wire.creates()
     (item,) = create["input"]["media"]
     assert item["type"] == "reference_image"
-    assert item["url"].startswith("data:image/png;base64,") and item["reference_voice"].startswith(
-        "data:audio/"
-    )
+    assert item["url"].startswith("data:image/png;base64,") and item["reference_voice"] == f"{base}/voice.wav"
     assert [r.url.path for r in wire.requests if r.method == "POST"] == [
         "/wan/api/v1/services/aigc/video-generation/video-synthesis"
     ]  # nothing uploaded

@@ -4,6 +4,7 @@ duration; every refusal the table documents, beside a positive control; usage as
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from tests.fixtures.sim import (
     FakeClock,
     client,
     data_uri,
+    loopback_server,
     png_bytes,
     probe,
     sim,
@@ -37,6 +39,29 @@ def source() -> bytes:
     return render(
         RenderSpec({"first_frame": image, "driving_audio": voice}, 3, 360, seed=1), lambda url: None
     )
+
+
+Link = Callable[[bytes, str], str]
+
+
+@pytest.fixture(scope="module")
+def link() -> Iterator[Link]:
+    """``link(data, mime)``: a loopback URL serving ``data``. r2v, videoedit and Wan 3.0 take video and audio by
+    URL or oss:// only (family.md §2.2, §6), and the simulator reads loopback URLs."""
+    files: dict[str, tuple[bytes, str]] = {}
+
+    def answer(path: str) -> tuple[int, dict[str, str], bytes]:
+        data, mime = files.get(path, (b"", ""))
+        return (200, {"Content-Type": mime}, data) if mime else (404, {}, b"")
+
+    with loopback_server(answer) as base:
+
+        def put(data: bytes, mime: str) -> str:
+            path = f"/{len(files)}.{mime.rpartition('/')[2]}"
+            files[path] = (data, mime)
+            return base + path
+
+        yield put
 
 
 def t2v(prompt_text: str = "a red fox crosses a meadow", **parameters: Any) -> dict[str, Any]:
@@ -220,11 +245,11 @@ async def test_r2v_first_frame_starts_the_video_and_picks_the_size() -> None:
     assert later[0] > 180 and later[1] < 80, later
 
 
-async def test_r2v_reference_video_and_voice_usage(source: bytes) -> None:
+async def test_r2v_reference_video_and_voice_usage(source: bytes, link: Link) -> None:
     """r2v bills input + output, input = the reference videos' seconds (family.md §3); the voice is heard."""
-    voice = data_uri(tone_wav(2.0, hertz=1500.0), "audio/wav")
+    voice = link(tone_wav(2.0, hertz=1500.0), "audio/wav")
     media = [
-        {"type": "reference_video", "url": data_uri(source, "video/mp4"), "reference_voice": voice},
+        {"type": "reference_video", "url": link(source, "video/mp4"), "reference_voice": voice},
         {"type": "reference_image", "url": RED},
     ]
     done, video = await run(r2v(media, duration=3))
@@ -242,14 +267,14 @@ async def test_r2v_reference_video_and_voice_usage(source: bytes) -> None:
     assert tile[1] > tile[0] + 40, tile  # teal
 
 
-async def test_r2v_without_a_voice_uses_the_reference_video_sound(source: bytes) -> None:
-    media = [{"type": "reference_video", "url": data_uri(source, "video/mp4")}]
+async def test_r2v_without_a_voice_uses_the_reference_video_sound(source: bytes, link: Link) -> None:
+    media = [{"type": "reference_video", "url": link(source, "video/mp4")}]
     _, video = await run(r2v(media))
     assert abs(loudest_hertz(video, 1.5) - 1000) < 10
 
 
-async def test_r2v_voice_out_of_its_limits_fails_the_task() -> None:
-    voice = data_uri(tone_wav(11.0), "audio/wav")
+async def test_r2v_voice_out_of_its_limits_fails_the_task(link: Link) -> None:
+    voice = link(tone_wav(11.0), "audio/wav")
     done, _ = await run(r2v([{"type": "reference_image", "url": RED, "reference_voice": voice}]))
     assert (done["output"]["task_status"], done["output"]["code"]) == ("FAILED", "InvalidParameter")
     assert done["output"]["message"] == (
@@ -261,8 +286,8 @@ async def test_r2v_voice_out_of_its_limits_fails_the_task() -> None:
 # ---------------------------------------------------------------- videoedit
 
 
-async def test_videoedit_black_and_white_keeps_length_and_source_audio(source: bytes) -> None:
-    body = videoedit(data_uri(source, "video/mp4"), "turn it black and white", audio_setting="origin")
+async def test_videoedit_black_and_white_keeps_length_and_source_audio(source: bytes, link: Link) -> None:
+    body = videoedit(link(source, "video/mp4"), "turn it black and white", audio_setting="origin")
     done, video = await run(body)
     assert done["output"]["task_status"] == "SUCCEEDED", done
     before, after = probe(source), probe(video)
@@ -283,15 +308,15 @@ async def test_videoedit_black_and_white_keeps_length_and_source_audio(source: b
     }
 
 
-async def test_videoedit_night_darkens_and_auto_regenerates_sound(source: bytes) -> None:
-    done, video = await run(videoedit(data_uri(source, "video/mp4"), "make it night", audio_setting="auto"))
+async def test_videoedit_night_darkens_and_auto_regenerates_sound(source: bytes, link: Link) -> None:
+    done, video = await run(videoedit(link(source, "video/mp4"), "make it night", audio_setting="auto"))
     assert done["output"]["task_status"] == "SUCCEEDED", done
     assert luma(frame(video, 10)) < 0.6 * luma(frame(source, 10))
     assert abs(loudest_hertz(video, 2.0) - 1000) > 100
 
 
-async def test_videoedit_duration_cuts_the_source_from_zero(source: bytes) -> None:
-    done, video = await run(videoedit(data_uri(source, "video/mp4"), "add falling snow", duration=2))
+async def test_videoedit_duration_cuts_the_source_from_zero(source: bytes, link: Link) -> None:
+    done, video = await run(videoedit(link(source, "video/mp4"), "add falling snow", duration=2))
     assert abs(probe(video)["duration"] - 2) <= 0.1
     assert done["usage"]["input_video_duration"] == done["usage"]["output_video_duration"] == 2.0
     edited, original = frame(video, 12), frame(source, 12)
@@ -303,9 +328,9 @@ async def test_videoedit_duration_cuts_the_source_from_zero(source: bytes) -> No
     ("instruction", "check"), [("paint everything red", "red"), ("make it dreamy", "style")]
 )
 async def test_videoedit_colour_word_tints_and_anything_else_gets_a_visible_style(
-    source: bytes, instruction: str, check: str
+    source: bytes, instruction: str, check: str, link: Link
 ) -> None:
-    _, video = await run(videoedit(data_uri(source, "video/mp4"), instruction, duration=2))
+    _, video = await run(videoedit(link(source, "video/mp4"), instruction, duration=2))
     edited = frame(video, 12)
     original = frame(source, 12)
     if check == "red":
@@ -320,9 +345,9 @@ async def test_videoedit_colour_word_tints_and_anything_else_gets_a_visible_styl
         )  # ~7 without a style (caption, scaling)
 
 
-async def test_videoedit_source_out_of_its_limits_fails_the_task() -> None:
+async def test_videoedit_source_out_of_its_limits_fails_the_task(link: Link) -> None:
     short = render(RenderSpec({"first_frame": data_uri(png_bytes())}, 1, 360, audio=False), lambda url: None)
-    done, _ = await run(videoedit(data_uri(short, "video/mp4")))
+    done, _ = await run(videoedit(link(short, "video/mp4")))
     assert (done["output"]["task_status"], done["output"]["code"]) == ("FAILED", "InvalidParameter")
     assert done["output"]["message"].startswith("The video video duration 1.")
     assert done["output"]["message"].endswith(
@@ -363,10 +388,10 @@ async def test_wan3_prime_frame_group_adapts_to_the_first_frame() -> None:
     assert probe(video)["size"] == (544, 720)  # 3:4 at 480P
 
 
-async def test_wan3_reference_group_tiles_and_plays_reference_audio() -> None:
+async def test_wan3_reference_group_tiles_and_plays_reference_audio(link: Link) -> None:
     media = [
         {"type": "reference_image", "url": RED},
-        {"type": "reference_audio", "url": data_uri(tone_wav(2.0), "audio/wav")},
+        {"type": "reference_audio", "url": link(tone_wav(2.0), "audio/wav")},
     ]
     done, video = await run(wan3(media, ratio="1:1"))
     assert done["output"]["task_status"] == "SUCCEEDED", done
@@ -376,9 +401,9 @@ async def test_wan3_reference_group_tiles_and_plays_reference_audio() -> None:
     assert abs(loudest_hertz(video, 1.5) - 1000) < 10
 
 
-async def test_wan3_reference_audio_over_15_s_together_fails_the_task() -> None:
+async def test_wan3_reference_audio_over_15_s_together_fails_the_task(link: Link) -> None:
     """family.md §6: reference audios total ≤ 15 s (so do reference videos)."""
-    long = {"type": "reference_audio", "url": data_uri(tone_wav(8.0), "audio/wav")}
+    long = {"type": "reference_audio", "url": link(tone_wav(8.0), "audio/wav")}
     done, _ = await run(wan3([long, long]))
     assert (done["output"]["task_status"], done["output"]["code"]) == ("FAILED", "InvalidParameter")
     assert done["output"]["message"] == (
@@ -404,6 +429,8 @@ def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 VIDEO_ITEM = {"type": "reference_video", "url": "https://example.com/ref.mp4"}
+VIDEO_URI = "data:video/mp4;base64,AAAAGGZ0eXBtcDQy"  # never read: refused by its scheme before any fetch
+AUDIO_URI = "data:audio/wav;base64,UklGRiQAAABXQVZF"
 FIRST_ITEM = {"type": "first_frame", "url": "https://example.com/first.png"}
 REFUSALS = [
     ("t2v-media", _with(t2v(), input__media=[FIRST_ITEM]), "Extra inputs are not permitted: input.media"),
@@ -521,6 +548,33 @@ REFUSALS = [
         "Input should be 'first_frame', 'last_frame', 'reference_image', 'reference_video' or 'reference_audio': "
         "input.media.0.type",
     ),
+    # Base64 goes for images only; video and audio by URL or oss:// (family.md §2.2, §6; inferred, not observed)
+    (
+        "r2v-base64-video",
+        r2v([{"type": "reference_video", "url": VIDEO_URI}]),
+        "Base64 data is not supported for reference_video, only a public URL or an oss:// URL: input.media.0.url",
+    ),
+    (
+        "r2v-base64-voice",
+        r2v([{"type": "reference_image", "url": RED}, {**VIDEO_ITEM, "reference_voice": AUDIO_URI}]),
+        "Base64 data is not supported for reference_voice, only a public URL or an oss:// URL: "
+        "input.media.1.reference_voice",
+    ),
+    (
+        "videoedit-base64-video",
+        videoedit(VIDEO_URI),
+        "Base64 data is not supported for video, only a public URL or an oss:// URL: input.media.0.url",
+    ),
+    (
+        "wan3-base64-video",
+        wan3([{"type": "reference_image", "url": RED}, {"type": "reference_video", "url": VIDEO_URI}]),
+        "Base64 data is not supported for reference_video, only a public URL or an oss:// URL: input.media.1.url",
+    ),
+    (
+        "wan3-base64-audio",
+        wan3([{"type": "reference_audio", "url": AUDIO_URI}]),
+        "Base64 data is not supported for reference_audio, only a public URL or an oss:// URL: input.media.0.url",
+    ),
 ]
 
 
@@ -555,6 +609,17 @@ CONTROLS = [
     ("wan3-media-only", _with(wan3([{"type": "reference_image", "url": RED}]), input__prompt=None)),
     ("wan3-long-prompt", _with(wan3(), input__prompt="x" * 20000)),
     ("wan3-prime", wan3() | {"model": "wan3.0-video-prime"}),
+    # Base64 images stay accepted where videos and audio are not; i2v's clip and audio as Base64 too
+    ("r2v-base64-image", r2v([{"type": "reference_image", "url": RED}, FIRST_ITEM | {"url": BLUE}])),
+    ("wan3-base64-frame", wan3([{"type": "first_frame", "url": RED}])),
+    (
+        "i2v-base64-clip",
+        {
+            "model": "wan2.7-i2v",
+            "input": {"prompt": "go on", "media": [{"type": "first_clip", "url": VIDEO_URI}]},
+            "parameters": {"resolution": "720P", "duration": 2},
+        },
+    ),
 ]
 
 

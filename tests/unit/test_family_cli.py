@@ -31,6 +31,17 @@ from wan_nb.models import Reference, VideoRequest
             Reference("https://example.com/a.png", voice="https://example.com/v.mp3"),
         ),
         ("C:/work/a.png:voice=C:/work/v.wav", Reference("C:/work/a.png", voice="C:/work/v.wav")),
+        ("https://e.com/ref:kind=video", Reference("https://e.com/ref", kind="video")),
+        (
+            "https://e.com/ref:kind=video:voice=v.wav",
+            Reference("https://e.com/ref", voice="v.wav", kind="video"),
+        ),
+        (
+            "https://e.com/ref:voice=v.wav:kind=image",
+            Reference("https://e.com/ref", voice="v.wav", kind="image"),
+        ),
+        ("C:/a=b/x.png:kind=image", Reference("C:/a=b/x.png", kind="image")),
+        ("a=b:c.png", Reference("a=b:c.png")),
     ],
 )
 def test_reference_forms(text: str, expected: Reference) -> None:
@@ -38,13 +49,39 @@ def test_reference_forms(text: str, expected: Reference) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "  ", ":voice=v.wav", "a.png:voice=", "a.png:voice=  ", "a.png:voice=v.wav:voice=w.wav"]
+    "text",
+    [
+        "",
+        "  ",
+        ":voice=v.wav",
+        "a.png:voice=",
+        "a.png:voice=  ",
+        "a.png:voice=v.wav:voice=w.wav",
+        ":kind=image",
+        "a:kind=image:kind=video",
+        "a:kind=image:voice=v.wav:kind=image",
+    ],
 )
 def test_bad_reference_forms_are_a_clear_error(text: str) -> None:
     with pytest.raises(ValidationError) as caught:
         reference_of(text)
     assert caught.value.field == "--reference"
     assert "expected FILE or FILE:voice=FILE" in caught.value.message and "\n" not in str(caught.value)
+
+
+def test_an_unknown_reference_kind_lists_the_kinds() -> None:
+    with pytest.raises(ValidationError) as caught:
+        reference_of("https://e.com/ref:kind=picture")
+    assert caught.value.field == "--reference"
+    assert "kind must be image, video or audio, got 'picture'" in caught.value.message
+
+
+def test_generate_help_names_kind_and_wan3s_values(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "FILE[:kind=KIND][:voice=FILE]" in shown and ":kind=image, video or audio" in shown
+    assert "also adaptive" in shown and "also 480P" in shown
 
 
 def test_a_bad_reference_is_a_usage_error_before_any_client(capsys: pytest.CaptureFixture[str]) -> None:

@@ -195,3 +195,12 @@ def test_inputs_name_every_medium_by_its_field() -> None:
     }
     assert request.media() == {"first_frame": IMAGE}  # the single-medium roles only
     assert VideoRequest(prompt="x").inputs() == {}
+
+
+def test_no_references_as_none_and_a_mapping_refused() -> None:
+    assert VideoRequest(prompt="x", references=None).references == ()  # type: ignore[arg-type]
+    assert VideoRequest(prompt="x", references=None).chosen_model == "wan2.7-t2v"  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^references: got a dict; pass a list of media") as caught:
+        VideoRequest(prompt="x", references={"a": IMAGE})  # type: ignore[arg-type]
+    assert "\n" not in str(caught.value)
+    assert VideoRequest(prompt="x", references=[IMAGE]).references == (Reference(IMAGE),)  # the control

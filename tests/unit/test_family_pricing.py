@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.client_fakes import FakeService, make_client
+from tests.fixtures.client_fakes import FakeService, json_response, make_client
 from tests.fixtures.media import video
 from wan_nb.client import Budget
 from wan_nb.client._budget import Meter
@@ -199,7 +199,7 @@ async def test_the_budget_refuses_an_edit_by_its_input_seconds_with_nothing_sent
         sent.append(request)
         return httpx.Response(500)
 
-    async with make_client(record, provider="relay", budget=3.0) as client:
+    async with make_client(record, provider="dashscope", budget=3.0) as client:
         with pytest.raises(BudgetExceeded) as caught:
             await client.submit(edit)
         assert client.budget is not None and client.budget.spent == 0
@@ -207,10 +207,32 @@ async def test_the_budget_refuses_an_edit_by_its_input_seconds_with_nothing_sent
     assert "6 s · 720P" in str(caught.value) and "nothing was sent" in str(caught.value)
 
 
+POLICY = {
+    "request_id": "rp",
+    "data": {
+        "policy": "cG9saWN5",
+        "signature": "c2ln",
+        "upload_dir": "dashscope-instant/abc/2026-01-01/xyz",
+        "upload_host": "https://upload.oss.example",
+        "expire_in_seconds": 300,
+        "max_file_size_mb": 100,
+        "oss_access_key_id": "LTAI-test",
+        "x_oss_object_acl": "private",
+        "x_oss_forbid_overwrite": "true",
+    },
+}
+
+
 async def test_the_same_budget_lets_a_cut_edit_through(clip: str) -> None:
-    """The positive control: 2 s in + 2 s out = 2.40 fits in 3.00, and the create is sent."""
-    service = FakeService()
-    async with make_client(service, provider="relay", budget=3.0) as client:
+    """The positive control: 2 s in + 2 s out = 2.40 fits in 3.00, and the create is sent (the source uploaded
+    first: videoedit takes its video by URL or oss:// only)."""
+    service = FakeService(
+        overrides={
+            ("GET", "/api/v1/uploads"): [json_response(200, POLICY)],
+            ("POST", "/"): [httpx.Response(200)],
+        }
+    )
+    async with make_client(service, provider="dashscope", budget=3.0) as client:
         task = await client.submit(VideoRequest(prompt="black and white", video=clip, duration=2))
         assert client.budget is not None and client.budget.spent == pytest.approx(2.4)
     (create,) = service.seen("POST", "/video-synthesis")
@@ -254,3 +276,16 @@ def test_a_size_is_priced_at_the_resolution_the_wire_sends(fields: dict[str, str
     assert estimate(request, region=None, concurrency=1).cost == pytest.approx(
         5 * PRICES[(request.chosen_model, tier, "cn-beijing")].per_second
     )
+
+
+def test_the_budget_refusal_says_the_seconds_as_the_estimate_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit bills fractional seconds (usage.duration, family.md §3): the refusal and estimate() agree."""
+    from wan_nb.client import _budget
+
+    for module in (pricing, _budget):
+        monkeypatch.setattr(module, "billed_seconds", lambda request: 6.048)
+    request = VideoRequest(prompt="x")
+    assert "6.0 s · 720P" in str(estimate(request, region=None, concurrency=1))
+    with pytest.raises(BudgetExceeded) as caught:
+        Meter(Budget(0.01), None).hold(request)
+    assert "6.0 s · 720P" in str(caught.value) and "6.048" not in str(caught.value)

@@ -189,10 +189,102 @@ def test_a_dated_snapshot_is_judged_by_its_base_models_rules(m: dict[str, str]) 
     refused(t2v(model="wan2.5-t2v-preview"), "model", "text-to-video model of an older generation")
 
 
+def test_a_case_variant_or_a_wan3_task_name_is_no_older_generation() -> None:
+    said = refused(t2v(model="WAN2.7-T2V"), "model", "case-sensitive", "did you mean 'wan2.7-t2v'?")
+    assert "older generation" not in said
+    refused(t2v(model="Wan2.7-T2V-2026-04-25"), "model", "did you mean 'wan2.7-t2v-2026-04-25'?")
+    said = refused(t2v(model="wan3.0-t2v"), "model", "did you mean 'wan3.0-video'?")
+    assert "older generation" not in said
+    refused(t2v(model="wan2.6-t2v"), "model", "text-to-video model of an older generation")  # the control
+    passes(t2v(model="wan2.7-t2v"))
+
+
 def test_a_reference_whose_kind_cannot_be_told(m: dict[str, str]) -> None:
     link = "https://example.com/character"
-    refused(r2v(m, link), "references[0]", "kind='image'", "kind='video'")
+    refused(
+        r2v(m, link), "references[0]", "kind='image'", "kind='video'", "--reference LINK:kind=image|video"
+    )
     assert set(passes(r2v(m, Reference(link, kind="image")))) == {"references[0]"}
+
+
+def test_an_unknown_kind_lists_the_kinds() -> None:
+    link = "https://example.com/character.png"
+    picture = Reference(link, kind="picture")  # type: ignore[arg-type]
+    refused(VideoRequest(prompt="Image 1", references=[picture]), "references[0]", "kind='picture'",
+            "kind='image' or kind='video'")  # fmt: skip
+    refused(wan3(references=[picture]), "references[0]", "kind='image' or kind='video' or kind='audio'")
+    passes(VideoRequest(prompt="Image 1", references=[Reference(link, kind="image")]))
+
+
+# -- video and audio by URL only on r2v, videoedit and Wan 3.0 (family.md §2.2, §6, §8) ---------------------------
+
+
+def _uri(path: str, mime: str) -> str:
+    import base64
+
+    with open(path, "rb") as stream:
+        return f"data:{mime};base64,{base64.b64encode(stream.read()).decode()}"
+
+
+def test_video_and_audio_as_data_uris_are_refused_where_only_images_may_be(m: dict[str, str]) -> None:
+    clip, voice = _uri(m["3s.mp4"], "video/mp4"), _uri(m["3s.wav"], "audio/wav")
+    fix = ("by URL or oss:// only", "not as a data: URI", "public http(s) URL", "dashscope")
+    refused(r2v(m, clip, prompt="Video 1"), "references[0]", "wan2.7-r2v takes video", *fix)
+    refused(r2v(m, Reference(m["a.png"], voice=voice)), "references[0].voice", "takes audio", *fix)
+    refused(edit(m, video=clip), "video", "wan2.7-videoedit takes video", *fix)
+    refused(wan3(references=[clip], prompt="Video 1"), "references[0]", "wan3.0-video takes video", *fix)
+    refused(wan3(references=[voice], prompt="Audio 1"), "references[0]", "wan3.0-video takes audio", *fix)
+    # images may be Base64 on the same models, and i2v keeps its data: clip and audio
+    image = _uri(m["a.png"], "image/png")
+    passes(r2v(m, image, first_frame=image))
+    passes(edit(m, video="https://example.com/s.mp4", references=[image], prompt="put Image 1 on"))
+    passes(wan3(first_frame=image))
+    passes(VideoRequest(prompt="go on", first_clip=clip))
+    passes(VideoRequest(prompt="sing", first_frame=image, driving_audio=voice))
+
+
+def test_a_local_video_or_voice_is_refused_where_the_dialect_would_inline_it(m: dict[str, str]) -> None:
+    fix = ("by URL or oss:// only", "relay dialect cannot upload", "public http(s) URL", "dashscope")
+    refused(edit(m), "video", "wan2.7-videoedit takes video", *fix, carriage=RELAY)
+    voiced = Reference(m["a.png"], voice=m["3s.wav"])
+    refused(r2v(m, voiced), "references[0].voice", "wan2.7-r2v takes audio", *fix, carriage=RELAY)
+    refused(wan3(references=[m["3s.mp4"]], prompt="Video 1"), "references[0]", "takes video", *fix,
+            carriage=RELAY)  # fmt: skip
+    passes(edit(m))  # native uploads it
+    passes(r2v(m, voiced))
+    passes(r2v(m, m["a.png"]), RELAY)  # an image may go as Base64
+    passes(edit(m, video="https://example.com/s.mp4"), RELAY)
+    passes(VideoRequest(prompt="go on", first_clip=m["3s.mp4"]), RELAY)  # i2v unchanged
+
+
+def test_ratio_with_a_first_frame_on_r2v_warns_it_is_ignored(m: dict[str, str]) -> None:
+    with pytest.warns(
+        UserWarning, match=r"^ratio: '9:16' is ignored by wan2.7-r2v when a first_frame"
+    ) as seen:
+        passes(r2v(m, first_frame=m["a.png"], ratio="9:16"))
+    assert len(seen) == 1
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        passes(r2v(m, ratio="9:16"))  # no first frame: the ratio is used
+        passes(r2v(m, first_frame=m["a.png"]))
+        passes(t2v(ratio="9:16"))
+
+
+def test_a_stray_frame_says_which_input_chose_the_model(m: dict[str, str]) -> None:
+    said = refused(
+        VideoRequest(prompt="x", references=[m["a.png"]], first_clip=m["3s.mp4"]),
+        "first_clip",
+        "wan2.7-r2v (references-to-video), which the references chose",
+        "leave out references to continue it (wan2.7-i2v)",
+    )
+    assert "model=None" not in said
+    said = refused(
+        edit(m, first_frame=m["a.png"]), "first_frame", "which the video to edit chose", "leave out video"
+    )
+    assert "model=None" not in said
+    refused(t2v(model="wan2.7-t2v", first_frame=m["a.png"]), "first_frame", "leave model=None to animate it")
 
 
 # -- durations per model ----------------------------------------------------------------------------------------
@@ -351,6 +443,40 @@ def test_prompt_names_only_references_that_exist(m: dict[str, str]) -> None:
     passes(t2v(prompt="Image 3 of a series: a lighthouse"))  # text-to-video has no references to name
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "生成一段视频10秒的舞蹈，参考图1",
+        "Image 1 in a Video 2000 style",
+        "Image 1 dances for 3 seconds at Video 24 fps",
+        "图1 跳舞，视频3秒",
+        "Image 1, a 1080p Video 1080p",
+        "Image 1 in Video 12",  # beyond any model's count of one kind
+    ],
+)
+def test_a_number_with_a_unit_or_beyond_any_count_names_no_reference(m: dict[str, str], prompt: str) -> None:
+    passes(r2v(m, m["a.png"], prompt=prompt))
+
+
+@pytest.mark.parametrize(
+    ("prompt", "named"),
+    [
+        ("参考图1和视频2", "视频2"),
+        ("Video 2, then", "Video 2"),
+        ("图2的帽子", "图2"),
+        ("Video 3 sings", "Video 3"),
+    ],
+)
+def test_names_next_to_other_words_are_still_names(m: dict[str, str], prompt: str, named: str) -> None:
+    refused(r2v(m, m["a.png"], prompt=prompt), "prompt", f"names {named}")
+
+
+def test_a_chinese_label_has_no_space(m: dict[str, str]) -> None:
+    refused(r2v(m, m["a.png"], prompt="图1 拥抱 图2"), "prompt", "one image reference (图1)")
+    refused(r2v(m, m["a.png"], m["b.jpg"], prompt="图3"), "prompt", "2 image references (图1-2)")
+    refused(r2v(m, m["a.png"], prompt="Image 2"), "prompt", "one image reference (Image 1)")
+
+
 # -- each medium's format and length -------------------------------------------------------------------------------
 
 
@@ -412,7 +538,8 @@ def test_local_media_are_read_once_and_returned_by_field(m: dict[str, str]) -> N
     [
         (lambda m: t2v(), "wan2.7-t2v", "text-to-video"),
         (lambda m: r2v(m), "wan2.7-r2v", "references-to-video"),
-        (lambda m: edit(m), "wan2.7-videoedit", "video editing"),
+        # a link: the relay cannot upload, and videoedit takes its video by URL only (family.md §2.2)
+        (lambda m: edit(m, video="https://example.com/s.mp4"), "wan2.7-videoedit", "video editing"),
         (lambda m: wan3(), "wan3.0-video", "text, frames or references"),
     ],
 )

@@ -60,14 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference",
         action="append",
         default=[],
-        metavar="FILE[:voice=FILE]",
-        help="a reference image or video, optionally with its voice (repeatable; the prompt calls them "
+        metavar="FILE[:kind=KIND][:voice=FILE]",
+        help="a reference image or video (Wan 3.0: also audio), optionally with its voice; :kind=image, video or "
+        "audio says what a link without an extension is (repeatable; the prompt calls them "
         '"Image 1", "Video 1"...)',
     )
     gen.add_argument("--video", help="a video to edit (mp4/mov, 2-10 s)")
-    gen.add_argument("--ratio", help="16:9, 9:16, 1:1, 4:3 or 3:4 (text, references, editing)")
+    gen.add_argument(
+        "--ratio", help="16:9, 9:16, 1:1, 4:3 or 3:4, Wan 3.0 also adaptive (text, references, editing)"
+    )
     gen.add_argument("--audio-setting", choices=("auto", "origin"), help="editing: new sound or the source's")
-    gen.add_argument("--resolution", help="720P or 1080P (default 720P)")
+    gen.add_argument("--resolution", help="720P or 1080P, Wan 3.0 also 480P (default 720P)")
     gen.add_argument(
         "--duration", type=int, help="seconds (default: the model's, 5; editing keeps the source)"
     )

@@ -6,10 +6,12 @@ Must not import ``wan_nb.protocols``.
 from __future__ import annotations
 
 import argparse
+from typing import get_args
 
 from wan_nb.cli.output import Reporter
 from wan_nb.client import AsyncWanClient
 from wan_nb.errors import TaskFailed, ValidationError
+from wan_nb.family import ReferenceKind
 from wan_nb.models import Reference, Task, TaskStatus, VideoRequest
 
 __all__ = ["cmd_cancel", "cmd_download", "cmd_generate", "cmd_status", "cmd_wait"]
@@ -54,17 +56,35 @@ async def cmd_generate(args: argparse.Namespace, out: Reporter) -> int:
 
 
 def reference_of(text: str) -> Reference:
-    """``FILE`` or ``FILE:voice=VOICE`` (``:voice=`` is split once, so paths and URLs keep their colons).
+    """``FILE``, ``FILE:voice=VOICE``, ``FILE:kind=KIND`` or ``FILE:kind=KIND:voice=VOICE`` (``:voice=`` and
+    ``:kind=`` are split once, so paths and URLs keep their colons and equals signs).
 
-    A form with nothing on one side of ``:voice=``, or two voices, is a usage error naming the flag: silently
-    dropping a voice the user typed would make a video with the wrong timbre, and be billed."""
+    ``:kind=image|video|audio`` says what a link without an extension is (``Reference.kind``); after the voice
+    it is taken too. A form with nothing on one side of ``:voice=``, two voices, two kinds or another kind is a
+    usage error naming the flag: silently dropping a voice the user typed would make a video with the wrong
+    timbre, and be billed."""
     medium, marked, voice = text.partition(":voice=")
-    if not medium.strip() or (marked and not voice.strip()) or ":voice=" in voice:
+    medium, kind = _kind_of(medium, text)
+    voice, late = _kind_of(voice, text)
+    twice = (kind and late) or ":kind=" in medium + voice
+    if not medium.strip() or (marked and not voice.strip()) or ":voice=" in voice or twice:
         raise ValidationError(
             "--reference",
-            f"{text!r}: expected FILE or FILE:voice=FILE (one image or video, at most one voice)",
+            f"{text!r}: expected FILE or FILE:voice=FILE, optionally FILE:kind=image|video|audio (one image or "
+            "video, at most one voice, at most one kind)",
         )
-    return Reference(medium, voice=voice or None)
+    return Reference(medium, voice=voice or None, kind=kind or late)
+
+
+def _kind_of(part: str, text: str) -> tuple[str, ReferenceKind | None]:
+    """``part`` without its ``:kind=KIND`` tail, and the kind."""
+    rest, marked, kind = part.rpartition(":kind=")
+    if not marked:
+        return part, None
+    kinds: dict[str, ReferenceKind] = {name: name for name in get_args(ReferenceKind)}
+    if kind not in kinds:
+        raise ValidationError("--reference", f"{text!r}: kind must be image, video or audio, got {kind!r}")
+    return rest, kinds[kind]
 
 
 async def cmd_status(args: argparse.Namespace, out: Reporter) -> int:

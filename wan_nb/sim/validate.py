@@ -60,6 +60,9 @@ class MediaRule:
     voice_on: tuple[str, ...] = ()  # the types an item's ``reference_voice`` may ride on
     required: bool = True  # Wan 3.0: prompt or media, so media may be absent
     totals: Mapping[str, int] = field(default_factory=dict)  # Wan 3.0: seconds of a kind together (limits.py)
+    # The types (and ``reference_voice``) that go by URL or oss:// only: Base64 is documented for images alone
+    # (family.md §2.2, §6). The refusal is INFERRED from the docs, not an observed upstream answer.
+    links_only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,8 +97,14 @@ _R2V = MediaRule(
     references=(1, 5),
     alone_refused="Only first frame provided is not allowed",  # live upstream answer (family.md §2.2)
     voice_on=("reference_image", "reference_video"),
+    links_only=("reference_video", "reference_voice"),
 )
-_EDIT = MediaRule(("video", "reference_image"), {"video": 1, "reference_image": 4}, least={"video": 1})
+_EDIT = MediaRule(
+    ("video", "reference_image"),
+    {"video": 1, "reference_image": 4},
+    least={"video": 1},
+    links_only=("video",),
+)
 _FRAMES = frozenset({"first_frame", "last_frame"})
 _REFERENCES = frozenset({"reference_image", "reference_video", "reference_audio"})
 _WAN3 = MediaRule(
@@ -104,6 +113,7 @@ _WAN3 = MediaRule(
     groups=(_FRAMES, _REFERENCES),
     required=False,
     totals={"reference_video": 15, "reference_audio": 15},
+    links_only=("reference_video", "reference_audio"),
 )
 _T2V = ModelRule(
     media_protocol=True,
@@ -319,6 +329,7 @@ def _family_media(payload: Mapping[str, Any], rule: MediaRule) -> tuple[dict[str
         url = item.get("url")
         if not isinstance(url, str) or not url:
             raise bad(f"Field required: input.media.{index}.url")
+        _check_linked(kind, url, f"input.media.{index}.url", rule)
         counts[kind] += 1
         # Numbered per kind in media order, as prompts address them ("Image 1", "Video 1": family.md §2.2).
         role = kind if rule.most[kind] == 1 else f"{kind}.{counts[kind]}"
@@ -330,9 +341,17 @@ def _family_media(payload: Mapping[str, Any], rule: MediaRule) -> tuple[dict[str
                 raise bad(f"reference_voice is only allowed on {_one_of(rule.voice_on)}: {where}")
             if not isinstance(voice, str) or not voice:
                 raise bad(f"Input should be a valid string: {where}")
+            _check_linked("reference_voice", voice, where, rule)
             media[f"reference_voice.{role}"], fields[f"reference_voice.{role}"] = voice, where
     _check_counts(counts, rule)
     return media, fields
+
+
+def _check_linked(kind: str, url: str, where: str, rule: MediaRule) -> None:
+    # Inferred from the docs (family.md §2.2: "public URL or oss:// (Base64 not listed)"; §6: "video/audio: URL
+    # or oss:// only"), not observed: the upstream wording of this refusal is unknown.
+    if kind in rule.links_only and url.startswith("data:"):
+        raise bad(f"Base64 data is not supported for {kind}, only a public URL or an oss:// URL: {where}")
 
 
 def _check_counts(counts: Counter[str], rule: MediaRule) -> None:
