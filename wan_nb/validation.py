@@ -23,7 +23,9 @@ Decisions where the wire facts are silent:
   extension says; a link that says neither is refused with how to name it.
 * Figures native.md marks UNCONFIRMED (older models' durations) are checked loosely (2-15).
 * ``resolution`` is case-insensitive (``"720p"`` passes; the protocols send it upper-case). ``size`` is
-  ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution.
+  ``WxH`` or ``W*H``, positive; with both, the size's short side must be nearest that resolution. On a model
+  that picks its shape by ``ratio`` (t2v, r2v, videoedit, Wan 3.0) a size must be one of its ratios' shapes
+  (within 2%), which is then the ``ratio`` sent (:func:`ratio_of`); with both, they must agree.
 * "MB" is MiB: the looser reading, so a file the server would take is never refused.
 * Remote media (http(s), oss) are not fetched, only their scheme checked. ``oss://`` URLs belong to the
   DashScope account that uploaded them, so only a dialect that uploads to OSS (``accepts_oss``) may carry them. For a cloud
@@ -35,15 +37,17 @@ Decisions where the wire facts are silent:
   compares a dialect's name.
 * Local images must decode: Pillow's full decode when it is importable, else a structural check (the format's
   closing marker or declared length). HEIC/HEIF, AVIF, TIFF, SVG and GIF are refused with how to convert them.
-  A ``data:`` URI needs ``data:<type>/<subtype>[;base64],``; one longer than its medium's size limit allows is
-  refused before it is decoded. A clip or audio whose length cannot be read is refused (damaged or unfinished).
+  r2v, videoedit and Wan 3.0 take Base64 for images only (family.md §2.2, §6): a ``data:`` video or audio there,
+  or a local one on a dialect that cannot upload it (it would go inline), is refused naming a public URL or a
+  native provider. A ``data:`` URI needs ``data:<type>/<subtype>[;base64],``; one longer than its medium's size
+  limit allows is refused before it is decoded. A clip or audio whose length cannot be read is refused (damaged
+  or unfinished).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Protocol, get_args
 
@@ -59,6 +63,7 @@ from wan_nb.family import (
     ModelSpec,
     ReferenceKind,
     Task,
+    snapshot_base,
     spec_of,
 )
 from wan_nb.media.rules import check_content, check_reachable
@@ -71,6 +76,7 @@ __all__ = [
     "MediaLimits",
     "ModelLimits",
     "check_task_id",
+    "ignored_ratio",
     "model_limits",
     "nearest_resolution",
     "ratio_of",
@@ -193,7 +199,6 @@ def validate(
             _check_linked(medium, _moving_kind(field, kinds), model, dialect, providers or {})
         if medium.kind == "url" and cloud:
             check_reachable(medium)
-    _warn_ignored_ratio(request, spec)
     checked: Checked = {
         field: check_content(medium, _limits_of(field, spec, kinds), model) if medium.is_local else medium
         for field, medium in found.items()
@@ -267,15 +272,17 @@ def _check_linked(
     )
 
 
-def _warn_ignored_ratio(request: VideoRequest, spec: ModelSpec) -> None:
-    """r2v takes the first frame's aspect, ignoring ``ratio`` (family.md §8: "warn it is ignored")."""
+def ignored_ratio(request: VideoRequest) -> str | None:
+    """Why ``ratio`` will be ignored, or None: r2v takes the first frame's aspect (family.md §8: "warn it is
+    ignored"). Not a refusal: the client warns when it sends the request (checking a request, as the panel
+    does before offering a chain action, must not warn)."""
+    spec = spec_of(request.chosen_model)
     if spec.ratio_follows_first_frame and request.ratio is not None and request.first_frame is not None:
-        warnings.warn(
+        return (
             f"ratio: {request.ratio!r} is ignored by {request.chosen_model} when a first_frame is given: the "
-            "video takes the first frame's aspect",
-            UserWarning,
-            stacklevel=3,
+            "video takes the first frame's aspect"
         )
+    return None
 
 
 def reference_kinds(request: VideoRequest) -> list[ReferenceKind | None]:
@@ -316,7 +323,6 @@ _OTHER_FAMILIES = (
     ("image", "an image model"),
     ("imageedit", "an image model"),
 )
-_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$|-\d{4,8}$")
 
 
 def _check_model(model: object, allow_unknown: object) -> ModelSpec:
@@ -327,12 +333,12 @@ def _check_model(model: object, allow_unknown: object) -> ModelSpec:
     known = ", ".join(MODELS)
     if not model.strip():
         raise ValidationError("model", f"is empty; known models: {known}")
-    if model in MODELS or (_SNAPSHOT.search(model) and _SNAPSHOT.sub("", model) in MODELS):
+    if model in MODELS or snapshot_base(model) is not None:
         return spec_of(model)
     if allow_unknown is True:
         return spec_of(model)
     lower = model.strip().lower()
-    if lower in MODELS or (_SNAPSHOT.search(lower) and _SNAPSHOT.sub("", lower) in MODELS):
+    if lower in MODELS or snapshot_base(lower) is not None:
         # The service's model names are exact and case-sensitive: a variant is "Model not exist", not another
         # family.
         raise ValidationError(

@@ -7,6 +7,7 @@ Media are real and small (``tests.fixtures.media``): 480×400 images, 8 kHz sile
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import httpx
@@ -15,10 +16,10 @@ import pytest
 from tests.fixtures.client_fakes import make_client
 from tests.fixtures.media import image, mp3, video, wav
 from wan_nb.client.providers import provider_capabilities
-from wan_nb.errors import ValidationError
+from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import Reference, VideoRequest
 from wan_nb.protocols import dialect, native
-from wan_nb.validation import validate
+from wan_nb.validation import ignored_ratio, validate
 
 NATIVE = dialect("native").capabilities
 RELAY = dialect("relay").capabilities
@@ -257,19 +258,22 @@ def test_a_local_video_or_voice_is_refused_where_the_dialect_would_inline_it(m: 
     passes(VideoRequest(prompt="go on", first_clip=m["3s.mp4"]), RELAY)  # i2v unchanged
 
 
-def test_ratio_with_a_first_frame_on_r2v_warns_it_is_ignored(m: dict[str, str]) -> None:
-    with pytest.warns(
-        UserWarning, match=r"^ratio: '9:16' is ignored by wan2.7-r2v when a first_frame"
-    ) as seen:
-        passes(r2v(m, first_frame=m["a.png"], ratio="9:16"))
-    assert len(seen) == 1
-    import warnings
+def test_ratio_with_a_first_frame_on_r2v_is_said_to_be_ignored(m: dict[str, str]) -> None:
+    said = ignored_ratio(r2v(m, first_frame=m["a.png"], ratio="9:16"))
+    assert said is not None and said.startswith("ratio: '9:16' is ignored by wan2.7-r2v when a first_frame")
+    assert ignored_ratio(r2v(m, ratio="9:16")) is None  # no first frame: the ratio is used
+    assert ignored_ratio(r2v(m, first_frame=m["a.png"])) is None
+    assert ignored_ratio(t2v(ratio="9:16")) is None
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        passes(r2v(m, ratio="9:16"))  # no first frame: the ratio is used
-        passes(r2v(m, first_frame=m["a.png"]))
-        passes(t2v(ratio="9:16"))
+
+async def test_the_client_warns_once_when_it_sends_a_ratio_that_will_be_ignored(m: dict[str, str]) -> None:
+    async with make_client(lambda request: httpx.Response(500), provider="relay") as client:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            passes(r2v(m, first_frame=m["a.png"], ratio="9:16"))  # checking alone does not warn
+        with pytest.warns(UserWarning, match=r"^ratio: '9:16' is ignored") as seen, pytest.raises(WanError):
+            await client.submit(r2v(m, first_frame=m["a.png"], ratio="9:16"))
+    assert len(seen) == 1
 
 
 def test_a_stray_frame_says_which_input_chose_the_model(m: dict[str, str]) -> None:

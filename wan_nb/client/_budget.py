@@ -21,10 +21,10 @@ from wan_nb.lab.pricing import (
     billed_seconds,
     money,
     price_of,
+    shown_seconds,
     tier_of,
     tier_of_usage,
 )
-from wan_nb.lab.pricing import _seconds as seconds_text
 from wan_nb.models import Task, TaskStatus, VideoRequest
 
 __all__ = ["Budget", "Hold", "Meter"]
@@ -110,7 +110,7 @@ class Meter:
 
     def hold(self, request: VideoRequest) -> Hold:
         """The create's hold; BudgetExceeded (or ValidationError for an unpriced model) before any request."""
-        what = f"{seconds_text(billed_seconds(request))} s · {tier_of(request)}"  # as estimate() says it
+        what = f"{shown_seconds(billed_seconds(request))} s · {tier_of(request)}"  # as estimate() says it
         return self.budget.hold(self.cost(request), what)
 
     def created(self, task_id: str, held: Hold, model: str) -> None:

@@ -21,6 +21,7 @@ Must not import ipywidgets, panel or cli.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 from wan_nb.client._api import Api
@@ -34,7 +35,7 @@ from wan_nb.client.uploads import Uploader, media_urls
 from wan_nb.errors import APIError, InvalidResponse, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
 from wan_nb.protocols.base import Call, Dialect
-from wan_nb.validation import validate
+from wan_nb.validation import ignored_ratio, validate
 
 __all__ = ["Creator"]
 
@@ -64,6 +65,8 @@ class Creator:
         checked = validate(
             request, self.wire.capabilities, cloud=self.cloud, providers=provider_capabilities()
         )
+        if (ignored := ignored_ratio(request)) is not None:
+            warnings.warn(ignored, UserWarning, stacklevel=2)
         held = self.meter.hold(request) if self.meter is not None else None
         try:
             urls = await media_urls(checked, self._uploader(request))

@@ -51,6 +51,7 @@ __all__ = [
     "output_seconds",
     "price_of",
     "set_prices",
+    "shown_seconds",
     "tier_of",
     "tier_of_usage",
 ]
@@ -372,9 +373,10 @@ def _shape(batch: list[VideoRequest], seconds: list[float]) -> str:
     lengths = set(seconds)
     if len(lengths) == 1:
         (each,) = lengths
-        return f"{_seconds(each)} s · {what}"
-    return f"{_seconds(sum(seconds))} s in all · {what}"
+        return f"{shown_seconds(each)} s · {what}"
+    return f"{shown_seconds(sum(seconds))} s in all · {what}"
 
 
-def _seconds(value: float) -> str:
+def shown_seconds(value: float) -> str:
+    """Seconds as estimates and budget refusals say them: ``6``, ``6.0`` for 6.048 (one decimal at most)."""
     return f"{value:.0f}" if math.isclose(value, round(value)) else f"{value:.1f}"
