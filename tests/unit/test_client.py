@@ -22,6 +22,7 @@ from tests.fixtures.client_fakes import (
     json_response,
     make_client,
     png,
+    upload_service,
 )
 from wan_nb import assets, media
 from wan_nb.client import AsyncWanClient, BatchItem, Journal
@@ -290,29 +291,6 @@ async def test_get_retries_transient_failures_then_succeeds() -> None:
 
 
 # --- uploads ---------------------------------------------------------------------------------------------
-
-
-def upload_service() -> FakeService:
-    policy = {
-        "request_id": "rp",
-        "data": {
-            "policy": "cG9saWN5",
-            "signature": "c2ln",
-            "upload_dir": "dashscope-instant/abc/2026-01-01/xyz",
-            "upload_host": "https://upload.oss.example",
-            "expire_in_seconds": 300,
-            "max_file_size_mb": 100,
-            "oss_access_key_id": "LTAI-test",
-            "x_oss_object_acl": "private",
-            "x_oss_forbid_overwrite": "true",
-        },
-    }
-    return FakeService(
-        overrides={
-            ("GET", "/api/v1/uploads"): [json_response(200, policy)] * 2,
-            ("POST", "/"): [httpx.Response(200)] * 2,
-        }
-    )
 
 
 async def test_native_local_files_go_through_the_temporary_upload(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.client_fakes import FakeService, json_response, make_client
+from tests.fixtures.client_fakes import FakeService, make_client, upload_service
 from tests.fixtures.media import video
 from wan_nb.client import Budget
 from wan_nb.client._budget import Meter
@@ -207,31 +207,10 @@ async def test_the_budget_refuses_an_edit_by_its_input_seconds_with_nothing_sent
     assert "6 s · 720P" in str(caught.value) and "nothing was sent" in str(caught.value)
 
 
-POLICY = {
-    "request_id": "rp",
-    "data": {
-        "policy": "cG9saWN5",
-        "signature": "c2ln",
-        "upload_dir": "dashscope-instant/abc/2026-01-01/xyz",
-        "upload_host": "https://upload.oss.example",
-        "expire_in_seconds": 300,
-        "max_file_size_mb": 100,
-        "oss_access_key_id": "LTAI-test",
-        "x_oss_object_acl": "private",
-        "x_oss_forbid_overwrite": "true",
-    },
-}
-
-
 async def test_the_same_budget_lets_a_cut_edit_through(clip: str) -> None:
     """The positive control: 2 s in + 2 s out = 2.40 fits in 3.00, and the create is sent (the source uploaded
     first: videoedit takes its video by URL or oss:// only)."""
-    service = FakeService(
-        overrides={
-            ("GET", "/api/v1/uploads"): [json_response(200, POLICY)],
-            ("POST", "/"): [httpx.Response(200)],
-        }
-    )
+    service = upload_service(files=1)
     async with make_client(service, provider="dashscope", budget=3.0) as client:
         task = await client.submit(VideoRequest(prompt="black and white", video=clip, duration=2))
         assert client.budget is not None and client.budget.spent == pytest.approx(2.4)
