@@ -285,8 +285,10 @@ def test_a_reference_keeps_its_chosen_kind_across_tasks() -> None:
     assert listed.names() == ["Reference ?"]
     row.kind.value = "video"
     assert listed.names() == ["Video 1"]
+    assert "video/mp4" in row.field.upload.accept and "image/" in row.field.upload.accept
     form.task.value = LABEL[WAN27_EDIT.model]  # takes images only: the choice stays, marked and refused
     assert row.kind.value == "video" and listed.names() == ["Video (not taken)"]
+    assert "video/" not in row.field.upload.accept and "image/" in row.field.upload.accept  # the picker too
     assert ("kind: video (not taken here)", "video") in row.kind.options
     assert "not videos" in (form.refusal() or "")
     form.task.value = LABEL[WAN27_R2V.model]

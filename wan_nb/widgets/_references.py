@@ -38,15 +38,18 @@ _NOUN: dict[ReferenceKind, str] = {"image": "Image", "video": "Video", "audio": 
 _PLURAL: dict[ReferenceKind, str] = {"image": "images", "video": "videos", "audio": "audio clips"}
 
 
+def _accepting(kinds: tuple[ReferenceKind, ...]) -> str:
+    """A file input's ``accept`` for ``kinds``."""
+    return ",".join(_ACCEPT[kind] for kind in kinds)
+
+
 class ReferenceRow:
     """One reference: its medium (upload, URL/path or an earlier result), its kind, an optional voice."""
 
     def __init__(self, owner: ReferenceList) -> None:
         self.owner = owner
         kinds = owner.kinds_taken()
-        self.field = MediaField(
-            "references", "Reference", accept=",".join(_ACCEPT[k] for k in kinds), shows="any"
-        )
+        self.field = MediaField("references", "Reference", accept=_accepting(kinds), shows="any")
         self.kind = widgets.Dropdown(
             options=_kind_options(kinds), value="", layout=widgets.Layout(width="190px")
         )
@@ -104,6 +107,7 @@ class ReferenceRow:
         with self.owner.settling():
             self.kind.options = options
             self.kind.value = kept
+        self.field.upload.accept = _accepting(kinds)  # the file picker offers what this task takes
 
 
 class ReferenceList(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
