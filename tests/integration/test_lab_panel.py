@@ -108,6 +108,18 @@ async def test_a_provider_not_opened_yet_has_its_estimate_in_its_own_currency(wo
         assert "≈ $0.20, about 40 s" in panel.estimates.single.value
         panel.form.duration.value = 5
         assert "≈ $0.50" in panel.estimates.single.value
+        assert "⚠" not in panel.estimates.single.value  # no budget: nothing to disagree with
+    finally:
+        await panel.aclose()
+
+
+async def test_a_budget_in_another_currency_is_said_beside_the_estimate(workdir: Path) -> None:
+    panel = wan_nb.panel(provider="sim", prompt="a cat", first_frame=CAT, history=False, budget=5.0)
+    try:
+        assert "≈ ¥" in panel.estimates.single.value and "⚠" not in panel.estimates.single.value  # control
+        panel.picker.dropdown.value = "dashscope-intl"
+        shown = panel.estimates.single.value
+        assert "≈ $" in shown and "dashscope-intl prices in USD, the budget is in CNY" in shown
     finally:
         await panel.aclose()
 

@@ -395,6 +395,13 @@ def estimate_html(
         parts += [html.escape(said)] if (said := seconds_text(requests)) else []
     if budget is not None:
         parts.append(f"budget: {html.escape(str(budget))}")
+        if isinstance(found, Estimate) and budget.currency not in (None, found.currency):
+            # a budget counts one currency: a client of this provider would refuse it (ConfigError)
+            parts.append(
+                f'<span style="color:#b45309">⚠ {html.escape(provider)} prices in {html.escape(found.currency)}, '
+                f"the budget is in {html.escape(str(budget.currency))}: set a budget in {html.escape(found.currency)} "
+                "to use it</span>"
+            )
     return f'<small class="wan-estimate" style="color:#374151">{" · ".join(parts)}</small>'
 
 
