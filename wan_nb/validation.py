@@ -81,6 +81,7 @@ __all__ = [
     "nearest_resolution",
     "ratio_of",
     "reference_kinds",
+    "sending_notes",
     "task_refusal",
     "unnamed_reference",
     "validate",
@@ -272,10 +273,28 @@ def _check_linked(
     )
 
 
+def sending_notes(request: VideoRequest, checked: Checked) -> list[str]:
+    """What the client warns of as it sends ``request`` (``checked``: what :func:`validate` returned): things
+    the service documents but that are not refusals here. Checking a request, as the panel does before it
+    offers a chain action, says nothing.
+
+    - ``ratio`` ignored: r2v takes the first frame's aspect (family.md §8: "warn it is ignored").
+    - A local image with transparency: the service documents "PNG (no alpha)" (native.md §1.2, family.md
+      §2.2). Not refused: whether the service refuses it is not confirmed, and i2v has always sent them.
+    """
+    notes = [note] if (note := ignored_ratio(request)) is not None else []
+    for field, item in checked.items():
+        if isinstance(item, media.Content) and isinstance(item.info, media.ImageInfo) and item.info.has_alpha:
+            notes.append(
+                f"{field}: {item.filename} has transparency (an alpha channel); the service documents images "
+                "without it (PNG, no alpha). It is sent as it is: if the task fails or shows black where the "
+                'picture was clear, flatten it first, e.g. PIL.Image.open(path).convert("RGB")'
+            )
+    return notes
+
+
 def ignored_ratio(request: VideoRequest) -> str | None:
-    """Why ``ratio`` will be ignored, or None: r2v takes the first frame's aspect (family.md §8: "warn it is
-    ignored"). Not a refusal: the client warns when it sends the request (checking a request, as the panel
-    does before offering a chain action, must not warn)."""
+    """Why ``ratio`` will be ignored, or None: r2v takes the first frame's aspect (family.md §8)."""
     spec = spec_of(request.chosen_model)
     if spec.ratio_follows_first_frame and request.ratio is not None and request.first_frame is not None:
         return (

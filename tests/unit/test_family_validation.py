@@ -8,6 +8,7 @@ Media are real and small (``tests.fixtures.media``): 480×400 images, 8 kHz sile
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from wan_nb.client.providers import provider_capabilities
 from wan_nb.errors import ValidationError, WanError
 from wan_nb.models import Reference, VideoRequest
 from wan_nb.protocols import dialect, native
-from wan_nb.validation import ignored_ratio, validate
+from wan_nb.validation import ignored_ratio, sending_notes, validate
 
 NATIVE = dialect("native").capabilities
 RELAY = dialect("relay").capabilities
@@ -274,6 +275,17 @@ async def test_the_client_warns_once_when_it_sends_a_ratio_that_will_be_ignored(
         with pytest.warns(UserWarning, match=r"^ratio: '9:16' is ignored") as seen, pytest.raises(WanError):
             await client.submit(r2v(m, first_frame=m["a.png"], ratio="9:16"))
     assert len(seen) == 1
+
+
+def test_a_transparent_picture_is_sent_with_a_note(m: dict[str, str], tmp_path: Path) -> None:
+    clear = tmp_path / "cutout.png"
+    image(clear, (480, 400), mode="RGBA")
+    request = VideoRequest(prompt="Image 1 waves", references=[clear, m["a.png"]])
+    checked = validate(request, NATIVE, providers=provider_capabilities())  # not refused
+    (note,) = sending_notes(request, checked)
+    assert note.startswith("references[0]: cutout.png has transparency") and 'convert("RGB")' in note
+    plain = VideoRequest(prompt="Image 1 waves", references=[m["a.png"]])
+    assert sending_notes(plain, validate(plain, NATIVE, providers=provider_capabilities())) == []  # control
 
 
 def test_a_stray_frame_says_which_input_chose_the_model(m: dict[str, str]) -> None:

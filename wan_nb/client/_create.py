@@ -35,7 +35,7 @@ from wan_nb.client.uploads import Uploader, media_urls
 from wan_nb.errors import APIError, InvalidResponse, RateLimitError, TransportError, WanError
 from wan_nb.models import Task, VideoRequest
 from wan_nb.protocols.base import Call, Dialect
-from wan_nb.validation import ignored_ratio, validate
+from wan_nb.validation import sending_notes, validate
 
 __all__ = ["Creator"]
 
@@ -65,8 +65,8 @@ class Creator:
         checked = validate(
             request, self.wire.capabilities, cloud=self.cloud, providers=provider_capabilities()
         )
-        if (ignored := ignored_ratio(request)) is not None:
-            warnings.warn(ignored, UserWarning, stacklevel=2)
+        for note in sending_notes(request, checked):
+            warnings.warn(note, UserWarning, stacklevel=2)
         held = self.meter.hold(request) if self.meter is not None else None
         try:
             urls = await media_urls(checked, self._uploader(request))
