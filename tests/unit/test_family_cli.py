@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.media import image, video, wav
-from wan_nb.cli.app import build_parser, flag_of, main
+from wan_nb.cli.app import build_parser, main
 from wan_nb.cli.output import EXIT_USAGE
 from wan_nb.cli.tasks import reference_of
 from wan_nb.client._plan import rebuild, replayable
@@ -89,37 +89,6 @@ def test_a_bad_reference_is_a_usage_error_before_any_client(capsys: pytest.Captu
     assert code == EXIT_USAGE
     err = capsys.readouterr().err
     assert err.startswith("wan-nb: error: --reference: 'girl.png:voice='") and err.count("\n") == 1
-
-
-@pytest.mark.parametrize(
-    ("words", "said"),
-    [
-        (["--prompt", "Image 2 sings", "--reference", "https://e.com/a.png"], "--prompt: names Image 2"),
-        (["--prompt", "x", "--reference", "https://e.com/a"], "--reference #1: cannot tell an image"),
-        (
-            ["--prompt", "x", "--model", "wan2.7-t2v", "--image", "https://e.com/a.png"],
-            "--image: is not an input",
-        ),
-        (["--video", "https://e.com/a.mp4", "--ratio", "21:9"], "--ratio: '21:9' is not offered"),
-    ],
-)
-def test_a_refusal_names_the_flag_not_the_python_field(
-    words: list[str], said: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("DASHSCOPE_API_KEY", "WAN_API_KEY", "WAN_NB_PROVIDER"):
-        monkeypatch.delenv(name, raising=False)
-    assert main(["generate", "--provider", "sim", *words]) == EXIT_USAGE
-    last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith(f"wan-nb: error: {said}"), last
-
-
-def test_flag_of_each_field() -> None:
-    assert [flag_of(f) for f in ("first_frame", "references[0]", "references[2].voice", "budget")] == [
-        "--image",
-        "--reference #1",
-        "--reference #3 (its voice)",
-        "budget",  # no flag: its own name
-    ]
 
 
 def test_generate_flags_for_the_family() -> None:

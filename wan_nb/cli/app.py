@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import re
 import sys
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
@@ -136,31 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(_interrupted_note(out.last))
         return EXIT_INTERRUPTED
     except ValidationError as exc:  # includes ConfigError: bad input, nothing was sent
-        fail(f"error: {flag_of(exc.field)}: {exc.message}")
+        fail(f"error: {exc}")
         return EXIT_USAGE
     except WanError as exc:
         fail(f"error: {exc}")
         return EXIT_FAILED
-
-
-_FLAGS = {
-    "first_frame": "--image",
-    "last_frame": "--last-frame",
-    "driving_audio": "--audio",
-    "audio_setting": "--audio-setting",
-    "task_id": "id",
-    **{name: f"--{name}" for name in ("prompt", "video", "ratio", "resolution", "duration", "seed", "model")},
-}
-_REFERENCE = re.compile(r"references\[(\d+)\](\.voice)?")
-
-
-def flag_of(field: str) -> str:
-    """The command line's name for a request field a refusal names: ``--image`` for ``first_frame``,
-    ``--reference #2 (its voice)`` for ``references[1].voice``; a field with no flag keeps its name."""
-    found = _REFERENCE.fullmatch(field)
-    if found is not None:
-        return f"--reference #{int(found[1]) + 1}" + (" (its voice)" if found[2] else "")
-    return _FLAGS.get(field, field)
 
 
 def _sim(words: list[str]) -> int:
