@@ -79,7 +79,9 @@ class RenderPool:
         return self._remember(key, path.read_bytes()) if path.is_file() else None
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # A render already running writes into the scratch folder when it ends: wait for it (a few seconds at
+        # most) before removing the folder, or the removal races the write ("Directory not empty").
+        self._executor.shutdown(wait=self._scratch is not None, cancel_futures=True)
         if self._scratch is not None:
             self._scratch.cleanup()
 
