@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from wan_nb import media
-from wan_nb.errors import WanError
 from wan_nb.family import WAN27_I2V
 from wan_nb.models import (
     MediaInput,
@@ -79,7 +78,7 @@ def summarize(request: VideoRequest) -> dict[str, Any]:
     summary["media"] = {field: _describe(value) for field, value in request.inputs().items()}
     for index, reference in enumerate(request.references):
         # Its kind, so the history labels it "Image 1"/"Video 1" as the prompt did, even when it was bytes.
-        kind = reference.kind or _reference_kind(reference.medium)
+        kind = reference.kind or media.told_kind(reference.medium, "references")
         if kind is not None:
             summary["media"][f"references[{index}]"]["reference"] = kind
     if request.parent is not None:
@@ -135,13 +134,6 @@ def _describe(value: MediaInput) -> dict[str, Any]:
     if isinstance(value, str | os.PathLike):
         return {"kind": "path", "name": Path(os.fspath(value)).name}
     return {"kind": type(value).__name__}
-
-
-def _reference_kind(value: MediaInput) -> str | None:
-    try:
-        return media.reference_kind(media.classify(value, "references"))
-    except (WanError, OSError, TypeError):
-        return None
 
 
 def fingerprint(request: VideoRequest, summary: dict[str, Any] | None = None) -> str:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from wan_nb import media
 from wan_nb.display.html import escape
 from wan_nb.errors import WanError
-from wan_nb.family import ReferenceKind, spec_of
+from wan_nb.family import spec_of
 from wan_nb.models import MediaInput, Usage, VideoRequest
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def inputs_html(request: VideoRequest | None, *, frames: bool = False, width: in
     counts: dict[str, int] = {}
     for index, reference in enumerate(request.references):
         field = f"references[{index}]"
-        kind = reference.kind or _kind_of(reference.medium, field)
+        kind = reference.kind or media.told_kind(reference.medium, field)
         shown.append((_reference_label(kind, counts, reference.voice is not None), reference.medium, field))
     return _row([(label, value, field, None) for label, value, field in shown], width)
 
@@ -166,13 +166,6 @@ def _row(shown: list[tuple[str, MediaInput | None, str, str | None]], width: int
 
 
 _ROLE_LABELS = {"first_frame": "first frame", "last_frame": "last frame", "first_clip": "clip to continue"}
-
-
-def _kind_of(value: MediaInput, field: str) -> ReferenceKind | None:
-    try:
-        return media.reference_kind(media.classify(value, field))
-    except (WanError, OSError, TypeError):
-        return None
 
 
 def _figure(label: str, value: MediaInput | None, field: str, width: int, name: str | None = None) -> str:

@@ -266,17 +266,10 @@ def _references(references: tuple[Reference, ...], spec: ModelSpec) -> tuple[Ref
         return ()
     kept = []
     for index, reference in enumerate(references):
-        kind = reference.kind or _kind_of(reference.medium, f"references[{index}]")
+        kind = reference.kind or media.told_kind(reference.medium, f"references[{index}]")
         if kind is None or kind in kinds:
             kept.append(reference if spec.voices else replace(reference, voice=None))
     return tuple(kept)
-
-
-def _kind_of(value: MediaInput, field: str) -> str | None:
-    try:
-        return media.reference_kind(media.classify(value, field))
-    except (ValidationError, OSError, TypeError):
-        return None
 
 
 def _check_needs(request: VideoRequest, spec: ModelSpec) -> None:

@@ -235,12 +235,7 @@ def input_seconds(request: VideoRequest) -> float:
 
 
 def _reference_kind(reference: Reference, field: str) -> str | None:
-    if reference.kind is not None:
-        return reference.kind
-    try:
-        return media.reference_kind(media.classify(reference.medium, field))
-    except (ValidationError, OSError, TypeError):
-        return None
+    return reference.kind or media.told_kind(reference.medium, field)
 
 
 def _video_seconds(value: object, field: str, unknown: float) -> float:

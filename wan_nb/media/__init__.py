@@ -54,6 +54,7 @@ __all__ = [
     "sniff_image",
     "sniff_video",
     "to_data_uri",
+    "told_kind",
     "video_info",
 ]
 
@@ -292,3 +293,13 @@ def reference_kind(medium: Medium) -> ReferenceKind | None:
             info = sniff(stream.read(64 * 1024))
         return _KIND_OF_FORMAT.get(info.format) if info else None
     return found
+
+
+def told_kind(value: object, field: str) -> ReferenceKind | None:
+    """:func:`reference_kind` of ``value`` when it can be told; None when it cannot (not a medium, a file that
+    cannot be read, a link that names no kind). For labels, previews, estimates and the journal, which must not
+    refuse: :func:`wan_nb.validation.validate` does, naming the field."""
+    try:
+        return reference_kind(classify(value, field))
+    except (ValidationError, OSError, TypeError):
+        return None

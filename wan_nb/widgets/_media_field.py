@@ -15,7 +15,6 @@ from typing import Any, Literal
 import ipywidgets as widgets
 
 from wan_nb import media
-from wan_nb.errors import WanError
 from wan_nb.loop import spawn
 from wan_nb.widgets._clip import ClipFacts, clip_facts
 from wan_nb.widgets._preview import update_preview
@@ -88,10 +87,7 @@ class MediaField:
         """How the current value is previewed (``any``: as what the medium turns out to be)."""
         if self.shows != "any" or self.value is None:
             return self.shows
-        try:
-            kind = media.reference_kind(media.classify(self.value, self.role))
-        except (WanError, OSError, TypeError):
-            return "none"
+        kind = media.told_kind(self.value, self.role)
         if kind == "image":
             return "image"
         return "clip" if kind == "video" else "none"

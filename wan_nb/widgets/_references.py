@@ -21,7 +21,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from wan_nb import media
-from wan_nb.errors import WanError
 from wan_nb.family import WAN27_R2V, ModelSpec, ReferenceKind
 from wan_nb.models import Reference
 from wan_nb.widgets._earlier import EarlierMenu, Results
@@ -80,10 +79,7 @@ class ReferenceRow:
             return _kind(chosen)
         if self.field.value is None:
             return None
-        try:
-            return media.reference_kind(media.classify(self.field.value, "references"))
-        except (WanError, OSError, TypeError):
-            return None
+        return media.told_kind(self.field.value, "references")
 
     def reference(self) -> Reference | None:
         """The row as a :class:`Reference` (None when no medium is picked)."""
